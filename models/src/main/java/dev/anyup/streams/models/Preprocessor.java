@@ -115,8 +115,8 @@ public final class Preprocessor {
     int firstRow = mode == ResizeMode.LETTERBOX ? 0 : (int) Math.rint((rh - s) / 2.0);
     int cols = t.contentWidth();
     int rows = t.contentHeight();
-    Filter fx = Filter.antialiasedBilinear(w, rw, firstCol, cols);
-    Filter fy = Filter.antialiasedBilinear(h, rh, firstRow, rows);
+    ResampleFilter fx = ResampleFilter.antialiasedBilinear(w, rw, firstCol, cols);
+    ResampleFilter fy = ResampleFilter.antialiasedBilinear(h, rh, firstRow, rows);
 
     // horizontal pass over the source rows the vertical pass will read: tmp[(row - rowStart) * cols * 3 + x * 3 + c]
     int rowStart = fy.start[0];
@@ -178,54 +178,5 @@ public final class Preprocessor {
       }
     }
     return new PreprocessedImage(chw, s, s, t);
-  }
-
-  /** Precomputed 1-D resampling weights for a range of output indices. */
-  static final class Filter {
-    final int[] start;
-    final int[] size;
-    final float[] weights;
-    final int stride;
-
-    private Filter(int[] start, int[] size, float[] weights, int stride) {
-      this.start = start;
-      this.size = size;
-      this.weights = weights;
-      this.stride = stride;
-    }
-
-    /**
-     * Weights of outputs {@code first .. first+count-1} when resizing {@code in} samples to {@code out}, as PyTorch's
-     * {@code _upsample_bilinear2d_aa}: scale = in/out, support = max(scale, 1), triangle filter stretched by the
-     * downscale factor, taps normalised to sum 1.
-     */
-    static Filter antialiasedBilinear(int in, int out, int first, int count) {
-      double scale = (double) in / out;
-      double support = scale >= 1.0 ? scale : 1.0;
-      double invScale = scale >= 1.0 ? 1.0 / scale : 1.0;
-      int stride = (int) Math.ceil(support) * 2 + 1;
-      int[] start = new int[count];
-      int[] size = new int[count];
-      float[] weights = new float[count * stride];
-      double[] w = new double[stride];
-      for (int i = 0; i < count; i++) {
-        double center = scale * (first + i + 0.5);
-        int xmin = Math.max((int) (center - support + 0.5), 0);
-        int xmax = Math.min((int) (center + support + 0.5), in);
-        int n = xmax - xmin;
-        double total = 0;
-        for (int j = 0; j < n; j++) {
-          double v = 1.0 - Math.abs((j + xmin - center + 0.5) * invScale);
-          w[j] = v > 0 ? v : 0;
-          total += w[j];
-        }
-        start[i] = xmin;
-        size[i] = n;
-        for (int j = 0; j < n; j++) {
-          weights[i * stride + j] = (float) (total != 0 ? w[j] / total : 0);
-        }
-      }
-      return new Filter(start, size, weights, stride);
-    }
   }
 }
