@@ -1,0 +1,63 @@
+package dev.anyup.streams.bench;
+
+import dev.anyup.streams.models.FeatureExtractor;
+import dev.anyup.streams.models.PreprocessedImage;
+import dev.anyup.streams.models.Preprocessor;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.LongSupplier;
+
+/**
+ * The model-only ceiling: {@link FeatureExtractor#run} on pre-decoded, pre-normalised inputs in a tight loop, one
+ * caller, no Kafka. What the pipeline would reach if everything around the models were free.
+ */
+final class ModelCeiling {
+
+  /** One measured batch size: throughput and the distribution of per-call wall times (ms). */
+  record Result(int batchSize, int calls, double imagesPerSecond, Percentiles callMs) {}
+
+  private final FeatureExtractor extractor;
+  private final List<PreprocessedImage> inputs;
+  private final LongSupplier ticker;
+
+  private ModelCeiling(FeatureExtractor extractor, List<PreprocessedImage> inputs, LongSupplier ticker) {
+    this.extractor = extractor;
+    this.inputs = inputs;
+    this.ticker = ticker;
+  }
+
+  /** Prepares {@code maxBatch} distinct synthetic frames through {@code preprocessor} (outside the timed loop). */
+  static ModelCeiling prepare(FeatureExtractor extractor, Preprocessor preprocessor, SyntheticImages frames,
+      int maxBatch, LongSupplier ticker) {
+    if (maxBatch <= 0) {
+      throw new IllegalArgumentException("maxBatch must be positive, was " + maxBatch);
+    }
+    List<PreprocessedImage> inputs = new ArrayList<>(maxBatch);
+    for (int i = 0; i < maxBatch; i++) {
+      inputs.add(preprocessor.apply(frames.decoded(i)));
+    }
+    return new ModelCeiling(extractor, List.copyOf(inputs), ticker);
+  }
+
+  /** Runs batches of {@code batchSize} until both {@code minTime} and {@code minCalls} are reached, after one warm-up. */
+  Result measure(int batchSize, Duration minTime, int minCalls) {
+    if (batchSize <= 0 || batchSize > inputs.size()) {
+      throw new IllegalArgumentException("batchSize must be in [1, " + inputs.size() + "], was " + batchSize);
+    }
+    List<PreprocessedImage> batch = inputs.subList(0, batchSize);
+    extractor.run(batch); // warm-up: ORT allocates its arenas and picks kernels on the first call of a shape
+    List<Double> callMs = new ArrayList<>();
+    long start = ticker.getAsLong();
+    long now = start;
+    while (callMs.size() < minCalls || now - start < minTime.toNanos()) {
+      long t0 = ticker.getAsLong();
+      extractor.run(batch);
+      now = ticker.getAsLong();
+      callMs.add((now - t0) / 1e6);
+    }
+    double seconds = (now - start) / 1e9;
+    double[] ms = callMs.stream().mapToDouble(Double::doubleValue).toArray();
+    return new Result(batchSize, ms.length, batchSize * ms.length / seconds, Percentiles.of(ms));
+  }
+}

@@ -1,0 +1,207 @@
+package dev.anyup.streams.bench;
+
+import dev.anyup.streams.models.FeatureExtractor;
+import dev.anyup.streams.models.InferenceOptions;
+import dev.anyup.streams.models.ModelBundle;
+import dev.anyup.streams.models.ResizeMode;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The end-to-end benchmark: for each workload, in one run on one machine, (1) the model-only ceiling (
+ * {@link FeatureExtractor#run} on pre-decoded, pre-normalised inputs, batch 1 and the configured batch), (2) the full
+ * pipeline against a real local broker and registry on a burst of N images, batched, (3) the same with batch 1, and
+ * (4) a light load of one image every 500 ms. Prints one table. A program that prints numbers, never a test.
+ *
+ * <p>Run: {@code MAVEN_OPTS=-Xmx10g mvn -B -q -pl bench exec:java -Dexec.args="--images 24"} (after
+ * {@code mvn -B -q -DskipTests install}).
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+    description = "End-to-end pipeline throughput and latency against the model-only ceiling.")
+public final class PipelineBenchmark implements Callable<Integer> {
+
+  static final String DEFAULT_224 = "default-224";
+  static final String DEFAULT_448 = "default-448";
+  static final String VITS14_ANYUP_224 = "vits14-anyup-224";
+
+  @Option(names = "--smoke", description = "Tiny run: default bundle at 224, a few images, short ceilings.")
+  boolean smoke;
+
+  @Option(names = "--workloads", split = ",", description = "Workloads to run (default: ${DEFAULT-VALUE}).",
+      defaultValue = DEFAULT_224 + "," + DEFAULT_448 + "," + VITS14_ANYUP_224)
+  List<String> workloads;
+
+  @Option(names = "--images", description = "Images per burst run (default: ${DEFAULT-VALUE}).", defaultValue = "32")
+  int images;
+
+  @Option(names = "--light-images", description = "Images in the light-load run (default: ${DEFAULT-VALUE}).",
+      defaultValue = "20")
+  int lightImages;
+
+  @Option(names = "--light-interval-ms", description = "Gap between light-load images (default: ${DEFAULT-VALUE}).",
+      defaultValue = "500")
+  long lightIntervalMs;
+
+  @Option(names = "--batch-size", description = "batch.max.size of the batched run (default: ${DEFAULT-VALUE}).",
+      defaultValue = "8")
+  int batchSize;
+
+  @Option(names = "--batch-wait-ms", description = "batch.max.wait.ms (default: ${DEFAULT-VALUE}).",
+      defaultValue = "20")
+  int batchWaitMs;
+
+  @Option(names = "--stream-threads", description = "streams.num.stream.threads of the batched run; 0 = the app's "
+      + "default (default: ${DEFAULT-VALUE}).", defaultValue = "0")
+  int streamThreads;
+
+  @Option(names = "--ceiling-seconds", description = "Minimum seconds per ceiling measurement (default: "
+      + "${DEFAULT-VALUE}).", defaultValue = "8")
+  int ceilingSeconds;
+
+  @Option(names = "--ceiling-only", description = "Measure only the model-only ceilings (no broker).")
+  boolean ceilingOnly;
+
+  @Option(names = "--set", description = "Extra app configuration for every pipeline run, KEY=VALUE (repeatable), "
+      + "e.g. output.projection=pca8.")
+  List<String> extraConfig = new ArrayList<>();
+
+  @Option(names = "--work-dir", description = "Scratch folder (built models, broker and registry data; default: "
+      + "${DEFAULT-VALUE}).", defaultValue = "target/bench-work")
+  Path workDir;
+
+  @Option(names = "--python", description = "Python with torch + onnx (default: ${DEFAULT-VALUE}).",
+      defaultValue = "/usr/bin/python3")
+  String python;
+
+  @Option(names = "--out", description = "Also write the table (and run settings) to this file.")
+  Path out;
+
+  public static void main(String[] args) {
+    int code = new CommandLine(new PipelineBenchmark()).execute(args);
+    System.exit(code);
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    if (smoke) {
+      workloads = List.of(DEFAULT_224);
+      images = Math.min(images, 4);
+      lightImages = Math.min(lightImages, 3);
+      ceilingSeconds = Math.min(ceilingSeconds, 1);
+      batchSize = Math.min(batchSize, 2);
+    }
+    Files.createDirectories(workDir);
+    ResultTable table = run();
+    String settings = settings();
+    System.out.println();
+    System.out.println(settings);
+    table.print(System.out);
+    if (out != null) {
+      try (PrintStream file = new PrintStream(Files.newOutputStream(out), true, StandardCharsets.UTF_8)) {
+        file.println(settings);
+        table.print(file);
+      }
+    }
+    return 0;
+  }
+
+  ResultTable run() throws IOException {
+    ResultTable table = new ResultTable();
+    SyntheticImages frames = new SyntheticImages(640, 480, 42);
+    List<Workload> resolved = new ArrayList<>();
+    for (String name : workloads) {
+      resolved.add(resolve(name));
+    }
+    try (PipelineRun.Stack stack = ceilingOnly ? null : PipelineRun.Stack.start(workDir.resolve("stack"))) {
+      for (Workload w : resolved) {
+        log("workload %s: model-only ceiling", w.name());
+        Ceilings c = ceilings(w, frames);
+        table.add(new ResultTable.Row(w.name(), "ceiling", 1, Double.NaN, c.single().imagesPerSecond(), Double.NaN,
+            c.single().callMs(), 0, 0, StageShares.NONE));
+        table.add(new ResultTable.Row(w.name(), "ceiling", batchSize, Double.NaN, c.batched().imagesPerSecond(),
+            Double.NaN, c.batched().callMs(), 0, 0, StageShares.NONE));
+        if (stack == null) {
+          continue;
+        }
+        PipelineRun pipeline = new PipelineRun(stack, frames, c.split(), extraConfig);
+        log("workload %s: pipeline, burst of %d, batch %d", w.name(), images, batchSize);
+        table.add(pipeline.burst(w, "pipeline batched", batchSize, batchWaitMs, streamThreads, images,
+            c.batched().imagesPerSecond()));
+        log("workload %s: pipeline, burst of %d, batch 1", w.name(), images);
+        table.add(pipeline.burst(w, "pipeline batch 1", 1, 0, streamThreads, images, c.single().imagesPerSecond()));
+        log("workload %s: light load, %d images every %d ms", w.name(), lightImages, lightIntervalMs);
+        table.add(pipeline.light(w, "light " + lightIntervalMs + "ms", batchSize, batchWaitMs, streamThreads,
+            lightImages, Duration.ofMillis(lightIntervalMs), c.single().imagesPerSecond()));
+      }
+    }
+    return table;
+  }
+
+  /** Ceilings at batch 1 and the configured batch, and the encoder/upsampler split. */
+  record Ceilings(ModelCeiling.Result single, ModelCeiling.Result batched, GraphTimer.Split split) {}
+
+  private Ceilings ceilings(Workload w, SyntheticImages frames) {
+    // the same options AnyupApp.loadBundle derives from the default model.* settings: cpu, onnx upsampler, runtime threads
+    InferenceOptions options = InferenceOptions.builder().device("cpu").upsampler("onnx").build();
+    ModelCeiling.Result single;
+    ModelCeiling.Result batched;
+    try (ModelBundle bundle = w.bundle().equals("default") ? ModelBundle.loadDefault(options)
+        : ModelBundle.load(Path.of(w.bundle()), options)) {
+      ModelCeiling ceiling = ModelCeiling.prepare(bundle.extractor(w.inputSize()),
+          bundle.preprocessor(w.inputSize(), ResizeMode.SHORTER_SIDE_CENTER_CROP), frames, batchSize,
+          System::nanoTime);
+      Duration time = Duration.ofSeconds(ceilingSeconds);
+      single = ceiling.measure(1, time, 3);
+      batched = ceiling.measure(batchSize, time, 2);
+    }
+    GraphTimer.Split split = GraphTimer.time(w.graphsDir(), w.inputSize(), smoke ? 1 : 3);
+    log("  ceiling b1 %.2f img/s (p50 %.0f ms), b%d %.2f img/s; encoder %.0f ms + upsampler %.0f ms", single
+        .imagesPerSecond(), single.callMs().p50(), batchSize, batched.imagesPerSecond(), split.encoderMs(),
+        split.upsamplerMs());
+    return new Ceilings(single, batched, split);
+  }
+
+  private Workload resolve(String name) {
+    switch (name) {
+      case DEFAULT_224:
+      case DEFAULT_448: {
+        Path graphs = BundleSource.extractDefault(workDir.resolve("default-bundle-graphs"));
+        return new Workload(name, "default", graphs, name.equals(DEFAULT_224) ? 224 : 448);
+      }
+      case VITS14_ANYUP_224: {
+        log("building the ViT-S/14 + AnyUp-sized bundle with %s (cached in %s)", python, workDir);
+        Path dir = BundleSource.buildBenchModels(BundleSource.repoRoot(), python,
+            workDir.resolve("bench-vits14-anyup").toAbsolutePath(), false);
+        return new Workload(name, dir.toString(), dir, 224);
+      }
+      default:
+        throw new CommandLine.ParameterException(new CommandLine(this), "unknown workload '" + name + "'; known: "
+            + List.of(DEFAULT_224, DEFAULT_448, VITS14_ANYUP_224));
+    }
+  }
+
+  private String settings() {
+    Runtime rt = Runtime.getRuntime();
+    return String.format(Locale.ROOT,
+        "anyup-streams bench: %d cores, max heap %d MiB, %s %s; images=%d light=%dx%dms batch=%d wait=%dms "
+            + "stream-threads=%s ceiling>=%ds extra=%s",
+        rt.availableProcessors(), rt.maxMemory() >> 20, System.getProperty("java.vm.name"),
+        System.getProperty("java.version"), images, lightImages, lightIntervalMs, batchSize, batchWaitMs,
+        streamThreads == 0 ? "app default" : Integer.toString(streamThreads), ceilingSeconds, extraConfig);
+  }
+
+  static void log(String format, Object... args) {
+    System.err.printf(Locale.ROOT, "[bench] " + format + "%n", args);
+  }
+}

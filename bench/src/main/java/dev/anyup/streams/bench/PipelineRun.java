@@ -1,0 +1,347 @@
+package dev.anyup.streams.bench;
+
+import dev.anyup.streams.app.AnyupApp;
+import dev.anyup.streams.app.local.LocalKafkaCluster;
+import dev.anyup.streams.avro.ImageEvent;
+import dev.anyup.streams.serdes.SpecificAvroSerializer;
+import dev.anyup.streams.serdes.local.LocalSchemaRegistry;
+import dev.anyup.streams.topology.AppConfig;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.KafkaStreams;
+
+/**
+ * The full pipeline against the real local stack: the app ({@link AnyupApp}, exactly the production startup path)
+ * with its own topics per run, fed N JPEG {@link ImageEvent}s either in one burst or at a fixed interval, read back with
+ * a {@code read_committed} consumer. Output topics use {@code message.timestamp.type=LogAppendTime}, so an output's
+ * timestamp is when the broker appended it; latency is that minus the input record's timestamp (the event time).
+ *
+ * <p>"N images already in the input topic" is realised as: start the app, wait until it is RUNNING with its partitions
+ * assigned, then publish all N at once. Publishing before the app starts would count its startup (bundle load and
+ * verification, group join) as processing time of the first images.
+ */
+final class PipelineRun {
+  private static final Duration START_TIMEOUT = Duration.ofMinutes(3);
+  private static final int PARTITIONS = 3;
+
+  /** The local broker and registry, shared by every run of one benchmark. */
+  static final class Stack implements AutoCloseable {
+    private final LocalKafkaCluster kafka;
+    private final LocalSchemaRegistry registry;
+
+    private Stack(LocalKafkaCluster kafka, LocalSchemaRegistry registry) {
+      this.kafka = kafka;
+      this.registry = registry;
+    }
+
+    static Stack start(Path dir) {
+      LocalKafkaCluster kafka = LocalKafkaCluster.builder().optLogDirParent(dir).start();
+      try {
+        return new Stack(kafka, LocalSchemaRegistry.start(dir.resolve("registry")));
+      } catch (RuntimeException e) {
+        kafka.close();
+        throw e;
+      }
+    }
+
+    @Override
+    public void close() {
+      try {
+        registry.close();
+      } finally {
+        kafka.close();
+      }
+    }
+  }
+
+  /** One output record as the consumer saw it. */
+  private record Output(String topic, String key, long appendTime, int valueBytes) {}
+
+  private final Stack stack;
+  private final SyntheticImages frames;
+  private final GraphTimer.Split split;
+  private final List<String> extraConfig;
+  private int runs;
+
+  PipelineRun(Stack stack, SyntheticImages frames, GraphTimer.Split split, List<String> extraConfig) {
+    this.stack = stack;
+    this.frames = frames;
+    this.split = split;
+    this.extraConfig = List.copyOf(extraConfig);
+  }
+
+  /** N images published at once once the app is running; throughput from first input to last output. */
+  ResultTable.Row burst(Workload w, String run, int batch, int waitMs, int streamThreads, int images,
+      double ceiling) {
+    return execute(w, run, batch, waitMs, streamThreads, images, Duration.ZERO, ceiling);
+  }
+
+  /** One image every {@code interval}; the latency row that matters for a camera feed. */
+  ResultTable.Row light(Workload w, String run, int batch, int waitMs, int streamThreads, int images,
+      Duration interval, double ceiling) {
+    return execute(w, run, batch, waitMs, streamThreads, images, interval, ceiling);
+  }
+
+  private ResultTable.Row execute(Workload w, String run, int batch, int waitMs, int streamThreads, int images,
+      Duration interval, double ceiling) {
+    String id = String.format(Locale.ROOT, "bench-%d-%s", ++runs, (w.name() + "-" + run).replaceAll("[^a-zA-Z0-9]+",
+        "-"));
+    String input = id + ".images";
+    String dense = id + ".dense";
+    String embeddings = id + ".embeddings";
+    String dlq = id + ".dlq";
+    Map<String, String> outputTopicConfig = Map.of(
+        TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG, "LogAppendTime",
+        TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(stack.kafka.maxMessageBytes()));
+    stack.kafka.createTopic(input, PARTITIONS, Map.of());
+    stack.kafka.createTopic(dense, PARTITIONS, outputTopicConfig);
+    stack.kafka.createTopic(embeddings, PARTITIONS, outputTopicConfig);
+
+    Map<String, String> config = new HashMap<>();
+    config.put("application.id", id);
+    config.put("bootstrap.servers", stack.kafka.bootstrapServers());
+    config.put("schema.registry.url", stack.registry.url());
+    config.put("topics.input", input);
+    config.put("topics.dense", dense);
+    config.put("topics.embeddings", embeddings);
+    config.put("topics.dlq", dlq);
+    config.put("topics.partitions", Integer.toString(PARTITIONS));
+    config.put("model.bundle", w.bundle());
+    config.put("model.input.size", Integer.toString(w.inputSize()));
+    config.put("batch.max.size", Integer.toString(batch));
+    config.put("batch.max.wait.ms", Integer.toString(waitMs));
+    config.put("http.port", "0");
+    if (streamThreads > 0) {
+      config.put("streams.num.stream.threads", Integer.toString(streamThreads));
+    }
+    for (String kv : extraConfig) {
+      int eq = kv.indexOf('=');
+      if (eq <= 0) {
+        throw new IllegalArgumentException("--set expects KEY=VALUE, was '" + kv + "'");
+      }
+      config.put(kv.substring(0, eq).trim(), kv.substring(eq + 1).trim());
+    }
+    AppConfig cfg = AppConfig.fromMap(config);
+
+    List<byte[]> jpegs = new ArrayList<>(images);
+    for (int i = 0; i < images; i++) {
+      jpegs.add(frames.jpeg(i));
+    }
+    try (AnyupApp app = AnyupApp.start(cfg);
+        KafkaProducer<String, ImageEvent> producer = producer(cfg);
+        KafkaConsumer<String, byte[]> consumer = consumer(id)) {
+      awaitRunning(app, id);
+      List<TopicPartition> partitions = new ArrayList<>();
+      for (String topic : List.of(dense, embeddings)) {
+        for (int p = 0; p < PARTITIONS; p++) {
+          partitions.add(new TopicPartition(topic, p));
+        }
+      }
+      consumer.assign(partitions);
+      consumer.seekToBeginning(partitions);
+      consumer.poll(Duration.ZERO); // resolve the start offsets before the clock starts
+
+      Map<String, Long> sentAt = new HashMap<>();
+      long start = System.nanoTime();
+      for (int i = 0; i < images; i++) {
+        if (!interval.isZero()) {
+          sleepUntil(start + i * interval.toNanos());
+        }
+        long now = System.currentTimeMillis();
+        String key = "img-" + i;
+        ImageEvent event = ImageEvent.newBuilder()
+            .setImageId(id + "-" + i)
+            .setSourceId(key)
+            .setCaptureTimestamp(Instant.ofEpochMilli(now))
+            .setContentType("image/jpeg")
+            .setImage(ByteBuffer.wrap(jpegs.get(i)))
+            .setAttributes(Map.of())
+            .build();
+        producer.send(new ProducerRecord<>(input, null, now, key, event));
+        sentAt.put(key, now);
+        if (!interval.isZero()) {
+          producer.flush();
+        }
+      }
+      producer.flush();
+
+      int expectedPerTopic = images;
+      Duration deadline = Duration.ofSeconds(120).plus(Duration.ofMillis(
+          (long) (images * 1000.0 / Math.max(ceiling, 1e-3) * 10)));
+      List<Output> outputs = collect(consumer, dense, embeddings, cfg, expectedPerTopic, app, deadline, id);
+      MeterRegistry registry = app.metrics().registry();
+      double deadLetters = app.metrics().deadLetters();
+      return row(w, run, batch, images, interval, ceiling, sentAt, outputs, registry, deadLetters);
+    } finally {
+      deleteTopics(List.of(input, dense, embeddings, dlq));
+    }
+  }
+
+  private ResultTable.Row row(Workload w, String run, int batch, int images, Duration interval, double ceiling,
+      Map<String, Long> sentAt, List<Output> outputs, MeterRegistry registry, double deadLetters) {
+    if (outputs.isEmpty()) {
+      throw new IllegalStateException("run " + run + " of " + w.name() + " produced no outputs (" + deadLetters
+          + " dead letters); see the app log");
+    }
+    long firstIn = sentAt.values().stream().mapToLong(Long::longValue).min().orElseThrow();
+    Map<String, Long> doneAt = new HashMap<>();
+    double denseBytes = 0;
+    double embeddingBytes = 0;
+    int denseCount = 0;
+    int embeddingCount = 0;
+    for (Output o : outputs) {
+      doneAt.merge(o.key(), o.appendTime(), Math::max);
+      if (o.topic().endsWith(".dense")) {
+        denseBytes += o.valueBytes();
+        denseCount++;
+      } else {
+        embeddingBytes += o.valueBytes();
+        embeddingCount++;
+      }
+    }
+    long lastOut = doneAt.values().stream().mapToLong(Long::longValue).max().orElseThrow();
+    double[] latency = doneAt.entrySet().stream().mapToDouble(e -> e.getValue() - sentAt.get(e.getKey())).toArray();
+    double elapsedMs = Math.max(1, lastOut - firstIn);
+    double imagesPerSecond = images * 1000.0 / elapsedMs;
+    Percentiles p = Percentiles.of(latency);
+
+    double modelMsPerImage = totalMs(registry.find("anyup.batch.duration").timer()) / images;
+    DistributionSummary batchSizes = registry.find("anyup.batch.size").summary();
+    double observedBatch = batchSizes == null || batchSizes.count() == 0 ? Double.NaN : batchSizes.mean();
+    double decode = stageMs(registry, "decode");
+    double preprocess = stageMs(registry, "preprocess");
+    double encode = stageMs(registry, "encode");
+    double encoder = modelMsPerImage * split.encoderShare();
+    double upsampler = modelMsPerImage - encoder;
+    // burst: the per-image wall time; light load: the mean latency (the machine idles between images)
+    double budget = interval.isZero() ? elapsedMs / images
+        : Arrays.stream(latency).average().orElse(0);
+    double kafka = Math.max(0, budget - decode - preprocess - modelMsPerImage - encode);
+    String label = deadLetters > 0 ? String.format(Locale.ROOT, "%s (%.0f DLQ)", run, deadLetters) : run;
+    PipelineBenchmark.log("  %s: %.2f img/s, p50 %.0f ms p99 %.0f ms, batch %.1f, model %.0f ms/img", label,
+        imagesPerSecond, p.p50(), p.p99(), observedBatch, modelMsPerImage);
+    return new ResultTable.Row(w.name(), label, batch, observedBatch, imagesPerSecond, ceiling, p,
+        denseCount == 0 ? 0 : denseBytes / denseCount, embeddingCount == 0 ? 0 : embeddingBytes / embeddingCount,
+        new StageShares(decode, preprocess, encoder, upsampler, encode, kafka));
+  }
+
+  private static double stageMs(MeterRegistry registry, String stage) {
+    Timer t = registry.find("anyup.stage.latency").tag("stage", stage).timer();
+    return t == null || t.count() == 0 ? 0 : t.mean(TimeUnit.MILLISECONDS);
+  }
+
+  private static double totalMs(Timer t) {
+    return t == null ? 0 : t.totalTime(TimeUnit.MILLISECONDS);
+  }
+
+  private List<Output> collect(KafkaConsumer<String, byte[]> consumer, String dense, String embeddings, AppConfig cfg,
+      int expectedPerTopic, AnyupApp app, Duration timeout, String id) {
+    List<Output> outputs = new ArrayList<>();
+    int wantDense = cfg.output().denseEnabled() ? expectedPerTopic : 0;
+    int wantEmbeddings = cfg.output().embeddingsEnabled() ? expectedPerTopic : 0;
+    int gotDense = 0;
+    int gotEmbeddings = 0;
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (true) {
+      // an image that went to the dead letter topic yields no outputs: wait only for those that were processed
+      double deadLetters = app.metrics().deadLetters();
+      boolean allAccounted = app.metrics().imagesProcessed() + deadLetters >= expectedPerTopic;
+      int need = allAccounted ? (int) app.metrics().imagesProcessed() : expectedPerTopic;
+      if (gotDense >= Math.min(wantDense, need) && gotEmbeddings >= Math.min(wantEmbeddings, need)
+          && (deadLetters == 0 || allAccounted)) {
+        break;
+      }
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException(String.format(Locale.ROOT,
+            "run %s: %d/%d dense and %d/%d embedding records after %s (app %s, %.0f dead letters)", id, gotDense,
+            wantDense, gotEmbeddings, wantEmbeddings, timeout, app.state(), deadLetters));
+      }
+      for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+        outputs.add(new Output(r.topic(), r.key(), r.timestamp(), r.value() == null ? 0 : r.value().length));
+        if (r.topic().equals(dense)) {
+          gotDense++;
+        } else if (r.topic().equals(embeddings)) {
+          gotEmbeddings++;
+        }
+      }
+    }
+    return outputs;
+  }
+
+  private void awaitRunning(AnyupApp app, String id) {
+    long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+    while (app.state() != KafkaStreams.State.RUNNING) {
+      if (System.nanoTime() > deadline || app.state() == KafkaStreams.State.ERROR) {
+        throw new IllegalStateException("app " + id + " not RUNNING after " + START_TIMEOUT + ": " + app.state());
+      }
+      sleepUntil(System.nanoTime() + 50_000_000L);
+    }
+  }
+
+  private KafkaProducer<String, ImageEvent> producer(AppConfig cfg) {
+    Map<String, Object> props = new HashMap<>(stack.kafka.clientConfig());
+    props.put(ProducerConfig.ACKS_CONFIG, "all");
+    props.put(ProducerConfig.LINGER_MS_CONFIG, 0);
+    SpecificAvroSerializer<ImageEvent> values = new SpecificAvroSerializer<>();
+    values.configure(Map.of("schema.registry.url", cfg.schemaRegistryUrl(), "auto.register.schemas", "true"), false);
+    return new KafkaProducer<>(props, new StringSerializer(), values);
+  }
+
+  private KafkaConsumer<String, byte[]> consumer(String id) {
+    Map<String, Object> props = new HashMap<>(stack.kafka.clientConfig());
+    props.put(ConsumerConfig.GROUP_ID_CONFIG, id + "-reader");
+    props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    props.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, stack.kafka.maxMessageBytes());
+    props.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, stack.kafka.maxMessageBytes());
+    return new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
+  }
+
+  private void deleteTopics(List<String> topics) {
+    try (Admin admin = Admin.create(stack.kafka.clientConfig())) {
+      admin.deleteTopics(topics).all().get(60, TimeUnit.SECONDS);
+    } catch (ExecutionException | TimeoutException e) {
+      PipelineBenchmark.log("could not delete topics %s: %s", topics, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private static void sleepUntil(long nanoTime) {
+    long wait = nanoTime - System.nanoTime();
+    if (wait > 0) {
+      try {
+        TimeUnit.NANOSECONDS.sleep(wait);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted", e);
+      }
+    }
+  }
+}
