@@ -74,7 +74,11 @@ final class ImageIoDecoder implements ImageDecoder {
   private DecodedImage read(String who, ImageReader reader, ImageInputStream in, byte[] encoded) {
     String format = formatName(reader);
     List<String> warnings = new ArrayList<>();
-    IIOReadWarningListener listener = (source, warning) -> warnings.add(warning);
+    IIOReadWarningListener listener = (source, warning) -> {
+      if (!isBenign(warning)) {
+        warnings.add(warning);
+      }
+    };
     reader.addIIOReadWarningListener(listener);
     reader.setInput(in, true, true);
     int width;
@@ -107,6 +111,15 @@ final class ImageIoDecoder implements ImageDecoder {
       }
     }
     return new DecodedImage(width, height, rgb, format);
+  }
+
+  /**
+   * Warnings about colour management (e.g. TwelveMonkeys' "no embedded ICC profile" for CMYK JPEGs) say nothing about
+   * the integrity of the data; every other warning (premature end of data, corrupt segments) fails the decode.
+   */
+  private static boolean isBenign(String warning) {
+    String w = warning == null ? "" : warning.toLowerCase(Locale.ROOT);
+    return w.contains("icc") || w.contains("color profile") || w.contains("colour profile");
   }
 
   private void checkSize(String who, String format, int width, int height) {
