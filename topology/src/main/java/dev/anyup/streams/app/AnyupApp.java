@@ -1,0 +1,214 @@
+package dev.anyup.streams.app;
+
+import dev.anyup.streams.models.InferenceOptions;
+import dev.anyup.streams.models.ModelBundle;
+import dev.anyup.streams.models.VerificationReport;
+import dev.anyup.streams.topology.AnyupTopology;
+import dev.anyup.streams.topology.AppConfig;
+import dev.anyup.streams.topology.DeadLetterProductionExceptionHandler;
+import dev.anyup.streams.topology.ImagePipeline;
+import dev.anyup.streams.topology.PipelineMetrics;
+import dev.anyup.streams.topology.TopologySerdes;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.streams.CloseOptions;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
+import org.apache.kafka.streams.errors.LogAndContinueProcessingExceptionHandler;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The running service: startup checks (bundle loads and verifies, output fits the producer and the topics, topics
+ * exist), then Kafka Streams, metrics and the ops HTTP server. {@link #close()} is the graceful shutdown: Streams
+ * closes (leaving the group; the in-flight record of each stream thread finishes because the batcher is still up), the
+ * batcher drains, the models close, then HTTP.
+ */
+public final class AnyupApp implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(AnyupApp.class);
+
+  private final AppConfig cfg;
+  private final ModelBundle bundle;
+  private final ImagePipeline pipeline;
+  private final KafkaStreams streams;
+  private final KafkaStreamsMetrics streamsMetrics;
+  private final PipelineMetrics metrics;
+  private final OpsHttpServer http;
+  private final CountDownLatch closed = new CountDownLatch(1);
+  private volatile boolean closing;
+
+  private AnyupApp(AppConfig cfg, ModelBundle bundle, ImagePipeline pipeline, KafkaStreams streams,
+      KafkaStreamsMetrics streamsMetrics, PipelineMetrics metrics, OpsHttpServer http) {
+    this.cfg = cfg;
+    this.bundle = bundle;
+    this.pipeline = pipeline;
+    this.streams = streams;
+    this.streamsMetrics = streamsMetrics;
+    this.metrics = metrics;
+    this.http = http;
+  }
+
+  /** Loads the bundle named by {@code model.bundle} with the configured device, threads and upsampler. */
+  public static ModelBundle loadBundle(AppConfig.Model model) {
+    InferenceOptions.Builder b = InferenceOptions.builder().device(model.device()).upsampler(model.upsampler());
+    if (model.threads() > 0) {
+      b.intraOpThreads(model.threads());
+    }
+    InferenceOptions opts = b.build();
+    return model.bundle().equals("default") ? ModelBundle.loadDefault(opts)
+        : ModelBundle.load(Path.of(model.bundle()), opts);
+  }
+
+  /** Runs every startup check and starts processing; fails fast with a {@link StartupException} naming the problem. */
+  public static AnyupApp start(AppConfig configured) {
+    LOG.info("starting with {}", configured);
+    ModelBundle bundle;
+    try {
+      bundle = loadBundle(configured.model());
+    } catch (RuntimeException e) {
+      throw new StartupException("model bundle '" + configured.model().bundle() + "' does not load: "
+          + e.getMessage(), e);
+    }
+    ImagePipeline pipeline = null;
+    KafkaStreams streams = null;
+    OpsHttpServer http = null;
+    try {
+      VerificationReport report = bundle.verify();
+      if (!report.passed()) {
+        throw new StartupException("model bundle " + report.bundle() + " fails verification: " + report.checks());
+      }
+      LOG.info("bundle {} verified: {}", report.bundle(), report.checks());
+      AppConfig cfg = sized(configured, bundle);
+      PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+      new JvmMemoryMetrics().bindTo(registry);
+      PipelineMetrics metrics = new PipelineMetrics(registry);
+      pipeline = ImagePipeline.create(bundle, cfg, metrics);
+      var topology = AnyupTopology.build(cfg, TopologySerdes.avro(cfg.serdeConfig()), pipeline, metrics);
+      LOG.info("topology:\n{}", topology.describe());
+      Properties props = cfg.streamsProperties();
+      props.putIfAbsent(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG,
+          DeadLetterProductionExceptionHandler.class.getName());
+      props.putIfAbsent(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG,
+          LogAndContinueExceptionHandler.class.getName());
+      props.putIfAbsent(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG,
+          LogAndContinueProcessingExceptionHandler.class.getName());
+      LOG.info("kafka streams properties {}", AppConfig.masked(props));
+      streams = new KafkaStreams(topology, props);
+      streams.setUncaughtExceptionHandler(e -> {
+        LOG.error("stream thread died; replacing it", e);
+        return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
+      });
+      KafkaStreamsMetrics streamsMetrics = new KafkaStreamsMetrics(streams);
+      streamsMetrics.bindTo(registry);
+      KafkaStreams s = streams;
+      http = OpsHttpServer.start(cfg.httpPort(), registry, () -> s.state() == KafkaStreams.State.RUNNING);
+      LOG.info("ops HTTP on port {}", http.port());
+      streams.start();
+      return new AnyupApp(cfg, bundle, pipeline, streams, streamsMetrics, metrics, http);
+    } catch (RuntimeException e) {
+      if (streams != null) {
+        streams.close(Duration.ofSeconds(10));
+      }
+      if (http != null) {
+        http.close();
+      }
+      if (pipeline != null) {
+        pipeline.close();
+      }
+      bundle.close();
+      throw e;
+    }
+  }
+
+  /** Sizes producer and topics for the configured records and creates or checks the topics. */
+  private static AppConfig sized(AppConfig cfg, ModelBundle bundle) {
+    OutputSizing sizing = OutputSizing.of(cfg, bundle);
+    try (Admin admin = Admin.create(cfg.adminProperties())) {
+      long inputMax = 1024 * 1024 + 12;
+      try {
+        if (admin.listTopics().names().get(60, java.util.concurrent.TimeUnit.SECONDS)
+            .contains(cfg.topics().input())) {
+          inputMax = TopicProvisioner.maxMessageBytes(admin, cfg.topics().input());
+        }
+      } catch (ExecutionException | TimeoutException e) {
+        throw new StartupException("cannot reach Kafka at " + cfg.bootstrapServers() + ": " + e, e);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new StartupException("interrupted while checking topics", e);
+      }
+      long deadLetterBytes = inputMax + OutputSizing.HEADROOM_BYTES;
+      int maxRequest = sizing.requiredMaxRequestSize(cfg, deadLetterBytes);
+      AppConfig out = cfg.maxRequestSizeExplicit() ? cfg
+          : cfg.withPassThrough(Map.of("producer.max.request.size", Integer.toString(maxRequest)));
+      Map<String, Long> topicBytes = new java.util.HashMap<>();
+      if (cfg.output().denseEnabled()) {
+        topicBytes.put(cfg.topics().dense(), Math.max(sizing.denseBytes(), 1024 * 1024));
+      }
+      if (cfg.output().embeddingsEnabled()) {
+        topicBytes.put(cfg.topics().embeddings(), Math.max(sizing.embeddingBytes(), 1024 * 1024));
+      }
+      topicBytes.put(cfg.topics().dlq(), Math.min(maxRequest, Math.max(deadLetterBytes, 1024 * 1024)));
+      LOG.info("output records up to {} bytes (dense {}, embedding {}); producer max.request.size={}",
+          sizing.largest(), sizing.denseBytes(), sizing.embeddingBytes(), maxRequest);
+      TopicProvisioner.ensure(admin, out, topicBytes);
+      return out;
+    }
+  }
+
+  /** The effective configuration (with computed sizes). */
+  public AppConfig config() {
+    return cfg;
+  }
+
+  public KafkaStreams.State state() {
+    return streams.state();
+  }
+
+  public PipelineMetrics metrics() {
+    return metrics;
+  }
+
+  /** The port the ops HTTP server listens on. */
+  public int httpPort() {
+    return http.port();
+  }
+
+  /** Blocks until {@link #close()} finished. */
+  public void awaitClosed() throws InterruptedException {
+    closed.await();
+  }
+
+  @Override
+  public synchronized void close() {
+    if (closing) {
+      return;
+    }
+    closing = true;
+    LOG.info("shutting down: closing Kafka Streams (leave group)");
+    try {
+      streams.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
+          .withTimeout(Duration.ofSeconds(30)));
+      streamsMetrics.close();
+      LOG.info("draining the inference batcher");
+      pipeline.close();
+      LOG.info("closing models");
+      bundle.close();
+    } finally {
+      http.close();
+      closed.countDown();
+      LOG.info("stopped");
+    }
+  }
+}

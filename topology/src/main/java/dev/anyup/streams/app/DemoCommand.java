@@ -1,0 +1,233 @@
+package dev.anyup.streams.app;
+
+import dev.anyup.streams.app.local.LocalKafkaCluster;
+import dev.anyup.streams.avro.DenseFeatures;
+import dev.anyup.streams.avro.ImageEvent;
+import dev.anyup.streams.serdes.SpecificAvroSerde;
+import dev.anyup.streams.serdes.local.LocalSchemaRegistry;
+import dev.anyup.streams.topology.AppConfig;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import javax.imageio.ImageIO;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code demo}: the whole system on one machine with nothing but Java. Starts a real KRaft broker (in-process) and a
+ * real Confluent-compatible registry (Apicurio, child process), runs the app with the default bundle, publishes the
+ * sample images (or {@code --images DIR}), consumes the outputs with {@code read_committed}, writes one PNG per image
+ * (input beside PCA→RGB of its dense features) and prints a summary. Everything is stopped at the end.
+ */
+@Command(name = "demo", mixinStandardHelpOptions = true,
+    description = "Run the pipeline end to end on a local broker and registry; write PNGs and a summary.")
+final class DemoCommand implements Callable<Integer> {
+  @Option(names = "--images", description = "folder of images to publish (default: the bundled samples)")
+  Path images;
+
+  @Option(names = "--out", defaultValue = "demo-output", description = "folder for the PNGs (default: ${DEFAULT-VALUE})")
+  Path out;
+
+  @Option(names = "--repeat", defaultValue = "1", description = "publish every image this many times")
+  int repeat;
+
+  @Option(names = "--timeout-s", defaultValue = "150", description = "give up waiting for outputs after this long")
+  int timeoutS;
+
+  /** What the demo measured. */
+  record Summary(int images, int dense, int embeddings, int deadLetters, double seconds, double imagesPerSecond,
+      long p50Ms, long p99Ms, double denseBytesPerRecord, double embeddingBytesPerRecord, Path out) {
+    void print(PrintStream o) {
+      o.println();
+      o.println("anyup-streams demo summary");
+      o.printf("  images published      %d%n", images);
+      o.printf("  dense records         %d%n", dense);
+      o.printf("  embedding records     %d%n", embeddings);
+      o.printf("  dead letters          %d%n", deadLetters);
+      o.printf("  throughput            %.2f images/s (%.1f s)%n", imagesPerSecond, seconds);
+      o.printf("  latency p50 / p99     %d ms / %d ms%n", p50Ms, p99Ms);
+      o.printf("  bytes per record      dense %.0f, embedding %.0f%n", denseBytesPerRecord, embeddingBytesPerRecord);
+      o.printf("  pictures              %s%n", out.toAbsolutePath());
+    }
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    Map<String, byte[]> inputs = new LinkedHashMap<>();
+    if (images != null) {
+      for (Path p : ImageFiles.list(images)) {
+        inputs.put(p.getFileName().toString(), Files.readAllBytes(p));
+      }
+    } else {
+      inputs.putAll(SampleImages.load());
+    }
+    if (inputs.isEmpty()) {
+      System.err.println("no images to publish");
+      return 1;
+    }
+    Summary s = run(inputs, out, repeat, Duration.ofSeconds(timeoutS), System.out);
+    s.print(System.out);
+    return s.dense() + s.deadLetters() == s.images() ? 0 : 1;
+  }
+
+  static Summary run(Map<String, byte[]> inputs, Path outDir, int repeat, Duration timeout, PrintStream o)
+      throws Exception {
+    Files.createDirectories(outDir);
+    Path work = Files.createTempDirectory("anyup-demo");
+    o.println("starting Kafka (KRaft) and the schema registry (Apicurio) ...");
+    CompletableFuture<LocalSchemaRegistry> registryF =
+        CompletableFuture.supplyAsync(() -> LocalSchemaRegistry.start(work.resolve("registry")));
+    try (LocalKafkaCluster kafka = LocalKafkaCluster.start();
+        LocalSchemaRegistry registry = registryF.join()) {
+      o.println("  kafka " + kafka.bootstrapServers() + ", registry " + registry.url());
+      AppConfig cfg = AppConfig.fromMap(Map.of(
+          "application.id", "anyup-demo-" + UUID.randomUUID().toString().substring(0, 8),
+          "bootstrap.servers", kafka.bootstrapServers(),
+          "schema.registry.url", registry.url(),
+          "topics.partitions", "2",
+          "http.port", "0",
+          "streams.num.stream.threads", "2",
+          "streams.commit.interval.ms", "200"));
+      o.println("loading and verifying the default model bundle ...");
+      try (AnyupApp app = AnyupApp.start(cfg)) {
+        o.println("  ops endpoints on http://localhost:" + app.httpPort() + "/{health,ready,metrics}");
+        return publishAndCollect(app.config(), inputs, outDir, repeat, timeout, o);
+      }
+    } finally {
+      deleteQuietly(work);
+    }
+  }
+
+  private static Summary publishAndCollect(AppConfig cfg, Map<String, byte[]> inputs, Path outDir, int repeat,
+      Duration timeout, PrintStream o) {
+    Map<String, byte[]> byId = new LinkedHashMap<>();
+    Map<String, Long> sentAt = new HashMap<>();
+    List<Long> latencies = new ArrayList<>();
+    int dense = 0;
+    int embeddings = 0;
+    int dead = 0;
+    long denseBytes = 0;
+    long embeddingBytes = 0;
+    Properties cp = cfg.consumerProperties();
+    cp.put(ConsumerConfig.GROUP_ID_CONFIG, "anyup-demo-reader");
+    cp.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    cp.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    cp.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Integer.toString(64 * 1024 * 1024));
+    Properties pp = cfg.producerProperties();
+    pp.put(ProducerConfig.ACKS_CONFIG, "all");
+    pp.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Integer.toString(32 * 1024 * 1024));
+    try (SpecificAvroSerde<ImageEvent> events = new SpecificAvroSerde<>();
+        SpecificAvroSerde<DenseFeatures> denseSerde = new SpecificAvroSerde<>();
+        var consumer = new KafkaConsumer<>(cp, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        var producer = new KafkaProducer<>(pp, new ByteArraySerializer(), new ByteArraySerializer())) {
+      events.configure(Map.copyOf(cfg.serdeConfig()), false);
+      denseSerde.configure(Map.copyOf(cfg.serdeConfig()), false);
+      consumer.subscribe(List.of(cfg.topics().dense(), cfg.topics().embeddings(), cfg.topics().dlq()));
+      long start = System.nanoTime();
+      int i = 0;
+      for (int r = 0; r < repeat; r++) {
+        for (Map.Entry<String, byte[]> e : inputs.entrySet()) {
+          String id = repeat == 1 ? e.getKey() : e.getKey() + "#" + r;
+          String source = "demo-cam-" + (i++ % 2);
+          byId.put(id, e.getValue());
+          Instant now = Instant.now();
+          sentAt.put(id, now.toEpochMilli());
+          ImageEvent ev = ImageFiles.event(id, source, e.getKey(), e.getValue(), now);
+          producer.send(new ProducerRecord<>(cfg.topics().input(), null, now.toEpochMilli(),
+              source.getBytes(StandardCharsets.UTF_8), events.serializer().serialize(cfg.topics().input(), ev)));
+        }
+      }
+      producer.flush();
+      int total = byId.size();
+      o.println("published " + total + " images to " + cfg.topics().input() + "; processing ...");
+      long deadline = System.nanoTime() + timeout.toNanos();
+      long lastOutput = start;
+      while ((dense + dead < total || embeddings + dead < total) && System.nanoTime() < deadline) {
+        for (ConsumerRecord<byte[], byte[]> rec : consumer.poll(Duration.ofMillis(100))) {
+          long now = System.currentTimeMillis();
+          lastOutput = System.nanoTime();
+          if (rec.topic().equals(cfg.topics().dlq())) {
+            dead++;
+            continue;
+          }
+          if (rec.topic().equals(cfg.topics().embeddings())) {
+            embeddings++;
+            embeddingBytes += rec.value().length;
+            continue;
+          }
+          dense++;
+          denseBytes += rec.value().length;
+          DenseFeatures d = denseSerde.deserializer().deserialize(rec.topic(), rec.value());
+          Long sent = sentAt.get(d.getImageId());
+          if (sent != null) {
+            latencies.add(now - sent);
+          }
+          writePng(outDir, d, byId.get(d.getImageId()));
+        }
+        progress(o, dense + dead, total, start);
+      }
+      o.println();
+      double seconds = (lastOutput - start) / 1e9;
+      latencies.sort(Long::compare);
+      return new Summary(total, dense, embeddings, dead, seconds, seconds > 0 ? dense / seconds : 0,
+          percentile(latencies, 0.50), percentile(latencies, 0.99),
+          dense == 0 ? 0 : (double) denseBytes / dense, embeddings == 0 ? 0 : (double) embeddingBytes / embeddings,
+          outDir);
+    }
+  }
+
+  private static void writePng(Path outDir, DenseFeatures d, byte[] source) {
+    Path f = outDir.resolve(InspectCommand.safe(d.getImageId()) + ".png");
+    try {
+      ImageIO.write(FeatureRenderer.sideBySide(source, d, 224), "png", f.toFile());
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write " + f, e);
+    }
+  }
+
+  private static void progress(PrintStream o, int done, int total, long start) {
+    int width = 40;
+    int filled = total == 0 ? width : done * width / total;
+    double s = (System.nanoTime() - start) / 1e9;
+    o.printf("\r[%s%s] %d/%d images  %.1f s", "#".repeat(filled), " ".repeat(width - filled), done, total, s);
+    o.flush();
+  }
+
+  private static long percentile(List<Long> sorted, double q) {
+    if (sorted.isEmpty()) {
+      return 0;
+    }
+    int idx = (int) Math.ceil(q * sorted.size()) - 1;
+    return sorted.get(Math.max(0, Math.min(sorted.size() - 1, idx)));
+  }
+
+  private static void deleteQuietly(Path dir) {
+    try (var s = Files.walk(dir)) {
+      s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException e) {
+      System.err.println("could not delete " + dir + ": " + e);
+    }
+  }
+}

@@ -1,0 +1,120 @@
+package dev.anyup.streams.app;
+
+import dev.anyup.streams.avro.DenseFeatures;
+import dev.anyup.streams.avro.ImageEmbedding;
+import dev.anyup.streams.serdes.SpecificAvroSerde;
+import dev.anyup.streams.topology.AppConfig;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import javax.imageio.ImageIO;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code inspect}: reads an output topic from the beginning with {@code read_committed}, prints each record, and for
+ * dense features writes a PCA→RGB PNG per record.
+ */
+@Command(name = "inspect", mixinStandardHelpOptions = true,
+    description = "Print records of an output topic (read_committed); render dense features to PNG.")
+final class InspectCommand implements Callable<Integer> {
+  @Option(names = "--bootstrap", defaultValue = "localhost:9092")
+  String bootstrap;
+
+  @Option(names = "--registry", defaultValue = "http://localhost:8081")
+  String registry;
+
+  @Option(names = "--topic", defaultValue = "features.dense", description = "dense, embeddings or dead-letter topic")
+  String topic;
+
+  @Option(names = "--kind", description = "dense, embeddings or dlq (default: guessed from the topic name)")
+  String kind;
+
+  @Option(names = "--max", defaultValue = "100", description = "stop after this many records")
+  int max;
+
+  @Option(names = "--idle-ms", defaultValue = "5000", description = "stop after this long without records")
+  long idleMs;
+
+  @Option(names = "--png", description = "folder for PCA→RGB PNGs of dense features")
+  Path png;
+
+  @Override
+  public Integer call() throws IOException {
+    String k = kind != null ? kind : topic.contains("dlq") ? "dlq" : topic.contains("embed") ? "embeddings" : "dense";
+    AppConfig cfg = AppConfig.defaults(bootstrap, registry);
+    if (png != null) {
+      Files.createDirectories(png);
+    }
+    Properties p = cfg.consumerProperties();
+    p.put(ConsumerConfig.GROUP_ID_CONFIG, "anyup-inspect-" + UUID.randomUUID());
+    p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+    int n = 0;
+    try (var consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        SpecificAvroSerde<DenseFeatures> dense = new SpecificAvroSerde<>();
+        SpecificAvroSerde<ImageEmbedding> emb = new SpecificAvroSerde<>()) {
+      dense.configure(Map.copyOf(cfg.serdeConfig()), false);
+      emb.configure(Map.copyOf(cfg.serdeConfig()), false);
+      consumer.subscribe(List.of(topic));
+      long idleSince = System.nanoTime();
+      while (n < max && System.nanoTime() - idleSince < idleMs * 1_000_000L) {
+        var records = consumer.poll(Duration.ofMillis(200));
+        for (ConsumerRecord<byte[], byte[]> r : records) {
+          idleSince = System.nanoTime();
+          if (n++ >= max) {
+            break;
+          }
+          String key = r.key() == null ? "null" : new String(r.key(), StandardCharsets.UTF_8);
+          System.out.printf("%s-%d@%d key=%s%n", r.topic(), r.partition(), r.offset(), key);
+          switch (k) {
+            case "dlq" -> {
+              for (Header h : r.headers()) {
+                System.out.println("  " + h.key() + " = " + new String(h.value(), StandardCharsets.UTF_8));
+              }
+              System.out.println("  value " + (r.value() == null ? "null" : r.value().length + " bytes"));
+            }
+            case "embeddings" -> {
+              ImageEmbedding e = emb.deserializer().deserialize(r.topic(), r.headers(), r.value());
+              System.out.println("  image " + e.getImageId() + " dim " + e.getDimension() + " kind "
+                  + e.getVectorKind() + " regions " + e.getRegionGrid() + " lineage " + e.getLineage());
+            }
+            default -> {
+              DenseFeatures d = dense.deserializer().deserialize(r.topic(), r.headers(), r.value());
+              FeatureRenderer.summary(d).forEach(System.out::println);
+              if (png != null) {
+                Path f = png.resolve(safe(d.getImageId()) + ".png");
+                try {
+                  ImageIO.write(FeatureRenderer.pcaRgb(FeatureRenderer.features(d)), "png", f.toFile());
+                } catch (IOException ex) {
+                  throw new UncheckedIOException("cannot write " + f, ex);
+                }
+                System.out.println("  wrote " + f);
+              }
+            }
+          }
+        }
+      }
+    }
+    System.out.println(n + " records");
+    return 0;
+  }
+
+  static String safe(String name) {
+    return name.replaceAll("[^A-Za-z0-9._-]", "_");
+  }
+}

@@ -1,0 +1,76 @@
+package dev.anyup.streams.app;
+
+import dev.anyup.streams.models.BundleManifest;
+import dev.anyup.streams.models.DType;
+import dev.anyup.streams.models.ModelBundle;
+import dev.anyup.streams.models.OutputEncoder;
+import dev.anyup.streams.topology.AppConfig;
+import dev.anyup.streams.topology.ConfigException;
+
+/**
+ * How large the configured output records are, so topics ({@code max.message.bytes}) and the producer
+ * ({@code max.request.size}) can be sized at startup and an impossible configuration refused before any record
+ * is read.
+ *
+ * @param denseBytes serialised dense record upper bound (0 when disabled)
+ * @param embeddingBytes serialised embedding record upper bound (0 when disabled)
+ */
+record OutputSizing(long denseBytes, long embeddingBytes) {
+  /** Avro framing, lineage, preprocessing and strings: generous, records are otherwise dominated by the tensor. */
+  static final long HEADROOM_BYTES = 64 * 1024;
+
+  static OutputSizing of(AppConfig cfg, ModelBundle bundle) {
+    BundleManifest m = bundle.manifest();
+    int channels = m.encoder().channels();
+    String pid = cfg.output().projectionId();
+    if (pid != null) {
+      channels = bundle.projection(pid).outChannels();
+    }
+    int size = cfg.output().denseSize() > 0 ? cfg.output().denseSize() : nativeOutputSize(cfg, m);
+    long dense = 0;
+    if (cfg.output().denseEnabled()) {
+      DType dtype = DType.valueOf(cfg.output().denseDtype());
+      dense = OutputEncoder.encodedSize(channels, size, size, dtype) + 4L * channels + HEADROOM_BYTES;
+    }
+    long embedding = 0;
+    if (cfg.output().embeddingsEnabled()) {
+      long vectors = 1 + (long) cfg.output().regionsGrid() * cfg.output().regionsGrid();
+      embedding = vectors * m.encoder().channels() * 5L + HEADROOM_BYTES;
+    }
+    return new OutputSizing(dense, embedding);
+  }
+
+  private static int nativeOutputSize(AppConfig cfg, BundleManifest m) {
+    if (cfg.model().upsampler().equals("onnx") && m.upsampler() != null) {
+      return m.upsampler().profiles().stream().filter(p -> p.inputSize() == cfg.model().inputSize())
+          .mapToInt(BundleManifest.UpsamplerProfile::outputSize).findFirst().orElse(cfg.model().inputSize());
+    }
+    return cfg.model().inputSize();
+  }
+
+  /** The largest output record. */
+  long largest() {
+    return Math.max(denseBytes, embeddingBytes);
+  }
+
+  /**
+   * The producer's {@code max.request.size} this configuration needs: the user's, when it fits, else refused; computed
+   * when not set. {@code deadLetterBytes} is the largest dead letter (an original input record).
+   */
+  int requiredMaxRequestSize(AppConfig cfg, long deadLetterBytes) {
+    long need = Math.max(largest(), deadLetterBytes);
+    if (need > Integer.MAX_VALUE - 1) {
+      throw new ConfigException("configured output records of " + need + " bytes cannot be produced to Kafka; "
+          + "lower output.dense.size, use output.projection or a smaller output.dense.dtype");
+    }
+    if (cfg.maxRequestSizeExplicit()) {
+      if (cfg.maxRequestSize() < largest()) {
+        throw new ConfigException("producer.max.request.size=" + cfg.maxRequestSize() + " is smaller than the "
+            + "configured output record (" + largest() + " bytes: dense " + denseBytes + ", embedding "
+            + embeddingBytes + "); raise it, or lower output.dense.size / output.dense.dtype / use output.projection");
+      }
+      return cfg.maxRequestSize();
+    }
+    return (int) Math.max(need, 1024 * 1024);
+  }
+}

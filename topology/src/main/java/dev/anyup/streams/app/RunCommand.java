@@ -1,0 +1,34 @@
+package dev.anyup.streams.app;
+
+import dev.anyup.streams.topology.AppConfig;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code run}: the production service, until SIGTERM/SIGINT (graceful shutdown via a JVM shutdown hook). */
+@Command(name = "run", mixinStandardHelpOptions = true, description = "Run the stream processor.")
+final class RunCommand implements Callable<Integer> {
+  private static final Logger LOG = LoggerFactory.getLogger(RunCommand.class);
+
+  @Option(names = {"-c", "--config"}, description = "YAML or .properties config file (default: $ANYUP_CONFIG)")
+  Path config;
+
+  @Override
+  public Integer call() throws InterruptedException {
+    Path file = config;
+    if (file == null && System.getenv(ConfigLoader.CONFIG_ENV) != null) {
+      file = Path.of(System.getenv(ConfigLoader.CONFIG_ENV));
+    }
+    AppConfig cfg = ConfigLoader.load(file, System.getenv());
+    AnyupApp app = AnyupApp.start(cfg);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      LOG.info("signal received: graceful shutdown");
+      app.close();
+    }, "anyup-shutdown"));
+    app.awaitClosed();
+    return 0;
+  }
+}

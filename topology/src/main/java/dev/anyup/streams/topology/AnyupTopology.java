@@ -1,0 +1,49 @@
+package dev.anyup.streams.topology;
+
+import java.util.function.LongSupplier;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.Topology;
+
+/**
+ * The topology, as a pure function of configuration, serdes and pipeline: no network, no {@code KafkaStreams}.
+ *
+ * <pre>
+ * topics.input (raw bytes) ──► images processor ──► topics.dense       (DenseFeatures)
+ *                                              ├──► topics.embeddings  (ImageEmbedding)
+ *                                              └──► topics.dlq         (original bytes + anyup.dlq.* headers)
+ * </pre>
+ * The source reads raw bytes so that every deserialisation failure happens inside our processor and is dead-lettered
+ * with the original key and value.
+ */
+public final class AnyupTopology {
+  static final String SOURCE = "images-source";
+  static final String PROCESSOR = "images-processor";
+  static final String DENSE_SINK = "dense-sink";
+  static final String EMBEDDINGS_SINK = "embeddings-sink";
+  static final String DLQ_SINK = "dlq-sink";
+
+  private AnyupTopology() {}
+
+  /** Builds the topology; {@code pipeline} and {@code metrics} are shared by every task. */
+  public static Topology build(AppConfig cfg, TopologySerdes serdes, ImagePipeline pipeline, PipelineMetrics metrics) {
+    return build(cfg, serdes, pipeline, metrics, System::nanoTime);
+  }
+
+  static Topology build(AppConfig cfg, TopologySerdes serdes, ImagePipeline pipeline, PipelineMetrics metrics,
+      LongSupplier ticker) {
+    DeadLetterRouter router = new DeadLetterRouter(metrics);
+    var bytes = Serdes.ByteArray();
+    Topology t = new Topology();
+    t.addSource(SOURCE, bytes.deserializer(), bytes.deserializer(), cfg.topics().input());
+    t.addProcessor(PROCESSOR,
+        () -> new ImageFeaturesProcessor(cfg, serdes, pipeline, router, metrics, ticker), SOURCE);
+    if (cfg.output().denseEnabled()) {
+      t.addSink(DENSE_SINK, cfg.topics().dense(), bytes.serializer(), bytes.serializer(), PROCESSOR);
+    }
+    if (cfg.output().embeddingsEnabled()) {
+      t.addSink(EMBEDDINGS_SINK, cfg.topics().embeddings(), bytes.serializer(), bytes.serializer(), PROCESSOR);
+    }
+    t.addSink(DLQ_SINK, cfg.topics().dlq(), bytes.serializer(), bytes.serializer(), PROCESSOR);
+    return t;
+  }
+}

@@ -1,0 +1,425 @@
+package dev.anyup.streams.topology;
+
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.function.Function;
+import java.util.regex.Pattern;
+
+/**
+ * The whole application's configuration, typed and validated once at load time (see {@code ConfigLoader}). Every
+ * section is an immutable record whose constructor rejects bad values with a message naming the key and the value.
+ * Kafka {@link Properties} exist only at the client boundary ({@link #streamsProperties()} and friends); client keys
+ * under the pass-through prefixes ({@code kafka.}, {@code streams.}, {@code producer.}, {@code consumer.},
+ * {@code admin.}, {@code schema.registry.}) are carried verbatim. {@link #toString()} masks secrets.
+ */
+public record AppConfig(
+    String applicationId,
+    String bootstrapServers,
+    String schemaRegistryUrl,
+    Topics topics,
+    Model model,
+    Output output,
+    Batch batch,
+    Limits limits,
+    int httpPort,
+    Map<String, String> passThrough) {
+
+  /** Prefixes whose keys go verbatim to Kafka clients or the serde. */
+  public static final Set<String> PASS_THROUGH_PREFIXES =
+      Set.of("kafka.", "streams.", "producer.", "consumer.", "admin.", "schema.registry.");
+
+  static final int DEFAULT_STREAM_THREADS = 2;
+  private static final Pattern SECRET_KEY =
+      Pattern.compile(".*(password|jaas|secret|user\\.info|token|credentials|\\.key$).*", Pattern.CASE_INSENSITIVE);
+
+  public AppConfig {
+    applicationId = nonBlank("application.id", applicationId);
+    bootstrapServers = nonBlank("bootstrap.servers", bootstrapServers);
+    schemaRegistryUrl = nonBlank("schema.registry.url", schemaRegistryUrl);
+    require(topics != null, "topics must be set");
+    require(model != null, "model must be set");
+    require(output != null, "output must be set");
+    require(batch != null, "batch must be set");
+    require(limits != null, "limits must be set");
+    require(httpPort >= 0 && httpPort <= 65535, "http.port must be in [0, 65535] but was " + httpPort);
+    passThrough = Map.copyOf(passThrough == null ? Map.of() : passThrough);
+    for (String key : passThrough.keySet()) {
+      require(PASS_THROUGH_PREFIXES.stream().anyMatch(key::startsWith),
+          "pass-through key '" + key + "' has none of the prefixes " + PASS_THROUGH_PREFIXES);
+    }
+    String guarantee = passThrough.getOrDefault("streams.processing.guarantee", "exactly_once_v2");
+    require(Set.of("exactly_once_v2", "at_least_once").contains(guarantee),
+        "streams.processing.guarantee must be exactly_once_v2 or at_least_once but was '" + guarantee + "'");
+  }
+
+  /** Input, output and dead-letter topic names and how to create them. */
+  public record Topics(String input, String dense, String embeddings, String dlq, int partitions, short replication) {
+    public Topics {
+      input = nonBlank("topics.input", input);
+      dense = nonBlank("topics.dense", dense);
+      embeddings = nonBlank("topics.embeddings", embeddings);
+      dlq = nonBlank("topics.dlq", dlq);
+      require(partitions > 0, "topics.partitions must be positive but was " + partitions);
+      require(replication > 0, "topics.replication must be positive but was " + replication);
+      require(Set.of(input, dense, embeddings, dlq).size() == 4,
+          "topics.input, topics.dense, topics.embeddings and topics.dlq must all differ but were "
+              + input + ", " + dense + ", " + embeddings + ", " + dlq);
+    }
+
+    public static Topics defaults() {
+      return new Topics("images", "features.dense", "features.embeddings", "images.dlq", 3, (short) 1);
+    }
+  }
+
+  /** Which model bundle to load and how to run it. {@code bundle} is {@code default} or a folder path. */
+  public record Model(String bundle, String device, int inputSize, String upsampler, int threads) {
+    public Model {
+      bundle = nonBlank("model.bundle", bundle);
+      device = nonBlank("model.device", device);
+      require(device.equals("cpu") || device.matches("cuda:\\d+"),
+          "model.device must be 'cpu' or 'cuda:N' but was '" + device + "'");
+      require(inputSize > 0, "model.input.size must be positive but was " + inputSize);
+      upsampler = nonBlank("model.upsampler", upsampler);
+      require(Set.of("onnx", "bilinear", "jbu").contains(upsampler),
+          "model.upsampler must be onnx, bilinear or jbu but was '" + upsampler + "'");
+      require(threads >= 0, "model.threads must not be negative but was " + threads);
+    }
+
+    public static Model defaults() {
+      return new Model("default", "cpu", 224, "onnx", 0);
+    }
+  }
+
+  /**
+   * What is published: dense features (dtype, spatial size, optional PCA projection id) and/or embeddings (with an
+   * optional k×k region grid). {@code denseSize} 0 means the upsampler's native output size.
+   */
+  public record Output(boolean denseEnabled, String denseDtype, int denseSize, String projection,
+      boolean embeddingsEnabled, int regionsGrid) {
+    public Output {
+      denseDtype = nonBlank("output.dense.dtype", denseDtype).toUpperCase(Locale.ROOT);
+      require(Set.of("FLOAT32", "FLOAT16", "INT8").contains(denseDtype),
+          "output.dense.dtype must be FLOAT32, FLOAT16 or INT8 but was '" + denseDtype + "'");
+      require(denseSize >= 0, "output.dense.size must not be negative but was " + denseSize);
+      projection = nonBlank("output.projection", projection);
+      require(regionsGrid >= 0, "output.regions.grid must not be negative but was " + regionsGrid);
+      require(denseEnabled || embeddingsEnabled,
+          "at least one of output.dense.enabled and output.embeddings.enabled must be true");
+    }
+
+    /** The projection id, or {@code null} for none. */
+    public String projectionId() {
+      return projection.equals("none") ? null : projection;
+    }
+
+    public static Output defaults() {
+      return new Output(true, "FLOAT16", 0, "none", true, 0);
+    }
+  }
+
+  /** The shared dynamic batcher: most images per model call, longest a request waits for company, worker threads. */
+  public record Batch(int maxSize, Duration maxWait, int workers, Duration timeout) {
+    public Batch {
+      require(maxSize > 0, "batch.max.size must be positive but was " + maxSize);
+      require(maxWait != null && !maxWait.isNegative(), "batch.max.wait.ms must not be negative but was " + maxWait);
+      require(workers > 0, "batch.workers must be positive but was " + workers);
+      require(timeout != null && !timeout.isNegative() && !timeout.isZero(),
+          "batch.timeout.ms must be positive but was " + timeout);
+    }
+
+    public static Batch defaults() {
+      return new Batch(8, Duration.ofMillis(20), 1, Duration.ofSeconds(120));
+    }
+  }
+
+  /** Decoder limits: larger inputs are dead-lettered at stage decode. */
+  public record Limits(int maxImageBytes, long maxImagePixels) {
+    public Limits {
+      require(maxImageBytes > 0, "limits.image.max.bytes must be positive but was " + maxImageBytes);
+      require(maxImagePixels > 0, "limits.image.max.pixels must be positive but was " + maxImagePixels);
+    }
+
+    public static Limits defaults() {
+      return new Limits(20 * 1024 * 1024, 50_000_000L);
+    }
+  }
+
+  /** A configuration with every default and the given connection endpoints (tests, demo). */
+  public static AppConfig defaults(String bootstrapServers, String schemaRegistryUrl) {
+    return new AppConfig("anyup-streams", bootstrapServers, schemaRegistryUrl, Topics.defaults(), Model.defaults(),
+        Output.defaults(), Batch.defaults(), Limits.defaults(), 8080, Map.of());
+  }
+
+  /**
+   * Builds a configuration from flat dotted keys (already merged from file and environment). Unknown keys outside
+   * the pass-through prefixes are rejected, so a typo does not silently fall back to a default.
+   */
+  public static AppConfig fromMap(Map<String, String> raw) {
+    Map<String, String> typed = new TreeMap<>();
+    Map<String, String> pass = new LinkedHashMap<>();
+    for (Map.Entry<String, String> e : raw.entrySet()) {
+      String key = e.getKey().trim();
+      if (KNOWN_KEYS.contains(key)) {
+        typed.put(key, e.getValue() == null ? "" : e.getValue().trim());
+      } else if (PASS_THROUGH_PREFIXES.stream().anyMatch(key::startsWith)) {
+        pass.put(key, e.getValue());
+      } else {
+        throw new ConfigException("unknown configuration key '" + key + "' (known keys: " + new TreeSet<>(KNOWN_KEYS)
+            + ", plus prefixes " + PASS_THROUGH_PREFIXES + ")");
+      }
+    }
+    Reader r = new Reader(typed);
+    Topics td = Topics.defaults();
+    Model md = Model.defaults();
+    Output od = Output.defaults();
+    Batch bd = Batch.defaults();
+    Limits ld = Limits.defaults();
+    return new AppConfig(
+        r.string("application.id", "anyup-streams"),
+        r.string("bootstrap.servers", null),
+        r.string("schema.registry.url", null),
+        new Topics(r.string("topics.input", td.input()), r.string("topics.dense", td.dense()),
+            r.string("topics.embeddings", td.embeddings()), r.string("topics.dlq", td.dlq()),
+            r.integer("topics.partitions", td.partitions()),
+            (short) r.integer("topics.replication", td.replication())),
+        new Model(r.string("model.bundle", md.bundle()), r.string("model.device", md.device()),
+            r.integer("model.input.size", md.inputSize()), r.string("model.upsampler", md.upsampler()),
+            r.integer("model.threads", md.threads())),
+        new Output(r.bool("output.dense.enabled", od.denseEnabled()), r.string("output.dense.dtype", od.denseDtype()),
+            r.integer("output.dense.size", od.denseSize()), r.string("output.projection", od.projection()),
+            r.bool("output.embeddings.enabled", od.embeddingsEnabled()),
+            r.integer("output.regions.grid", od.regionsGrid())),
+        new Batch(r.integer("batch.max.size", bd.maxSize()),
+            Duration.ofMillis(r.integer("batch.max.wait.ms", (int) bd.maxWait().toMillis())),
+            r.integer("batch.workers", bd.workers()),
+            Duration.ofMillis(r.integer("batch.timeout.ms", (int) bd.timeout().toMillis()))),
+        new Limits(r.integer("limits.image.max.bytes", ld.maxImageBytes()),
+            r.longValue("limits.image.max.pixels", ld.maxImagePixels())),
+        r.integer("http.port", 8080),
+        pass);
+  }
+
+  /** The typed keys {@link #fromMap} understands. */
+  public static final Set<String> KNOWN_KEYS = Set.of(
+      "application.id", "bootstrap.servers", "schema.registry.url",
+      "topics.input", "topics.dense", "topics.embeddings", "topics.dlq", "topics.partitions", "topics.replication",
+      "model.bundle", "model.device", "model.input.size", "model.upsampler", "model.threads",
+      "output.dense.enabled", "output.dense.dtype", "output.dense.size", "output.projection",
+      "output.embeddings.enabled", "output.regions.grid",
+      "batch.max.size", "batch.max.wait.ms", "batch.workers", "batch.timeout.ms",
+      "limits.image.max.bytes", "limits.image.max.pixels", "http.port");
+
+  /** A copy with other pass-through entries merged in (later wins), e.g. a computed {@code producer.max.request.size}. */
+  public AppConfig withPassThrough(Map<String, String> extra) {
+    Map<String, String> merged = new LinkedHashMap<>(passThrough);
+    merged.putAll(extra);
+    return new AppConfig(applicationId, bootstrapServers, schemaRegistryUrl, topics, model, output, batch, limits,
+        httpPort, merged);
+  }
+
+  /** A copy with another HTTP port (0 = any free port). */
+  public AppConfig withHttpPort(int port) {
+    return new AppConfig(applicationId, bootstrapServers, schemaRegistryUrl, topics, model, output, batch, limits,
+        port, passThrough);
+  }
+
+  /** A copy with other output settings. */
+  public AppConfig withOutput(Output newOutput) {
+    return new AppConfig(applicationId, bootstrapServers, schemaRegistryUrl, topics, model, newOutput, batch, limits,
+        httpPort, passThrough);
+  }
+
+  /** A copy with other batch settings. */
+  public AppConfig withBatch(Batch newBatch) {
+    return new AppConfig(applicationId, bootstrapServers, schemaRegistryUrl, topics, model, output, newBatch, limits,
+        httpPort, passThrough);
+  }
+
+  /** Number of stream threads ({@code streams.num.stream.threads}, default 2): they share one batcher. */
+  public int streamThreads() {
+    String v = passThrough.get("streams.num.stream.threads");
+    return v == null ? DEFAULT_STREAM_THREADS : parseInt("streams.num.stream.threads", v);
+  }
+
+  /** Whether exactly-once (v2) processing is on (the default). */
+  public boolean exactlyOnce() {
+    return passThrough.getOrDefault("streams.processing.guarantee", "exactly_once_v2").equals("exactly_once_v2");
+  }
+
+  /**
+   * The producer's {@code max.request.size}: the configured {@code producer.max.request.size} or
+   * {@code kafka.max.request.size}, else Kafka's default (1 MiB).
+   */
+  public int maxRequestSize() {
+    String v = passThrough.getOrDefault("producer.max.request.size",
+        passThrough.getOrDefault("streams.producer.max.request.size", passThrough.get("kafka.max.request.size")));
+    return v == null ? 1024 * 1024 : parseInt("producer.max.request.size", v);
+  }
+
+  /** Whether the user set the producer's {@code max.request.size} explicitly. */
+  public boolean maxRequestSizeExplicit() {
+    return passThrough.containsKey("producer.max.request.size")
+        || passThrough.containsKey("streams.producer.max.request.size")
+        || passThrough.containsKey("kafka.max.request.size");
+  }
+
+  /** Kafka Streams properties: defaults, then {@code kafka.*}, then {@code streams.*} (producer/consumer prefixed). */
+  public Properties streamsProperties() {
+    Properties p = new Properties();
+    p.put("application.id", applicationId);
+    p.put("bootstrap.servers", bootstrapServers);
+    p.put("processing.guarantee", "exactly_once_v2");
+    p.put("num.stream.threads", Integer.toString(DEFAULT_STREAM_THREADS));
+    // KIP-1034: the built-in handlers write to our dead-letter topic too (backstop for failures outside our processor)
+    p.put("errors.dead.letter.queue.topic.name", topics.dlq());
+    p.putAll(strip("kafka."));
+    p.putAll(strip("streams."));
+    strip("producer.").forEach((k, v) -> p.put("producer." + k, v));
+    strip("consumer.").forEach((k, v) -> p.put("consumer." + k, v));
+    strip("admin.").forEach((k, v) -> p.put("admin." + k, v));
+    return p;
+  }
+
+  /** Plain producer properties (the {@code produce} command, tests): {@code kafka.*} then {@code producer.*}. */
+  public Properties producerProperties() {
+    return clientProperties("producer.");
+  }
+
+  /** Plain consumer properties ({@code inspect}, demo): {@code kafka.*} then {@code consumer.*}. */
+  public Properties consumerProperties() {
+    return clientProperties("consumer.");
+  }
+
+  /** Admin client properties: {@code kafka.*} then {@code admin.*}. */
+  public Properties adminProperties() {
+    return clientProperties("admin.");
+  }
+
+  /** Serde configuration: {@code schema.registry.url} plus every {@code schema.registry.*} key verbatim. */
+  public Map<String, Object> serdeConfig() {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("schema.registry.url", schemaRegistryUrl);
+    passThrough.forEach((k, v) -> {
+      if (k.startsWith("schema.registry.")) {
+        m.put(k, v);
+      }
+    });
+    // Confluent's serde keys that do not start with schema.registry. are accepted under that prefix too
+    passThrough.forEach((k, v) -> {
+      if (k.startsWith("schema.registry.") && SERDE_KEYS.contains(k.substring("schema.registry.".length()))) {
+        m.put(k.substring("schema.registry.".length()), v);
+      }
+    });
+    return m;
+  }
+
+  private static final Set<String> SERDE_KEYS = Set.of("auto.register.schemas", "use.latest.version",
+      "basic.auth.credentials.source", "basic.auth.user.info", "bearer.auth.token", "bearer.auth.credentials.source",
+      "value.subject.name.strategy", "key.subject.name.strategy");
+
+  private Properties clientProperties(String prefix) {
+    Properties p = new Properties();
+    p.put("bootstrap.servers", bootstrapServers);
+    p.putAll(strip("kafka."));
+    p.putAll(strip(prefix));
+    return p;
+  }
+
+  private Map<String, String> strip(String prefix) {
+    Map<String, String> m = new LinkedHashMap<>();
+    passThrough.forEach((k, v) -> {
+      if (k.startsWith(prefix)) {
+        m.put(k.substring(prefix.length()), v);
+      }
+    });
+    return m;
+  }
+
+  /** Whether a key names a secret whose value must never be printed. */
+  public static boolean isSecret(String key) {
+    return SECRET_KEY.matcher(key).matches();
+  }
+
+  /** Masks secret values in a property map (for logs). */
+  public static Map<String, Object> masked(Map<?, ?> props) {
+    Map<String, Object> m = new TreeMap<>();
+    props.forEach((k, v) -> m.put(String.valueOf(k), isSecret(String.valueOf(k)) ? "[hidden]" : v));
+    return m;
+  }
+
+  @Override
+  public String toString() {
+    return "AppConfig[applicationId=" + applicationId + ", bootstrapServers=" + bootstrapServers
+        + ", schemaRegistryUrl=" + maskUrl(schemaRegistryUrl) + ", topics=" + topics + ", model=" + model
+        + ", output=" + output + ", batch=" + batch + ", limits=" + limits + ", httpPort=" + httpPort
+        + ", passThrough=" + masked(passThrough) + "]";
+  }
+
+  private static String maskUrl(String url) {
+    return url.replaceAll("//[^/@]+@", "//[hidden]@");
+  }
+
+  private static String nonBlank(String key, String value) {
+    if (value == null || value.isBlank()) {
+      throw new ConfigException(key + " must be set");
+    }
+    return value.trim();
+  }
+
+  private static void require(boolean ok, String message) {
+    if (!ok) {
+      throw new ConfigException(message);
+    }
+  }
+
+  private static int parseInt(String key, String v) {
+    try {
+      return Integer.parseInt(v.trim());
+    } catch (NumberFormatException e) {
+      throw new ConfigException(key + " must be an integer but was '" + v + "'", e);
+    }
+  }
+
+  /** Typed reads of raw string values, naming the key on failure. */
+  private record Reader(Map<String, String> raw) {
+    String string(String key, String dflt) {
+      String v = raw.get(key);
+      return v == null || v.isEmpty() ? dflt : v;
+    }
+
+    int integer(String key, int dflt) {
+      return parse(key, dflt, v -> Integer.parseInt(v), "an integer");
+    }
+
+    long longValue(String key, long dflt) {
+      return parse(key, dflt, v -> Long.parseLong(v), "an integer");
+    }
+
+    boolean bool(String key, boolean dflt) {
+      return parse(key, dflt, v -> {
+        if (v.equalsIgnoreCase("true") || v.equalsIgnoreCase("false")) {
+          return Boolean.parseBoolean(v);
+        }
+        throw new IllegalArgumentException(v);
+      }, "true or false");
+    }
+
+    private <T> T parse(String key, T dflt, Function<String, T> parser, String what) {
+      String v = raw.get(key);
+      if (v == null || v.isEmpty()) {
+        return dflt;
+      }
+      try {
+        return parser.apply(v);
+      } catch (RuntimeException e) {
+        throw new ConfigException(key + " must be " + what + " but was '" + v + "'", e);
+      }
+    }
+  }
+}

@@ -1,0 +1,146 @@
+package dev.anyup.streams.topology;
+
+import dev.anyup.streams.avro.DenseFeatures;
+import dev.anyup.streams.avro.ImageEmbedding;
+import dev.anyup.streams.avro.ImageEvent;
+import java.util.Optional;
+import java.util.function.LongSupplier;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.Serializer;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
+
+/**
+ * Raw input bytes in, serialised output bytes out: deserialises the {@link ImageEvent} itself (so a bad value is OUR
+ * dead letter with its original bytes), runs the {@link ImagePipeline} synchronously, serialises both outputs and checks
+ * their size against the producer's {@code max.request.size} before forwarding anything. An image yields either all its
+ * enabled outputs or one dead letter — never a half. Keys are forwarded unchanged, so per-key order holds.
+ */
+final class ImageFeaturesProcessor implements Processor<byte[], byte[], byte[], byte[]> {
+
+  /** Producer batch/record framing allowance on top of key, value and headers. */
+  static final int RECORD_OVERHEAD_BYTES = 512;
+
+  private final AppConfig.Topics topics;
+  private final Deserializer<ImageEvent> eventDeserializer;
+  private final Serializer<DenseFeatures> denseSerializer;
+  private final Serializer<ImageEmbedding> embeddingSerializer;
+  private final ImagePipeline pipeline;
+  private final DeadLetterRouter deadLetters;
+  private final PipelineMetrics metrics;
+  private final int maxRequestSize;
+  private final LongSupplier ticker;
+  private ProcessorContext<byte[], byte[]> context;
+
+  ImageFeaturesProcessor(AppConfig cfg, TopologySerdes serdes, ImagePipeline pipeline, DeadLetterRouter deadLetters,
+      PipelineMetrics metrics, LongSupplier ticker) {
+    this.topics = cfg.topics();
+    this.eventDeserializer = serdes.imageEvents();
+    this.denseSerializer = serdes.dense();
+    this.embeddingSerializer = serdes.embeddings();
+    this.pipeline = pipeline;
+    this.deadLetters = deadLetters;
+    this.metrics = metrics;
+    this.maxRequestSize = cfg.maxRequestSize();
+    this.ticker = ticker;
+  }
+
+  @Override
+  public void init(ProcessorContext<byte[], byte[]> context) {
+    this.context = context;
+  }
+
+  @Override
+  public void process(Record<byte[], byte[]> record) {
+    long start = ticker.getAsLong();
+    String imageId = null;
+    try {
+      ImageEvent event = deserialize(record);
+      imageId = event.getImageId();
+      ImagePipeline.Outputs out = pipeline.process(event);
+      byte[] dense = out.dense() == null ? null : serialize(denseSerializer, topics.dense(), out.dense(), imageId);
+      byte[] embedding = out.embedding() == null ? null
+          : serialize(embeddingSerializer, topics.embeddings(), out.embedding(), imageId);
+      checkSize(record.key(), dense, topics.dense(), imageId);
+      checkSize(record.key(), embedding, topics.embeddings(), imageId);
+      if (dense != null) {
+        forward(record, dense, topics.dense());
+      }
+      if (embedding != null) {
+        forward(record, embedding, topics.embeddings());
+      }
+      metrics.processed(ticker.getAsLong() - start);
+    } catch (PipelineFailure failure) {
+      Optional<RecordMetadata> meta = context.recordMetadata();
+      context.forward(deadLetters.deadLetter(record, meta, failure, imageId), AnyupTopology.DLQ_SINK);
+    }
+  }
+
+  private ImageEvent deserialize(Record<byte[], byte[]> record) {
+    long t = ticker.getAsLong();
+    if (record.value() == null) {
+      throw new PipelineFailure(Stage.DESERIALIZE, null, "null value",
+          new NullPointerException("record value is null (tombstones carry no image)"));
+    }
+    ImageEvent event;
+    try {
+      event = eventDeserializer.deserialize(sourceTopic(), record.headers(), record.value());
+    } catch (RuntimeException e) {
+      throw new PipelineFailure(Stage.DESERIALIZE, null, e.getClass().getSimpleName(), e);
+    }
+    if (event == null) {
+      throw new PipelineFailure(Stage.DESERIALIZE, null, "null value",
+          new NullPointerException("value deserialised to null"));
+    }
+    metrics.stage(Stage.DESERIALIZE, ticker.getAsLong() - t);
+    return event;
+  }
+
+  private String sourceTopic() {
+    return context.recordMetadata().map(RecordMetadata::topic).orElse(topics.input());
+  }
+
+  private static <T> byte[] serialize(Serializer<T> serializer, String topic, T value, String imageId) {
+    try {
+      return serializer.serialize(topic, new RecordHeaders(), value);
+    } catch (RuntimeException e) {
+      throw new PipelineFailure(Stage.ENCODE, imageId, e.getClass().getSimpleName(), e);
+    }
+  }
+
+  private void checkSize(byte[] key, byte[] value, String topic, String imageId) {
+    if (value == null) {
+      return;
+    }
+    long size = (long) (key == null ? 0 : key.length) + value.length + RECORD_OVERHEAD_BYTES;
+    if (size > maxRequestSize) {
+      throw new PipelineFailure(Stage.PRODUCE, imageId, "record too large", new RecordTooLargeForTopicException(
+          "record for topic " + topic + " of image " + imageId + " would be " + size
+              + " bytes, more than producer max.request.size " + maxRequestSize));
+    }
+  }
+
+  private void forward(Record<byte[], byte[]> input, byte[] value, String topic) {
+    Headers headers = new RecordHeaders();
+    for (Header h : input.headers()) {
+      if (!h.key().startsWith("anyup.dlq.")) {
+        headers.add(h);
+      }
+    }
+    context.forward(new Record<>(input.key(), value, input.timestamp(), headers),
+        topic.equals(topics.dense()) ? AnyupTopology.DENSE_SINK : AnyupTopology.EMBEDDINGS_SINK);
+    metrics.bytesOut(topic, value.length);
+  }
+
+  /** An output record that would exceed the producer's {@code max.request.size}. */
+  static final class RecordTooLargeForTopicException extends RuntimeException {
+    RecordTooLargeForTopicException(String message) {
+      super(message);
+    }
+  }
+}

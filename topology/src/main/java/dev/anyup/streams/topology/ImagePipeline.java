@@ -1,0 +1,279 @@
+package dev.anyup.streams.topology;
+
+import dev.anyup.streams.avro.DenseFeatures;
+import dev.anyup.streams.avro.ImageEmbedding;
+import dev.anyup.streams.avro.ImageEvent;
+import dev.anyup.streams.avro.ModelLineage;
+import dev.anyup.streams.avro.Preprocessing;
+import dev.anyup.streams.avro.TensorHeader;
+import dev.anyup.streams.models.DType;
+import dev.anyup.streams.models.DecodedImage;
+import dev.anyup.streams.models.EncodedTensor;
+import dev.anyup.streams.models.Embeddings;
+import dev.anyup.streams.models.FeatureResult;
+import dev.anyup.streams.models.ImageDecoder;
+import dev.anyup.streams.models.ImageLimits;
+import dev.anyup.streams.models.ImageRejectedException;
+import dev.anyup.streams.models.ImageTransform;
+import dev.anyup.streams.models.ModelBundle;
+import dev.anyup.streams.models.ModelRef;
+import dev.anyup.streams.models.OutputEncoder;
+import dev.anyup.streams.models.PreprocessedImage;
+import dev.anyup.streams.models.Preprocessor;
+import dev.anyup.streams.models.Projection;
+import dev.anyup.streams.models.ResizeMode;
+import java.nio.ByteBuffer;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.LongSupplier;
+
+/**
+ * One image through the models: decode and validate, preprocess, inference through the shared {@link InferenceBatcher}
+ * (a synchronous wait, see there why), then the output records with lineage and preprocessing. Kafka-free: failures are
+ * {@link PipelineFailure}s naming the stage; the processor turns them into dead letters. Thread-safe; owns the batcher.
+ */
+public final class ImagePipeline implements AutoCloseable {
+
+  /** The records one image yields; either may be null when that output is disabled. */
+  record Outputs(DenseFeatures dense, ImageEmbedding embedding) {}
+
+  private final ImageDecoder decoder;
+  private final Preprocessor preprocessor;
+  private final InferenceBatcher<PreprocessedImage, FeatureResult> batcher;
+  private final OutputEncoder outputEncoder;
+  private final DType dtype;
+  private final Projection projection;
+  private final ModelLineage lineage;
+  private final AppConfig.Output output;
+  private final Duration inferenceTimeout;
+  private final Clock clock;
+  private final LongSupplier ticker;
+  private final PipelineMetrics metrics;
+
+  ImagePipeline(ImageDecoder decoder, Preprocessor preprocessor,
+      InferenceBatcher<PreprocessedImage, FeatureResult> batcher, Projection projection, ModelLineage lineage,
+      AppConfig.Output output, Duration inferenceTimeout, Clock clock, LongSupplier ticker, PipelineMetrics metrics) {
+    this.decoder = decoder;
+    this.preprocessor = preprocessor;
+    this.batcher = batcher;
+    this.outputEncoder = OutputEncoder.resizingTo(output.denseSize());
+    this.dtype = DType.valueOf(output.denseDtype());
+    this.projection = projection;
+    this.lineage = lineage;
+    this.output = output;
+    this.inferenceTimeout = inferenceTimeout;
+    this.clock = clock;
+    this.ticker = ticker;
+    this.metrics = metrics;
+  }
+
+  /**
+   * The production pipeline over a loaded bundle: decoder limits, preprocessing and batching from {@code cfg}. Starts
+   * the batcher's worker threads; {@link #close()} drains and stops them (the bundle stays open: its owner closes it).
+   */
+  public static ImagePipeline create(ModelBundle bundle, AppConfig cfg, PipelineMetrics metrics) {
+    int size = cfg.model().inputSize();
+    if (!bundle.inputSizes().contains(size)) {
+      throw new ConfigException("model.input.size " + size + " is not one of the bundle's profiles "
+          + bundle.inputSizes());
+    }
+    ImageLimits d = ImageLimits.defaults();
+    ImageDecoder decoder = ImageDecoder.create(new ImageLimits(cfg.limits().maxImageBytes(),
+        cfg.limits().maxImagePixels(), d.maxWidth(), d.maxHeight()));
+    Preprocessor pre = bundle.preprocessor(size, ResizeMode.SHORTER_SIDE_CENTER_CROP);
+    var extractor = bundle.extractor(size);
+    Projection projection = null;
+    String pid = cfg.output().projectionId();
+    if (pid != null) {
+      try {
+        projection = bundle.projection(pid);
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException("output.projection '" + pid + "' is not in the bundle: " + e.getMessage(), e);
+      }
+    }
+    InferenceBatcher<PreprocessedImage, FeatureResult> batcher = new InferenceBatcher<>(extractor::run,
+        cfg.batch().maxSize(), cfg.batch().maxWait(), cfg.batch().workers(), System::nanoTime,
+        metrics.batchListener());
+    return new ImagePipeline(decoder, pre, batcher, projection, lineage(bundle), cfg.output(), cfg.batch().timeout(),
+        Clock.systemUTC(), System::nanoTime, metrics);
+  }
+
+  /** The lineage record of {@code bundle}. */
+  public static ModelLineage lineage(ModelBundle bundle) {
+    return ModelLineage.newBuilder()
+        .setEncoderModel(avro(bundle.encoderRef()))
+        .setUpsamplerModel(avro(bundle.upsamplerRef()))
+        .setBundleName(bundle.manifest().name())
+        .setBundleVersion(bundle.manifest().version())
+        .build();
+  }
+
+  static dev.anyup.streams.avro.ModelRef avro(ModelRef ref) {
+    return dev.anyup.streams.avro.ModelRef.newBuilder().setName(ref.name()).setVersion(ref.version())
+        .setSha256(ref.sha256()).build();
+  }
+
+  /** Runs every stage for one event. @throws PipelineFailure naming the stage that failed */
+  Outputs process(ImageEvent event) {
+    String id = event.getImageId();
+    long t0 = ticker.getAsLong();
+    DecodedImage decoded;
+    try {
+      byte[] bytes = bytes(event.getImage());
+      decoded = decoder.decode(id, bytes);
+    } catch (ImageRejectedException e) {
+      throw new PipelineFailure(Stage.DECODE, id, e.reason().name(), e);
+    } catch (RuntimeException e) {
+      throw new PipelineFailure(Stage.DECODE, id, e.getClass().getSimpleName(), e);
+    }
+    long t1 = ticker.getAsLong();
+    metrics.stage(Stage.DECODE, t1 - t0);
+    PreprocessedImage pre;
+    try {
+      pre = preprocessor.apply(decoded);
+    } catch (RuntimeException e) {
+      throw new PipelineFailure(Stage.PREPROCESS, id, e.getClass().getSimpleName(), e);
+    }
+    long t2 = ticker.getAsLong();
+    metrics.stage(Stage.PREPROCESS, t2 - t1);
+    FeatureResult result = infer(id, pre);
+    long t3 = ticker.getAsLong();
+    metrics.stage(Stage.INFERENCE, t3 - t2);
+    try {
+      long now = clock.millis();
+      DenseFeatures dense = output.denseEnabled() ? dense(event, pre.transform(), result, now) : null;
+      ImageEmbedding embedding = output.embeddingsEnabled() ? embedding(event, result, now) : null;
+      metrics.stage(Stage.ENCODE, ticker.getAsLong() - t3);
+      return new Outputs(dense, embedding);
+    } catch (RuntimeException e) {
+      throw new PipelineFailure(Stage.ENCODE, id, e.getClass().getSimpleName(), e);
+    }
+  }
+
+  private FeatureResult infer(String id, PreprocessedImage pre) {
+    CompletableFuture<FeatureResult> f;
+    try {
+      f = batcher.submit(pre);
+    } catch (RuntimeException e) {
+      throw new PipelineFailure(Stage.INFERENCE, id, e.getClass().getSimpleName(), e);
+    }
+    try {
+      return f.get(inferenceTimeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause() == null ? e : e.getCause();
+      throw new PipelineFailure(Stage.INFERENCE, id, cause.getClass().getSimpleName(), cause);
+    } catch (TimeoutException e) {
+      throw new PipelineFailure(Stage.INFERENCE, id, "timeout", new TimeoutException(
+          "no model result within batch.timeout.ms=" + inferenceTimeout.toMillis() + " for image " + id));
+    } catch (InterruptedException e) {
+      // the stream thread is being stopped: fail the task instead of dead-lettering a healthy record
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while waiting for inference of image " + id, e);
+    }
+  }
+
+  private DenseFeatures dense(ImageEvent event, ImageTransform t, FeatureResult result, long now) {
+    EncodedTensor tensor = outputEncoder.encode(result.upsampled(), dtype, projection);
+    List<Integer> shape = new ArrayList<>(3);
+    for (int s : tensor.shape()) {
+      shape.add(s);
+    }
+    List<Float> scales = new ArrayList<>();
+    if (tensor.scales() != null) {
+      for (float s : tensor.scales()) {
+        scales.add(s);
+      }
+    }
+    TensorHeader header = TensorHeader.newBuilder()
+        .setShape(shape)
+        .setLayout("CHW")
+        .setDtype(dev.anyup.streams.avro.DType.valueOf(tensor.dtype().name()))
+        .setScales(scales)
+        .setProjectionId(tensor.projectionId())
+        .build();
+    return DenseFeatures.newBuilder()
+        .setImageId(event.getImageId())
+        .setSourceId(event.getSourceId())
+        .setCaptureTimestamp(event.getCaptureTimestamp())
+        .setProcessedTimestamp(java.time.Instant.ofEpochMilli(now))
+        .setLineage(lineage)
+        .setPreprocessing(preprocessing(t))
+        .setHeader(header)
+        .setTensor(ByteBuffer.wrap(tensor.bytes()))
+        .build();
+  }
+
+  private ImageEmbedding embedding(ImageEvent event, FeatureResult result, long now) {
+    float[] global = Embeddings.global(result);
+    List<List<Float>> regions = new ArrayList<>();
+    if (output.regionsGrid() > 0) {
+      for (float[] r : Embeddings.regions(result.upsampled(), output.regionsGrid())) {
+        regions.add(floats(r));
+      }
+    }
+    return ImageEmbedding.newBuilder()
+        .setImageId(event.getImageId())
+        .setSourceId(event.getSourceId())
+        .setCaptureTimestamp(event.getCaptureTimestamp())
+        .setProcessedTimestamp(java.time.Instant.ofEpochMilli(now))
+        .setLineage(lineage)
+        .setDimension(global.length)
+        .setVector(floats(global))
+        .setVectorKind(result.cls() != null ? "cls" : "mean")
+        .setRegionGrid(output.regionsGrid())
+        .setRegions(regions)
+        .build();
+  }
+
+  static Preprocessing preprocessing(ImageTransform t) {
+    return Preprocessing.newBuilder()
+        .setSourceWidth(t.sourceWidth())
+        .setSourceHeight(t.sourceHeight())
+        .setInputWidth(t.targetWidth())
+        .setInputHeight(t.targetHeight())
+        .setResizeMode(t.mode().name())
+        .setScaleX(t.scaleX())
+        .setScaleY(t.scaleY())
+        .setCropX(t.cropX())
+        .setCropY(t.cropY())
+        .setCropWidth(t.cropWidth())
+        .setCropHeight(t.cropHeight())
+        .setPadX(t.padX())
+        .setPadY(t.padY())
+        .setPadWidth(t.contentWidth())
+        .setPadHeight(t.contentHeight())
+        .build();
+  }
+
+  private static List<Float> floats(float[] v) {
+    List<Float> l = new ArrayList<>(v.length);
+    for (float f : v) {
+      l.add(f);
+    }
+    return l;
+  }
+
+  private static byte[] bytes(ByteBuffer b) {
+    ByteBuffer d = b.duplicate();
+    byte[] out = new byte[d.remaining()];
+    d.get(out);
+    return out;
+  }
+
+  /** Items waiting in the batcher. */
+  int queued() {
+    return batcher.queued();
+  }
+
+  /** Stops intake and drains the batcher (in-flight and queued items finish). */
+  @Override
+  public void close() {
+    batcher.close();
+  }
+}

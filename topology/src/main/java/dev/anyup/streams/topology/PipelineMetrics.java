@@ -1,0 +1,83 @@
+package dev.anyup.streams.topology;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The pipeline's own meters (Kafka Streams' are bound separately): per-stage latency timers with histograms, batch
+ * size distribution, batch duration, images processed, dead letters by stage and reason, bytes out by topic.
+ */
+public final class PipelineMetrics {
+  private final MeterRegistry registry;
+  private final Map<Stage, Timer> stageTimers = new EnumMap<>(Stage.class);
+  private final Timer endToEnd;
+  private final DistributionSummary batchSize;
+  private final Timer batchDuration;
+  private final Counter processed;
+
+  public PipelineMetrics(MeterRegistry registry) {
+    this.registry = registry;
+    for (Stage s : Stage.values()) {
+      stageTimers.put(s, Timer.builder("anyup.stage.latency").description("time spent in one pipeline stage per image")
+          .tag("stage", s.label()).publishPercentileHistogram().register(registry));
+    }
+    endToEnd = Timer.builder("anyup.process.latency").description("time from dequeue to forwarded outputs per image")
+        .publishPercentileHistogram().register(registry);
+    batchSize = DistributionSummary.builder("anyup.batch.size").description("images per model call")
+        .publishPercentileHistogram().maximumExpectedValue(256.0).register(registry);
+    batchDuration = Timer.builder("anyup.batch.duration").description("duration of one model call")
+        .publishPercentileHistogram().register(registry);
+    processed = Counter.builder("anyup.images.processed").description("images whose outputs were forwarded")
+        .register(registry);
+  }
+
+  public MeterRegistry registry() {
+    return registry;
+  }
+
+  void stage(Stage stage, long nanos) {
+    stageTimers.get(stage).record(nanos, TimeUnit.NANOSECONDS);
+  }
+
+  void processed(long nanos) {
+    processed.increment();
+    endToEnd.record(nanos, TimeUnit.NANOSECONDS);
+  }
+
+  /** A batcher listener feeding the batch meters. */
+  public InferenceBatcher.Listener batchListener() {
+    return (size, nanos, failed) -> {
+      batchSize.record(size);
+      batchDuration.record(nanos, TimeUnit.NANOSECONDS);
+    };
+  }
+
+  void deadLetter(Stage stage, String reason) {
+    registry.counter("anyup.dead.letters", "stage", stage.label(), "reason", reason).increment();
+  }
+
+  void bytesOut(String topic, long bytes) {
+    registry.counter("anyup.bytes.out", "topic", topic).increment(bytes);
+  }
+
+  /** Images processed so far. */
+  public double imagesProcessed() {
+    return processed.count();
+  }
+
+  /** Dead letters so far, all stages. */
+  public double deadLetters() {
+    return registry.find("anyup.dead.letters").counters().stream().mapToDouble(Counter::count).sum();
+  }
+
+  /** Dead letters so far at {@code stage}. */
+  public double deadLetters(Stage stage) {
+    return registry.find("anyup.dead.letters").tag("stage", stage.label()).counters().stream()
+        .mapToDouble(Counter::count).sum();
+  }
+}

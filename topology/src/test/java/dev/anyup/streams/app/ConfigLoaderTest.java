@@ -1,0 +1,160 @@
+package dev.anyup.streams.app;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.anyup.streams.topology.AppConfig;
+import dev.anyup.streams.topology.ConfigException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Properties;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ConfigLoaderTest {
+  @TempDir Path dir;
+
+  private Path write(String name, String text) throws IOException {
+    Path f = dir.resolve(name);
+    Files.writeString(f, text);
+    return f;
+  }
+
+  @Test
+  void readsNestedYamlWithDefaultsForEverythingElse() throws IOException {
+    Path f = write("app.yaml", """
+        bootstrap.servers: broker:9092
+        schema:
+          registry:
+            url: http://registry:8081
+        topics:
+          input: cams
+        batch:
+          max.size: 16
+          max.wait.ms: 5
+        output:
+          dense:
+            dtype: int8
+          projection: pca8
+        """);
+    AppConfig c = ConfigLoader.load(f, Map.of());
+    assertEquals("anyup-streams", c.applicationId());
+    assertEquals("broker:9092", c.bootstrapServers());
+    assertEquals("http://registry:8081", c.schemaRegistryUrl());
+    assertEquals("cams", c.topics().input());
+    assertEquals("features.dense", c.topics().dense());
+    assertEquals(16, c.batch().maxSize());
+    assertEquals(Duration.ofMillis(5), c.batch().maxWait());
+    assertEquals("INT8", c.output().denseDtype());
+    assertEquals("pca8", c.output().projectionId());
+    assertEquals(3, c.topics().partitions());
+    assertEquals(224, c.model().inputSize());
+  }
+
+  @Test
+  void readsPropertiesFiles() throws IOException {
+    Path f = write("app.properties", "bootstrap.servers=b:1\nschema.registry.url=mock://x\nhttp.port=9000\n");
+    AppConfig c = ConfigLoader.load(f, Map.of());
+    assertEquals(9000, c.httpPort());
+  }
+
+  @Test
+  void environmentOverridesFileAndReachesPassThroughKeys() throws IOException {
+    Path f = write("app.yaml", "bootstrap.servers: from-file:9092\nschema.registry.url: mock://x\n");
+    AppConfig c = ConfigLoader.load(f, Map.of(
+        "ANYUP_BOOTSTRAP_SERVERS", "from-env:9092",
+        "ANYUP_MODEL_DEVICE", "cuda:1",
+        "ANYUP_KAFKA_SASL_JAAS_CONFIG", "org.apache.kafka.common.security.plain.PlainLoginModule required;",
+        "ANYUP_CONFIG", "/ignored.yaml",
+        "PATH", "/bin"));
+    assertEquals("from-env:9092", c.bootstrapServers());
+    assertEquals("cuda:1", c.model().device());
+    assertEquals("org.apache.kafka.common.security.plain.PlainLoginModule required;",
+        c.streamsProperties().get("sasl.jaas.config"));
+  }
+
+  @Test
+  void passThroughPrefixesReachTheRightClients() {
+    AppConfig c = AppConfig.fromMap(Map.of("bootstrap.servers", "b:1", "schema.registry.url", "mock://x",
+        "kafka.security.protocol", "SASL_SSL", "streams.num.stream.threads", "4",
+        "producer.compression.type", "zstd", "consumer.max.poll.records", "10", "admin.request.timeout.ms", "1",
+        "schema.registry.basic.auth.user.info", "u:p"));
+    Properties s = c.streamsProperties();
+    assertEquals("SASL_SSL", s.get("security.protocol"));
+    assertEquals("4", s.get("num.stream.threads"));
+    assertEquals("zstd", s.get("producer.compression.type"));
+    assertEquals("10", s.get("consumer.max.poll.records"));
+    assertEquals("exactly_once_v2", s.get("processing.guarantee"));
+    assertEquals("images.dlq", s.get("errors.dead.letter.queue.topic.name"));
+    assertEquals(4, c.streamThreads());
+    assertEquals("zstd", c.producerProperties().get("compression.type"));
+    assertEquals("SASL_SSL", c.adminProperties().get("security.protocol"));
+    assertEquals("1", c.adminProperties().get("request.timeout.ms"));
+    assertEquals("u:p", c.serdeConfig().get("basic.auth.user.info"));
+    assertEquals("mock://x", c.serdeConfig().get("schema.registry.url"));
+  }
+
+  @Test
+  void toStringMasksSecrets() {
+    AppConfig c = AppConfig.fromMap(Map.of("bootstrap.servers", "b:1",
+        "schema.registry.url", "https://user:pw@registry", "kafka.sasl.jaas.config", "secret-jaas",
+        "kafka.ssl.keystore.password", "ks-pass", "schema.registry.basic.auth.user.info", "u:secret-pw",
+        "schema.registry.bearer.auth.token", "tok123"));
+    String s = c.toString();
+    for (String secret : new String[] {"secret-jaas", "ks-pass", "secret-pw", "tok123", "user:pw"}) {
+      assertFalse(s.contains(secret), "toString leaks " + secret + ": " + s);
+    }
+    assertTrue(s.contains("kafka.sasl.jaas.config=[hidden]"), s);
+  }
+
+  @Test
+  void rejectsUnknownKeysByName() {
+    var e = assertThrows(ConfigException.class, () -> AppConfig.fromMap(Map.of("bootstrap.servers", "b:1",
+        "schema.registry.url", "mock://x", "batch.max.sise", "3")));
+    assertTrue(e.getMessage().contains("unknown configuration key 'batch.max.sise'"), e.getMessage());
+  }
+
+  @Test
+  void rejectsBadValuesNamingKeyAndValue() {
+    var e = assertThrows(ConfigException.class, () -> AppConfig.fromMap(Map.of("bootstrap.servers", "b:1",
+        "schema.registry.url", "mock://x", "batch.max.size", "lots")));
+    assertEquals("batch.max.size must be an integer but was 'lots'", e.getMessage());
+    e = assertThrows(ConfigException.class, () -> AppConfig.fromMap(Map.of("bootstrap.servers", "b:1",
+        "schema.registry.url", "mock://x", "batch.max.size", "0")));
+    assertEquals("batch.max.size must be positive but was 0", e.getMessage());
+    e = assertThrows(ConfigException.class, () -> AppConfig.fromMap(Map.of("bootstrap.servers", "b:1",
+        "schema.registry.url", "mock://x", "model.device", "tpu")));
+    assertEquals("model.device must be 'cpu' or 'cuda:N' but was 'tpu'", e.getMessage());
+    e = assertThrows(ConfigException.class, () -> AppConfig.fromMap(Map.of("bootstrap.servers", "b:1",
+        "schema.registry.url", "mock://x", "output.dense.dtype", "bfloat16")));
+    assertEquals("output.dense.dtype must be FLOAT32, FLOAT16 or INT8 but was 'BFLOAT16'", e.getMessage());
+  }
+
+  @Test
+  void requiresBootstrapServers() {
+    var e = assertThrows(ConfigException.class, () -> ConfigLoader.load(null, Map.of()));
+    assertTrue(e.getMessage().contains("bootstrap.servers must be set"), e.getMessage());
+  }
+
+  @Test
+  void missingFileIsNamed() {
+    var e = assertThrows(ConfigException.class, () -> ConfigLoader.load(dir.resolve("nope.yaml"), Map.of()));
+    assertTrue(e.getMessage().contains("nope.yaml does not exist"), e.getMessage());
+  }
+
+  @Test
+  void maxRequestSizeIsExplicitOnlyWhenTheUserSetIt() {
+    AppConfig c = AppConfig.defaults("b:1", "mock://x");
+    assertFalse(c.maxRequestSizeExplicit());
+    assertEquals(1024 * 1024, c.maxRequestSize());
+    AppConfig d = c.withPassThrough(Map.of("producer.max.request.size", "5000000"));
+    assertTrue(d.maxRequestSizeExplicit());
+    assertEquals(5_000_000, d.maxRequestSize());
+    assertEquals("5000000", d.streamsProperties().get("producer.max.request.size"));
+  }
+}

@@ -1,0 +1,60 @@
+package dev.anyup.streams.app.local;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Properties;
+
+import org.junit.jupiter.api.Test;
+
+/** Builder validation and the broker configuration it derives; no broker is started here. */
+class LocalKafkaClusterTest {
+
+    @Test
+    void maxMessageBytes_tooSmall() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> LocalKafkaCluster.builder().optMaxMessageBytes(10));
+        assertEquals("max message bytes must be at least 1024 but was 10", e.getMessage());
+    }
+
+    @Test
+    void startTimeout_notPositive() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> LocalKafkaCluster.builder().optStartTimeout(Duration.ZERO));
+        assertTrue(e.getMessage().contains("start timeout must be positive"), e.getMessage());
+    }
+
+    @Test
+    void brokerConfig_refusesKeysTheClusterOwns() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> LocalKafkaCluster.builder().optBrokerConfig("listeners", "PLAINTEXT://0.0.0.0:9092"));
+        assertEquals("broker config listeners is set by LocalKafkaCluster itself", e.getMessage());
+    }
+
+    @Test
+    void brokerProperties_singleNodeTransactionsAndBigRecords() {
+        Properties p = LocalKafkaCluster.builder().optMaxMessageBytes(200 * 1024 * 1024)
+                .brokerProperties(Path.of("/tmp/x"), 1111, 2222);
+        assertEquals("broker,controller", p.get("process.roles"));
+        assertEquals("1@127.0.0.1:1111", p.get("controller.quorum.voters"));
+        assertEquals("PLAINTEXT://127.0.0.1:2222", p.get("advertised.listeners"));
+        assertEquals("1", p.get("transaction.state.log.replication.factor"));
+        assertEquals("1", p.get("transaction.state.log.min.isr"));
+        assertEquals("1", p.get("offsets.topic.replication.factor"));
+        assertEquals("0", p.get("group.initial.rebalance.delay.ms"));
+        assertEquals(Integer.toString(200 * 1024 * 1024), p.get("message.max.bytes"));
+        assertEquals(Integer.toString(200 * 1024 * 1024), p.get("replica.fetch.max.bytes"));
+        assertTrue(Integer.parseInt((String) p.get("socket.request.max.bytes")) > 200 * 1024 * 1024,
+                "a request must be able to carry a maximal record");
+    }
+
+    @Test
+    void brokerProperties_userOverridesApplyLast() {
+        Properties p = LocalKafkaCluster.builder().optBrokerConfig("auto.create.topics.enable", "true")
+                .brokerProperties(Path.of("/tmp/x"), 1111, 2222);
+        assertEquals("true", p.get("auto.create.topics.enable"));
+    }
+}

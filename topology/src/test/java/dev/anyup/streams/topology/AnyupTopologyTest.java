@@ -1,0 +1,324 @@
+package dev.anyup.streams.topology;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.anyup.streams.avro.DenseFeatures;
+import dev.anyup.streams.avro.ImageEmbedding;
+import dev.anyup.streams.avro.ImageEvent;
+import dev.anyup.streams.models.Projection;
+import dev.anyup.streams.serdes.SpecificAvroSerde;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.awt.Color;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.test.TestRecord;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class AnyupTopologyTest {
+  private final String registry = "mock://topology-test-" + UUID.randomUUID();
+  private final PipelineMetrics metrics = new PipelineMetrics(new SimpleMeterRegistry());
+  private TopologyTestDriver driver;
+  private ImagePipeline pipeline;
+  private TestInputTopic<byte[], byte[]> input;
+  private TestOutputTopic<byte[], byte[]> dense;
+  private TestOutputTopic<byte[], byte[]> embeddings;
+  private TestOutputTopic<byte[], byte[]> dlq;
+  private SpecificAvroSerde<ImageEvent> eventSerde;
+  private SpecificAvroSerde<DenseFeatures> denseSerde;
+  private SpecificAvroSerde<ImageEmbedding> embeddingSerde;
+
+  private AppConfig config(Map<String, String> extra) {
+    Map<String, String> m = new java.util.HashMap<>(Map.of("bootstrap.servers", "unused:9092",
+        "schema.registry.url", registry, "output.dense.dtype", "FLOAT32", "batch.max.wait.ms", "0",
+        "limits.image.max.bytes", "200000", "limits.image.max.pixels", "1000000"));
+    m.putAll(extra);
+    return AppConfig.fromMap(m);
+  }
+
+  private void start(AppConfig cfg) {
+    start(cfg, null);
+  }
+
+  private void start(AppConfig cfg, Projection projection) {
+    pipeline = FakeModels.pipeline(cfg, metrics, projection);
+    var serdes = TopologySerdes.avro(cfg.serdeConfig());
+    var topology = AnyupTopology.build(cfg, serdes, pipeline, metrics);
+    Properties p = cfg.streamsProperties();
+    driver = new TopologyTestDriver(topology, p);
+    var bs = new ByteArraySerializer();
+    var bd = new ByteArrayDeserializer();
+    input = driver.createInputTopic(cfg.topics().input(), bs, bs);
+    dense = driver.createOutputTopic(cfg.topics().dense(), bd, bd);
+    embeddings = driver.createOutputTopic(cfg.topics().embeddings(), bd, bd);
+    dlq = driver.createOutputTopic(cfg.topics().dlq(), bd, bd);
+    eventSerde = serde();
+    denseSerde = serde();
+    embeddingSerde = serde();
+  }
+
+  private <T extends org.apache.avro.specific.SpecificRecord> SpecificAvroSerde<T> serde() {
+    SpecificAvroSerde<T> s = new SpecificAvroSerde<>();
+    s.configure(Map.of("schema.registry.url", registry), false);
+    return s;
+  }
+
+  @AfterEach
+  void close() {
+    if (driver != null) {
+      driver.close();
+    }
+    if (pipeline != null) {
+      pipeline.close();
+    }
+  }
+
+  private byte[] event(String id, String source, byte[] image) {
+    ImageEvent e = ImageEvent.newBuilder().setImageId(id).setSourceId(source)
+        .setCaptureTimestamp(Instant.ofEpochMilli(1_700_000_000_000L)).setContentType("image/png")
+        .setImage(ByteBuffer.wrap(image)).setAttributes(Map.of()).setUri(null).build();
+    return eventSerde.serializer().serialize("images", e);
+  }
+
+  private static byte[] key(String k) {
+    return k.getBytes(StandardCharsets.UTF_8);
+  }
+
+  private DenseFeatures dense(TestRecord<byte[], byte[]> r) {
+    return denseSerde.deserializer().deserialize("features.dense", r.value());
+  }
+
+  private ImageEmbedding embedding(TestRecord<byte[], byte[]> r) {
+    return embeddingSerde.deserializer().deserialize("features.embeddings", r.value());
+  }
+
+  private static String header(Headers h, String key) {
+    Header last = h.lastHeader(key);
+    return last == null ? null : new String(last.value(), StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void producesOneDenseAndOneEmbeddingPerImageWithLineageAndPreprocessing() {
+    start(config(Map.of()));
+    input.pipeInput(key("cam-1"), event("img-1", "cam-1", TestImages.pattern(56, 42, 1, "png")));
+
+    TestRecord<byte[], byte[]> d = dense.readRecord();
+    assertEquals("cam-1", new String(d.key(), StandardCharsets.UTF_8));
+    DenseFeatures f = dense(d);
+    assertEquals("img-1", f.getImageId());
+    assertEquals("cam-1", f.getSourceId());
+    assertEquals(Instant.ofEpochMilli(1_700_000_000_000L), f.getCaptureTimestamp());
+    assertEquals(FakeModels.NOW, f.getProcessedTimestamp());
+    assertEquals(FakeModels.LINEAGE, f.getLineage());
+    assertEquals(List.of(FakeModels.C, FakeModels.INPUT, FakeModels.INPUT), f.getHeader().getShape());
+    assertEquals(dev.anyup.streams.avro.DType.FLOAT32, f.getHeader().getDtype());
+    assertEquals("CHW", f.getHeader().getLayout());
+    assertEquals(FakeModels.C * FakeModels.INPUT * FakeModels.INPUT * 4, f.getTensor().remaining());
+    var pre = f.getPreprocessing();
+    assertEquals(56, pre.getSourceWidth());
+    assertEquals(42, pre.getSourceHeight());
+    assertEquals(FakeModels.INPUT, pre.getInputWidth());
+    assertEquals("SHORTER_SIDE_CENTER_CROP", pre.getResizeMode());
+    // shorter side 42 → 28, then a centred square crop: the crop box maps onto the whole 28×28 input
+    assertEquals(28.0 / 42.0, pre.getScaleY(), 1e-9);
+    assertEquals(FakeModels.INPUT, pre.getCropWidth() * pre.getScaleX(), 1e-6);
+    // centred up to the whole-target-pixel crop offset (one target pixel = 1.5 source pixels)
+    assertEquals(28.0, pre.getCropX() + pre.getCropWidth() / 2, 1.5);
+    assertEquals(42.0, pre.getCropHeight(), 1e-9);
+
+    ImageEmbedding e = embedding(embeddings.readRecord());
+    assertEquals("img-1", e.getImageId());
+    assertEquals(FakeModels.LINEAGE, e.getLineage());
+    assertEquals(FakeModels.C, e.getDimension());
+    assertEquals("cls", e.getVectorKind());
+    double norm = e.getVector().stream().mapToDouble(v -> v * v).sum();
+    assertEquals(1.0, norm, 1e-5);
+    assertTrue(dlq.isEmpty());
+    assertEquals(1.0, metrics.imagesProcessed());
+  }
+
+  @Test
+  void preservesKeysAndPerKeyOrderOnBothOutputs() {
+    start(config(Map.of()));
+    List<String> sent = new ArrayList<>();
+    for (int i = 0; i < 12; i++) {
+      String source = "cam-" + (i % 3);
+      String id = source + "/frame-" + i;
+      sent.add(source + ":" + id);
+      input.pipeInput(key(source), event(id, source, TestImages.pattern(40, 30, i, i % 2 == 0 ? "png" : "jpg")));
+    }
+    List<String> denseOrder = dense.readRecordsToList().stream()
+        .map(r -> new String(r.key(), StandardCharsets.UTF_8) + ":" + dense(r).getImageId()).toList();
+    List<String> embeddingOrder = embeddings.readRecordsToList().stream()
+        .map(r -> new String(r.key(), StandardCharsets.UTF_8) + ":" + embedding(r).getImageId()).toList();
+    assertEquals(sent, denseOrder);
+    assertEquals(sent, embeddingOrder);
+  }
+
+  @Test
+  void routesNullValueToDeadLettersAtStageDeserialize() {
+    start(config(Map.of()));
+    input.pipeInput(key("cam-1"), (byte[]) null);
+    TestRecord<byte[], byte[]> r = dlq.readRecord();
+    assertArrayEquals(key("cam-1"), r.key());
+    assertNull(r.value());
+    assertEquals("deserialize", header(r.headers(), DeadLetterRouter.STAGE));
+    assertEquals("null value", header(r.headers(), DeadLetterRouter.REASON));
+    assertTrue(dense.isEmpty() && embeddings.isEmpty());
+  }
+
+  @Test
+  void routesGarbageBytesWrongMagicByteAndUnknownSchemaIdToDeadLettersWithOriginalBytes() {
+    start(config(Map.of()));
+    byte[] good = event("img-ok", "cam", TestImages.pattern(32, 32, 5, "png"));
+    byte[] garbage = "definitely not avro".getBytes(StandardCharsets.UTF_8);
+    byte[] wrongMagic = good.clone();
+    wrongMagic[0] = 7;
+    byte[] unknownId = good.clone();
+    ByteBuffer.wrap(unknownId).putInt(1, 987_654);
+    for (byte[] bad : List.of(garbage, wrongMagic, unknownId)) {
+      input.pipeInput(key("k"), bad);
+    }
+    input.pipeInput(key("k"), good);
+
+    List<TestRecord<byte[], byte[]>> letters = dlq.readRecordsToList();
+    assertEquals(3, letters.size());
+    assertArrayEquals(garbage, letters.get(0).value());
+    assertArrayEquals(wrongMagic, letters.get(1).value());
+    assertArrayEquals(unknownId, letters.get(2).value());
+    for (var r : letters) {
+      assertArrayEquals(key("k"), r.key());
+      assertEquals("deserialize", header(r.headers(), DeadLetterRouter.STAGE));
+      assertTrue(header(r.headers(), DeadLetterRouter.EXCEPTION).contains("SerializationException"),
+          header(r.headers(), DeadLetterRouter.EXCEPTION));
+      assertEquals("images", header(r.headers(), DeadLetterRouter.TOPIC));
+      assertEquals("0", header(r.headers(), DeadLetterRouter.PARTITION));
+    }
+    assertEquals(List.of("0", "1", "2"),
+        letters.stream().map(r -> header(r.headers(), DeadLetterRouter.OFFSET)).toList());
+    assertEquals("img-ok", dense(dense.readRecord()).getImageId());
+    assertEquals(3.0, metrics.deadLetters(Stage.DESERIALIZE));
+  }
+
+  @Test
+  void routesCorruptTruncatedOversizedAndEmptyImagesToDeadLettersAtStageDecode() {
+    start(config(Map.of("limits.image.max.pixels", "10000")));
+    byte[] png = TestImages.pattern(64, 48, 2, "png");
+    Map<String, byte[]> bad = new java.util.LinkedHashMap<>();
+    bad.put("corrupt", TestImages.corruptJpeg());
+    bad.put("truncated", TestImages.truncated(png, 0.5));
+    bad.put("oversized", TestImages.pattern(200, 100, 1, "png"));
+    bad.put("empty", new byte[0]);
+    bad.put("not-an-image", "hello".getBytes(StandardCharsets.UTF_8));
+    for (var e : bad.entrySet()) {
+      input.pipeInput(key(e.getKey()), event(e.getKey(), "cam", e.getValue()));
+      input.pipeInput(key(e.getKey()), event(e.getKey() + "-ok", "cam", png));
+    }
+    List<TestRecord<byte[], byte[]>> letters = dlq.readRecordsToList();
+    assertEquals(bad.keySet().stream().toList(),
+        letters.stream().map(r -> header(r.headers(), DeadLetterRouter.IMAGE_ID)).toList());
+    for (var r : letters) {
+      assertEquals("decode", header(r.headers(), DeadLetterRouter.STAGE));
+      String id = header(r.headers(), DeadLetterRouter.IMAGE_ID);
+      assertArrayEquals(event(id, "cam", bad.get(id)), r.value(), "original bytes for " + id);
+      assertTrue(header(r.headers(), DeadLetterRouter.MESSAGE).contains(id),
+          "message names the image: " + header(r.headers(), DeadLetterRouter.MESSAGE));
+    }
+    assertEquals("TOO_MANY_PIXELS", header(letters.get(2).headers(), DeadLetterRouter.REASON));
+    assertEquals(bad.size(), dense.readRecordsToList().size());
+    assertEquals(bad.size(), embeddings.readRecordsToList().size());
+  }
+
+  @Test
+  void routesAModelFailureOnOneImageToDeadLettersAtStageInferenceAndProcessesItsNeighbours() {
+    start(config(Map.of()));
+    input.pipeInput(key("a"), event("before", "a", TestImages.pattern(32, 32, 1, "png")));
+    input.pipeInput(key("a"), event("poison", "a", TestImages.solid(32, 32, Color.BLACK, "png")));
+    input.pipeInput(key("a"), event("after", "a", TestImages.pattern(32, 32, 2, "png")));
+    TestRecord<byte[], byte[]> letter = dlq.readRecord();
+    assertEquals("inference", header(letter.headers(), DeadLetterRouter.STAGE));
+    assertEquals("ModelException", header(letter.headers(), DeadLetterRouter.REASON));
+    assertEquals("poison", header(letter.headers(), DeadLetterRouter.IMAGE_ID));
+    assertEquals(List.of("before", "after"), dense.readRecordsToList().stream().map(r -> dense(r).getImageId())
+        .toList());
+  }
+
+  @Test
+  void routesARecordTooLargeForTheProducerToDeadLettersAtStageProduceWithoutPartialOutput() {
+    // 4×28×28 float32 = 12.5 KB dense; the embedding (~0.3 KB) would fit, but an image is all-or-nothing
+    start(config(Map.of("producer.max.request.size", "4000")));
+    byte[] value = event("big", "cam", TestImages.pattern(32, 32, 1, "png"));
+    input.pipeInput(key("cam"), value);
+    TestRecord<byte[], byte[]> letter = dlq.readRecord();
+    assertEquals("produce", header(letter.headers(), DeadLetterRouter.STAGE));
+    assertEquals("record too large", header(letter.headers(), DeadLetterRouter.REASON));
+    assertTrue(header(letter.headers(), DeadLetterRouter.MESSAGE).contains("max.request.size 4000"));
+    assertArrayEquals(value, letter.value());
+    assertTrue(dense.isEmpty());
+    assertTrue(embeddings.isEmpty());
+  }
+
+  @Test
+  void routesAnEncodingFailureToDeadLettersAtStageEncode() {
+    // a projection for 5 channels cannot apply to the fake model's 4
+    Projection wrong = new Projection("bad5", 5, 2, new float[10], null);
+    start(config(Map.of("output.projection", "bad5")), wrong);
+    input.pipeInput(key("cam"), event("x", "cam", TestImages.pattern(32, 32, 1, "png")));
+    TestRecord<byte[], byte[]> letter = dlq.readRecord();
+    assertEquals("encode", header(letter.headers(), DeadLetterRouter.STAGE));
+    assertTrue(dense.isEmpty() && embeddings.isEmpty());
+  }
+
+  @Test
+  void appliesTheConfiguredDtypeProjectionAndOutputSize() {
+    Projection pca2 = new Projection("pca2", 4, 2, new float[] {1, 0, 0, 0, 0, 1, 0, 0}, null);
+    start(config(Map.of("output.projection", "pca2", "output.dense.dtype", "INT8", "output.dense.size", "14",
+        "output.regions.grid", "2")), pca2);
+    input.pipeInput(key("cam"), event("x", "cam", TestImages.pattern(32, 32, 1, "png")));
+    DenseFeatures f = dense(dense.readRecord());
+    assertEquals(List.of(2, 14, 14), f.getHeader().getShape());
+    assertEquals(dev.anyup.streams.avro.DType.INT8, f.getHeader().getDtype());
+    assertEquals("pca2", f.getHeader().getProjectionId());
+    assertEquals(2, f.getHeader().getScales().size());
+    assertEquals(2 * 14 * 14, f.getTensor().remaining());
+    ImageEmbedding e = embedding(embeddings.readRecord());
+    assertEquals(2, e.getRegionGrid());
+    assertEquals(4, e.getRegions().size());
+  }
+
+  @Test
+  void publishesOnlyTheEnabledOutputs() {
+    start(config(Map.of("output.dense.enabled", "false")));
+    input.pipeInput(key("cam"), event("x", "cam", TestImages.pattern(32, 32, 1, "png")));
+    assertEquals(1, embeddings.readRecordsToList().size());
+    assertTrue(dlq.isEmpty());
+    assertTrue(driver.producedTopicNames().stream().noneMatch("features.dense"::equals));
+  }
+
+  @Test
+  void countsDeadLettersByStageAndReason() {
+    start(config(Map.of()));
+    input.pipeInput(key("a"), (byte[]) null);
+    input.pipeInput(key("a"), event("e", "a", new byte[0]));
+    assertEquals(1.0, metrics.deadLetters(Stage.DESERIALIZE));
+    assertEquals(1.0, metrics.deadLetters(Stage.DECODE));
+    assertEquals(2.0, metrics.deadLetters());
+    assertEquals(1.0, metrics.registry().get("anyup.dead.letters").tag("reason", "null value").counter().count());
+  }
+}
