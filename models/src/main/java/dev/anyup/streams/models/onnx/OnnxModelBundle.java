@@ -345,6 +345,16 @@ public final class OnnxModelBundle implements ModelBundle {
     return p;
   }
 
+  /** The encoder graph of a profile (benchmarks time the stages separately). */
+  OnnxGraph encoderGraph(int inputSize) {
+    return encoders.get(inputSize);
+  }
+
+  /** The ONNX upsampler graph of a profile, or null when a built-in is in use. */
+  OnnxGraph upsamplerGraph(int inputSize) {
+    return upsamplers.get(inputSize);
+  }
+
   @Override
   public synchronized void close() {
     extractors.clear();
