@@ -139,7 +139,14 @@ public final class OnnxModelBundle implements ModelBundle {
 
   /** See {@link ModelBundle#loadDefault}. */
   public static ModelBundle loadDefault(InferenceOptions options) {
-    return load(DefaultBundle.extract(), options);
+    Path dir = DefaultBundle.extract();
+    try {
+      return load(dir, options);
+    } catch (InvalidBundleException e) {
+      // a damaged cache copy (edited or half-deleted by hand): extract afresh once; a second failure is real
+      DefaultBundle.discard(dir);
+      return load(DefaultBundle.extract(), options);
+    }
   }
 
   private static BundleManifest readManifest(Path dir) {
