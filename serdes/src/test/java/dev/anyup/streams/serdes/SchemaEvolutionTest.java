@@ -90,6 +90,26 @@ class SchemaEvolutionTest {
   }
 
   @Test
+  void useLatestVersionConvertsAnOlderRecordToTheLatestSchema() {
+    MockSchemaRegistry registry = MockSchemaRegistry.scope(scope);
+    registry.register("images-value", ImageEvent.getClassSchema());
+    int latestId = registry.register("images-value", V2);
+    SpecificAvroSerializer<ImageEvent> s = new SpecificAvroSerializer<>();
+    s.configure(Map.of("schema.registry.url", "mock://" + scope, "auto.register.schemas", "false",
+        "use.latest.version", "true"), false);
+    GenericAvroDeserializer d = new GenericAvroDeserializer();
+    d.configure(config, false);
+
+    byte[] bytes = s.serialize("images", TestRecords.imageEvent("d"));
+    GenericRecord read = d.deserialize("images", bytes);
+
+    assertEquals(latestId, WireFormat.readSchemaId("images", false, null, bytes, 0, bytes.length));
+    assertEquals(V2, read.getSchema());
+    assertEquals("d", read.get("image_id").toString());
+    assertEquals(-1, read.get("exposure_us"));
+  }
+
+  @Test
   void backwardCompatibilityRejectsARequiredNewFieldWithoutDefault() {
     Schema noDefault = new Schema.Parser().parse(V2.toString().replace(",\"default\":-1", ""));
     MockSchemaRegistry registry = MockSchemaRegistry.scope(scope);
