@@ -63,7 +63,7 @@ final class OnnxFeatureExtractor implements FeatureExtractor {
             + (p == null ? "null" : p.width() + "x" + p.height()) + ", expected " + inputSize + "x" + inputSize);
       }
     }
-    int chunk = Math.max(encoder.maxBatch(), upsampler == null ? 0 : upsampler.maxBatch());
+    int chunk = smallestFixedBatch(encoder.maxBatch(), upsampler == null ? 0 : upsampler.maxBatch());
     if (chunk <= 0 || chunk >= batch.size()) {
       return runChunk(batch, 0);
     }
@@ -116,6 +116,14 @@ final class OnnxFeatureExtractor implements FeatureExtractor {
       results.add(new FeatureResult(pf, clsVec, upsampled));
     }
     return results;
+  }
+
+  /** The batch every graph accepts: the smallest static batch axis, 0 when all are dynamic. */
+  private static int smallestFixedBatch(int a, int b) {
+    if (a <= 0) {
+      return b;
+    }
+    return b <= 0 ? a : Math.min(a, b);
   }
 
   /** Image {@code i}'s part of a batch tensor; a batch of one hands over the (freshly copied) array itself. */
