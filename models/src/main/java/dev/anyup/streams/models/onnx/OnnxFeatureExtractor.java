@@ -64,12 +64,18 @@ final class OnnxFeatureExtractor implements FeatureExtractor {
       }
     }
     int chunk = smallestFixedBatch(encoder.maxBatch(), upsampler == null ? 0 : upsampler.maxBatch());
-    if (chunk <= 0 || chunk >= batch.size()) {
+    if (chunk <= 0) {
       return runChunk(batch, 0);
     }
+    // static batch axis: run exactly `chunk` images at a time, padding the last group with repeats of its first image
     List<FeatureResult> out = new ArrayList<>(batch.size());
     for (int from = 0; from < batch.size(); from += chunk) {
-      out.addAll(runChunk(batch.subList(from, Math.min(batch.size(), from + chunk)), from));
+      List<PreprocessedImage> group = new ArrayList<>(batch.subList(from, Math.min(batch.size(), from + chunk)));
+      int real = group.size();
+      while (group.size() < chunk) {
+        group.add(group.get(0));
+      }
+      out.addAll(runChunk(group, from).subList(0, real));
     }
     return out;
   }
