@@ -75,9 +75,9 @@ class SampleImageDecodingTest {
   @Test
   void compositesTransparentPixelsOnBlack() {
     DecodedImage horse = decode("horse_rgba.png");
-    // (0,0) is white with alpha 176 in the file: 255 * 176/255 over black
-    assertArrayEquals(new int[] {176, 176, 176}, TestImages.rgbAt(horse, 0, 0));
-    assertArrayEquals(new int[] {0, 0, 0}, TestImages.rgbAt(horse, 128, 105)); // opaque black silhouette
+    // background: white RGB with alpha 0 in the file, so black after compositing (the hidden colour must not leak)
+    assertArrayEquals(new int[] {0, 0, 0}, TestImages.rgbAt(horse, 0, 0));
+    assertArrayEquals(new int[] {139, 69, 19}, TestImages.rgbAt(horse, 128, 105)); // opaque brown silhouette
     DecodedImage ramp = decode("chelsea_alpha_ramp.png");
     assertArrayEquals(new int[] {0, 0, 0}, TestImages.rgbAt(ramp, 0, 150)); // alpha 0
     int[] opaque = TestImages.rgbAt(ramp, 450, 150); // alpha 255: the photo
