@@ -29,9 +29,7 @@ import org.junit.jupiter.api.Test;
  * The client and serdes against a real registry: Apicurio Registry 2.6.13 from Maven Central, via its Confluent
  * API. Started once for the class (startup takes ~10-20 s).
  *
- * <p>No basic-auth negative case: Apicurio 2.x implements basic auth by exchanging the credentials for a token at
- * an OIDC server (Keycloak), so it cannot enforce basic auth on its own. The 401 mapping is covered against the
- * fake registry in {@link HttpSchemaRegistryClientTest}.
+ * <p>Basic auth is covered by {@link LocalSchemaRegistryAuthIT}.
  */
 class LocalSchemaRegistryIT {
   private static final Schema READING_V1 = new Schema.Parser().parse("""

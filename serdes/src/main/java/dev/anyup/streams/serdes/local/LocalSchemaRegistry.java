@@ -19,6 +19,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.stream.Stream;
 import java.util.zip.ZipEntry;
@@ -69,6 +70,15 @@ public final class LocalSchemaRegistry implements AutoCloseable {
    *     the message carries the tail of its log
    */
   public static LocalSchemaRegistry start(Path workDir) throws IOException {
+    return start(workDir, Map.of());
+  }
+
+  /**
+   * Like {@link #start(Path)}, with extra Apicurio settings as environment variables (e.g. {@code AUTH_ENABLED},
+   * {@code TOKEN_ENDPOINT}); they override the defaults set here.
+   */
+  public static LocalSchemaRegistry start(Path workDir, Map<String, String> environment) throws IOException {
+    Objects.requireNonNull(environment, "environment");
     Files.createDirectories(workDir);
     Path home = unpacked(locateZip());
     Path runner = findRunner(home);
@@ -87,6 +97,7 @@ public final class LocalSchemaRegistry implements AutoCloseable {
         .redirectOutput(log.toFile());
     // whitespace-different but equal schemas map to the same id, as in Confluent's registry
     pb.environment().put("ENABLE_CCOMPAT_CANONICAL_HASH_MODE", "true");
+    pb.environment().putAll(environment);
     LocalSchemaRegistry registry = new LocalSchemaRegistry(pb.start(), port, log);
     try {
       registry.awaitReady();
@@ -139,7 +150,9 @@ public final class LocalSchemaRegistry implements AutoCloseable {
 
   private void awaitReady() {
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-    HttpRequest probe = HttpRequest.newBuilder(URI.create(url() + "/subjects")).timeout(Duration.ofSeconds(5)).build();
+    // the health endpoint needs no credentials, so this also works with AUTH_ENABLED
+    HttpRequest probe = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/health/ready"))
+        .timeout(Duration.ofSeconds(5)).build();
     long deadline = System.nanoTime() + STARTUP_TIMEOUT.toNanos();
     String lastProblem = "no answer yet";
     while (System.nanoTime() < deadline) {
