@@ -24,6 +24,8 @@ import java.util.Objects;
 import java.util.stream.Stream;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipInputStream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A real Schema Registry for tests and the demo: Apicurio Registry 2.6.13 (in-memory storage) started from its
@@ -36,6 +38,7 @@ import java.util.zip.ZipInputStream;
  * machine fetches it).
  */
 public final class LocalSchemaRegistry implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(LocalSchemaRegistry.class);
 
   static final String VERSION = "2.6.13.Final";
   static final String ZIP_PROPERTY = "anyup.apicurio.zip";
@@ -100,7 +103,10 @@ public final class LocalSchemaRegistry implements AutoCloseable {
     pb.environment().putAll(environment);
     LocalSchemaRegistry registry = new LocalSchemaRegistry(pb.start(), port, log);
     try {
+      long t0 = System.nanoTime();
       registry.awaitReady();
+      LOG.info("Apicurio Registry {} ready at {} after {} ms (log: {})", VERSION, registry.url(),
+          (System.nanoTime() - t0) / 1_000_000, log);
       return registry;
     } catch (RuntimeException | Error e) {
       registry.close();
