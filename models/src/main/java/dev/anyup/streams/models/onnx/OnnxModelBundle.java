@@ -139,7 +139,14 @@ public final class OnnxModelBundle implements ModelBundle {
 
   /** See {@link ModelBundle#loadDefault}. */
   public static ModelBundle loadDefault(InferenceOptions options) {
-    return load(DefaultBundle.extract(), options);
+    Path dir = DefaultBundle.extract();
+    try {
+      return load(dir, options);
+    } catch (InvalidBundleException e) {
+      // a damaged cache copy (edited or half-deleted by hand): extract afresh once; a second failure is real
+      DefaultBundle.discard(dir);
+      return load(DefaultBundle.extract(), options);
+    }
   }
 
   private static BundleManifest readManifest(Path dir) {
@@ -343,6 +350,16 @@ public final class OnnxModelBundle implements ModelBundle {
           + projections.keySet());
     }
     return p;
+  }
+
+  /** The encoder graph of a profile (benchmarks time the stages separately). */
+  OnnxGraph encoderGraph(int inputSize) {
+    return encoders.get(inputSize);
+  }
+
+  /** The ONNX upsampler graph of a profile, or null when a built-in is in use. */
+  OnnxGraph upsamplerGraph(int inputSize) {
+    return upsamplers.get(inputSize);
   }
 
   @Override
