@@ -114,11 +114,11 @@ final class ItSupport {
       p.put(ProducerConfig.ACKS_CONFIG, "all");
       p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Integer.toString(32 * 1024 * 1024));
       producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
-      events = serde();
+      events = serde(ImageEvent.class);
     }
 
-    <T extends SpecificRecord> SpecificAvroSerde<T> serde() {
-      SpecificAvroSerde<T> s = new SpecificAvroSerde<>();
+    <T extends SpecificRecord> SpecificAvroSerde<T> serde(Class<T> type) {
+      SpecificAvroSerde<T> s = new SpecificAvroSerde<>(type);
       s.configure(Map.copyOf(cfg.serdeConfig()), false);
       return s;
     }

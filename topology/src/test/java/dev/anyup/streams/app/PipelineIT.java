@@ -88,8 +88,8 @@ class PipelineIT {
       assertEquals(badValues.size(), out.deadLetters().size(), "dead letters");
 
       var bundle = ItSupport.defaultLineage();
-      SpecificAvroSerde<DenseFeatures> denseSerde = client.serde();
-      SpecificAvroSerde<ImageEmbedding> embSerde = client.serde();
+      SpecificAvroSerde<DenseFeatures> denseSerde = client.serde(DenseFeatures.class);
+      SpecificAvroSerde<ImageEmbedding> embSerde = client.serde(ImageEmbedding.class);
       Map<String, DenseFeatures> denseById = new HashMap<>();
       for (ConsumerRecord<byte[], byte[]> r : out.dense()) {
         DenseFeatures d = denseSerde.deserializer().deserialize(r.topic(), r.value());
