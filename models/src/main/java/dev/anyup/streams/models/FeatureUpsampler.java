@@ -1,0 +1,38 @@
+package dev.anyup.streams.models;
+
+/**
+ * Turns low-resolution patch features into a dense map, optionally guided by the model input image. The built-ins need
+ * no weights and work for any channel count and output size. Implementations are immutable and thread-safe.
+ */
+public interface FeatureUpsampler {
+
+  /** Short name for lineage, e.g. {@code bilinear}. */
+  String name();
+
+  /**
+   * Upsamples {@code features} to {@code outHeight × outWidth}.
+   *
+   * @param image the normalised model input the features came from; guides edge-aware upsamplers, ignored by bilinear
+   */
+  FeatureMap upsample(FeatureMap features, PreprocessedImage image, int outHeight, int outWidth);
+
+  /** Bilinear interpolation ({@code align_corners=False}; antialiased if the output is smaller). */
+  static FeatureUpsampler bilinear() {
+    return BilinearUpsampler.INSTANCE;
+  }
+
+  /** Joint bilateral upsampling with the default sigmas (spatial 1.0 feature pixels, range 0.5 in normalised units). */
+  static FeatureUpsampler jointBilateral() {
+    return new JointBilateralUpsampler(1.0, 0.5, 2);
+  }
+
+  /**
+   * Joint bilateral upsampling (Kopf et al., 2007): each output pixel averages the low-resolution features within
+   * {@code radius} feature pixels, weighted by spatial distance (Gaussian, {@code sigmaSpatial} in feature pixels) and
+   * by the colour difference between the output pixel and the image area under each feature pixel (Gaussian,
+   * {@code sigmaRange} in normalised-image units).
+   */
+  static FeatureUpsampler jointBilateral(double sigmaSpatial, double sigmaRange, int radius) {
+    return new JointBilateralUpsampler(sigmaSpatial, sigmaRange, radius);
+  }
+}

@@ -1,0 +1,113 @@
+package dev.anyup.streams.models;
+
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * How a {@link ModelBundle} runs its models.
+ *
+ * @param device {@code cpu} or {@code cuda:N}
+ * @param intraOpThreads ONNX Runtime threads inside one operator; 0 = runtime default
+ * @param interOpThreads ONNX Runtime threads across operators; 0 = runtime default
+ * @param upsampler which upsampler to run after the encoder
+ * @param outputSize side of the upsampled map; 0 = the upsampler profile's own output size (the model input size)
+ * @param predictors how many concurrent predictors each extractor may run (each is a DJL predictor, not thread-safe)
+ */
+public record InferenceOptions(
+    String device, int intraOpThreads, int interOpThreads, UpsamplerKind upsampler, int outputSize, int predictors) {
+
+  private static final Pattern CUDA = Pattern.compile("cuda:(\\d+)");
+
+  public InferenceOptions {
+    if (device == null || !(device.equals("cpu") || CUDA.matcher(device).matches())) {
+      throw new IllegalArgumentException("device must be 'cpu' or 'cuda:N', was '" + device + "'");
+    }
+    if (intraOpThreads < 0) {
+      throw new IllegalArgumentException("intraOpThreads must not be negative, was " + intraOpThreads);
+    }
+    if (interOpThreads < 0) {
+      throw new IllegalArgumentException("interOpThreads must not be negative, was " + interOpThreads);
+    }
+    if (upsampler == null) {
+      throw new IllegalArgumentException("upsampler must not be null");
+    }
+    if (outputSize < 0) {
+      throw new IllegalArgumentException("outputSize must not be negative, was " + outputSize);
+    }
+    if (predictors <= 0) {
+      throw new IllegalArgumentException("predictors must be positive, was " + predictors);
+    }
+  }
+
+  /** CPU, runtime-default threads, the bundle's ONNX upsampler at its native size, two predictors. */
+  public static InferenceOptions defaults() {
+    return builder().build();
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Whether the device is a CUDA GPU. */
+  public boolean isCuda() {
+    return device.startsWith("cuda:");
+  }
+
+  /** The CUDA device index; -1 for cpu. */
+  public int cudaDeviceId() {
+    Matcher m = CUDA.matcher(device);
+    return m.matches() ? Integer.parseInt(m.group(1)) : -1;
+  }
+
+  /** Builder; every value is validated by {@link #build()}. */
+  public static final class Builder {
+    private String device = "cpu";
+    private int intraOpThreads;
+    private int interOpThreads;
+    private UpsamplerKind upsampler = UpsamplerKind.ONNX;
+    private int outputSize;
+    private int predictors = 2;
+
+    private Builder() {}
+
+    public Builder device(String device) {
+      this.device = device;
+      return this;
+    }
+
+    public Builder intraOpThreads(int threads) {
+      this.intraOpThreads = threads;
+      return this;
+    }
+
+    public Builder interOpThreads(int threads) {
+      this.interOpThreads = threads;
+      return this;
+    }
+
+    public Builder upsampler(UpsamplerKind upsampler) {
+      this.upsampler = upsampler;
+      return this;
+    }
+
+    /** Same as {@link #upsampler(UpsamplerKind)} from {@code onnx|bilinear|jbu}. */
+    public Builder upsampler(String upsampler) {
+      this.upsampler = UpsamplerKind.parse(upsampler);
+      return this;
+    }
+
+    public Builder outputSize(int outputSize) {
+      this.outputSize = outputSize;
+      return this;
+    }
+
+    public Builder predictors(int predictors) {
+      this.predictors = predictors;
+      return this;
+    }
+
+    public InferenceOptions build() {
+      return new InferenceOptions(device, intraOpThreads, interOpThreads, upsampler, outputSize, predictors);
+    }
+  }
+}

@@ -1,0 +1,59 @@
+package dev.anyup.streams.models;
+
+import dev.anyup.streams.models.onnx.OnnxModelBundle;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * A loaded model bundle: the manifest, the encoder (and ONNX upsampler) graphs per resolution profile, PCA projections
+ * and reference tensors. Owns its native resources; {@link #close()} releases every extractor it handed out.
+ * Thread-safe.
+ */
+public interface ModelBundle extends AutoCloseable {
+
+  /**
+   * Loads the bundle in {@code dir}: parses the manifest, checks every file's sha256 and every graph's input/output
+   * names and ranks against the contract.
+   *
+   * @throws InvalidBundleException naming the file (and tensor) that is wrong
+   * @throws ModelException when the runtime cannot start (e.g. CUDA requested but unavailable)
+   */
+  static ModelBundle load(Path dir, InferenceOptions options) {
+    return OnnxModelBundle.load(dir, options);
+  }
+
+  /** Loads the bundle shipped in the models jar, extracted once to a content-addressed cache directory. */
+  static ModelBundle loadDefault(InferenceOptions options) {
+    return OnnxModelBundle.loadDefault(options);
+  }
+
+  BundleManifest manifest();
+
+  /** The input sizes (resolution profiles) this bundle has graphs for, ascending. */
+  List<Integer> inputSizes();
+
+  /** A preprocessor with this bundle's normalisation for {@code inputSize}. */
+  Preprocessor preprocessor(int inputSize, ResizeMode mode);
+
+  /** The encoder + upsampler for {@code inputSize} (one of {@link #inputSizes()}); created once and cached. */
+  FeatureExtractor extractor(int inputSize);
+
+  /** Runs the manifest's reference inputs and compares with its reference outputs within each reference's atol. */
+  VerificationReport verify();
+
+  /** Lineage of the encoder; sha256 combines all profile graphs (sha256 of their hex hashes joined by ','). */
+  ModelRef encoderRef();
+
+  /** Lineage of the upsampler in use (the ONNX one, or the built-in chosen in {@link InferenceOptions}). */
+  ModelRef upsamplerRef();
+
+  /**
+   * The PCA projection {@code id} from the manifest.
+   *
+   * @throws IllegalArgumentException naming the known ids when there is none
+   */
+  Projection projection(String id);
+
+  @Override
+  void close();
+}

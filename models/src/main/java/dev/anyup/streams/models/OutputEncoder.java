@@ -1,0 +1,146 @@
+package dev.anyup.streams.models;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.nio.ShortBuffer;
+
+/**
+ * Serialises feature maps for the wire: optional channel projection, then optional resize to an output resolution,
+ * then FLOAT32, FLOAT16 (IEEE half, round to nearest even) or INT8 (symmetric per-channel scale
+ * {@code max|x| / 127}, round half away from zero), little-endian, C/H/W order.
+ *
+ * <p>Error bounds, per value: FLOAT32 exact; FLOAT16 relative error ≤ 2^-11 for |x| in [2^-14, 65504] (absolute
+ * ≤ 2^-25 below), overflow to ±infinity above 65504; INT8 absolute error ≤ scale[c] / 2. Immutable and thread-safe.
+ */
+public final class OutputEncoder {
+
+  private final int outputSize;
+
+  private OutputEncoder(int outputSize) {
+    this.outputSize = outputSize;
+  }
+
+  /** Keeps the map's resolution. */
+  public static OutputEncoder create() {
+    return new OutputEncoder(0);
+  }
+
+  /** Resizes each map to {@code size × size} (antialiased bilinear) before encoding; 0 keeps the map's resolution. */
+  public static OutputEncoder resizingTo(int size) {
+    if (size < 0) {
+      throw new IllegalArgumentException("output size must not be negative, was " + size);
+    }
+    return new OutputEncoder(size);
+  }
+
+  /** The output side, 0 when the map's resolution is kept. */
+  public int outputSize() {
+    return outputSize;
+  }
+
+  /**
+   * Projects (when {@code projection} is not null), resizes and encodes {@code map}.
+   *
+   * @throws IllegalArgumentException for INT8 when the map holds NaN or infinity, or when the projection's input
+   *     channels do not match
+   */
+  public EncodedTensor encode(FeatureMap map, DType dtype, Projection projection) {
+    if (map == null || dtype == null) {
+      throw new IllegalArgumentException("map and dtype must not be null");
+    }
+    FeatureMap m = projection == null ? map : projection.apply(map);
+    if (outputSize > 0 && (m.height() != outputSize || m.width() != outputSize)) {
+      m = new FeatureMap(m.channels(), outputSize, outputSize,
+          ResampleFilter.resize(m.data(), m.channels(), m.height(), m.width(), outputSize, outputSize));
+    }
+    int[] shape = {m.channels(), m.height(), m.width()};
+    String projectionId = projection == null ? null : projection.id();
+    float[] data = m.data();
+    ByteBuffer buf = ByteBuffer.allocate((int) encodedSize(shape[0], shape[1], shape[2], dtype))
+        .order(ByteOrder.LITTLE_ENDIAN);
+    switch (dtype) {
+      case FLOAT32:
+        buf.asFloatBuffer().put(data);
+        return new EncodedTensor(dtype, shape, null, projectionId, buf.array());
+      case FLOAT16: {
+        short[] halves = new short[data.length];
+        for (int i = 0; i < data.length; i++) {
+          halves[i] = Half.fromFloat(data[i]);
+        }
+        buf.asShortBuffer().put(halves);
+        return new EncodedTensor(dtype, shape, null, projectionId, buf.array());
+      }
+      default: {
+        int plane = shape[1] * shape[2];
+        float[] scales = new float[shape[0]];
+        byte[] out = buf.array();
+        for (int c = 0; c < shape[0]; c++) {
+          float max = 0;
+          for (int i = c * plane; i < (c + 1) * plane; i++) {
+            float v = data[i];
+            if (!Float.isFinite(v)) {
+              throw new IllegalArgumentException("cannot quantise non-finite value " + v + " in channel " + c
+                  + " to INT8");
+            }
+            max = Math.max(max, Math.abs(v));
+          }
+          float scale = max > 0 ? max / 127f : 1f;
+          scales[c] = scale;
+          float inv = 1f / scale;
+          for (int i = c * plane; i < (c + 1) * plane; i++) {
+            int q = Math.round(Math.abs(data[i]) * inv);
+            q = Math.min(127, q);
+            out[i] = (byte) (data[i] < 0 ? -q : q);
+          }
+        }
+        return new EncodedTensor(dtype, shape, scales, projectionId, out);
+      }
+    }
+  }
+
+  /** Decodes an {@link EncodedTensor} back to floats (the inverse of {@link #encode}, up to the stated error bounds). */
+  public static FeatureMap decode(EncodedTensor tensor) {
+    int[] s = tensor.shape();
+    int n = s[0] * s[1] * s[2];
+    float[] data = new float[n];
+    ByteBuffer buf = ByteBuffer.wrap(tensor.bytes()).order(ByteOrder.LITTLE_ENDIAN);
+    switch (tensor.dtype()) {
+      case FLOAT32: {
+        FloatBuffer fb = buf.asFloatBuffer();
+        fb.get(data);
+        break;
+      }
+      case FLOAT16: {
+        ShortBuffer sb = buf.asShortBuffer();
+        for (int i = 0; i < n; i++) {
+          data[i] = Half.toFloat(sb.get(i));
+        }
+        break;
+      }
+      default: {
+        int plane = s[1] * s[2];
+        byte[] b = tensor.bytes();
+        for (int c = 0; c < s[0]; c++) {
+          float scale = tensor.scales()[c];
+          for (int i = c * plane; i < (c + 1) * plane; i++) {
+            data[i] = b[i] * scale;
+          }
+        }
+        break;
+      }
+    }
+    return new FeatureMap(s[0], s[1], s[2], data);
+  }
+
+  /** Bytes an encoded {@code [c,h,w]} tensor of {@code dtype} occupies (excluding INT8 scales: 4 bytes per channel). */
+  public static long encodedSize(int c, int h, int w, DType dtype) {
+    if (c <= 0 || h <= 0 || w <= 0) {
+      throw new IllegalArgumentException("shape must be positive, was [" + c + "," + h + "," + w + "]");
+    }
+    if (dtype == null) {
+      throw new IllegalArgumentException("dtype must not be null");
+    }
+    return (long) c * h * w * dtype.bytes();
+  }
+}

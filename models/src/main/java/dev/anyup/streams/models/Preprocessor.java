@@ -1,0 +1,182 @@
+package dev.anyup.streams.models;
+
+/**
+ * Resizes a decoded image to the model's square input, normalises it with the bundle's mean/std and lays it out CHW.
+ *
+ * <p>Resampling is separable antialiased bilinear with PyTorch's {@code F.interpolate(mode="bilinear",
+ * align_corners=False, antialias=True)} semantics (PIL's triangle filter whose support grows with the downscale
+ * factor), computed on floats. Sizes follow torchvision: {@link ResizeMode#SHORTER_SIDE_CENTER_CROP} resizes the
+ * shorter side to S and the longer to {@code floor(S * long / short)}, then crops the centre with offsets
+ * {@code round_half_even((resized - S) / 2)}; {@link ResizeMode#LETTERBOX} resizes the longer side to S and the shorter
+ * to {@code max(1, round_half_even(S * short / long))}, centred with offset {@code floor((S - resized) / 2)}, padding
+ * with the mean colour (zero after normalisation); {@link ResizeMode#SQUASH} resizes to S×S. Only the output pixels
+ * inside the crop are computed. Immutable and thread-safe.
+ */
+public final class Preprocessor {
+
+  private final int inputSize;
+  private final ResizeMode mode;
+  private final float[] mean;
+  private final float[] std;
+
+  private Preprocessor(int inputSize, ResizeMode mode, float[] mean, float[] std) {
+    this.inputSize = inputSize;
+    this.mode = mode;
+    this.mean = mean;
+    this.std = std;
+  }
+
+  /**
+   * @param inputSize side of the square model input
+   * @param mode how to fit the image
+   * @param mean per-channel mean of {@code rgb/255}
+   * @param std per-channel std of {@code rgb/255}
+   */
+  public static Preprocessor create(int inputSize, ResizeMode mode, float[] mean, float[] std) {
+    if (inputSize <= 0) {
+      throw new IllegalArgumentException("inputSize must be positive, was " + inputSize);
+    }
+    if (mode == null) {
+      throw new IllegalArgumentException("mode must not be null");
+    }
+    if (mean == null || mean.length != 3) {
+      throw new IllegalArgumentException("mean must have 3 values, was " + (mean == null ? "null" : mean.length));
+    }
+    if (std == null || std.length != 3) {
+      throw new IllegalArgumentException("std must have 3 values, was " + (std == null ? "null" : std.length));
+    }
+    for (int c = 0; c < 3; c++) {
+      if (!(std[c] > 0f)) {
+        throw new IllegalArgumentException("std must be positive, was " + std[c] + " for channel " + c);
+      }
+    }
+    return new Preprocessor(inputSize, mode, mean.clone(), std.clone());
+  }
+
+  public int inputSize() {
+    return inputSize;
+  }
+
+  public ResizeMode mode() {
+    return mode;
+  }
+
+  /** The transform this preprocessor applies to a {@code width × height} source. */
+  public ImageTransform transformFor(int width, int height) {
+    int s = inputSize;
+    int rw;
+    int rh;
+    switch (mode) {
+      case SHORTER_SIDE_CENTER_CROP:
+        if (width <= height) {
+          rw = s;
+          rh = (int) ((long) s * height / width);
+        } else {
+          rh = s;
+          rw = (int) ((long) s * width / height);
+        }
+        break;
+      case LETTERBOX:
+        if (width >= height) {
+          rw = s;
+          rh = Math.max(1, (int) Math.rint((double) s * height / width));
+        } else {
+          rh = s;
+          rw = Math.max(1, (int) Math.rint((double) s * width / height));
+        }
+        break;
+      default:
+        rw = s;
+        rh = s;
+        break;
+    }
+    double scaleX = (double) rw / width;
+    double scaleY = (double) rh / height;
+    if (mode == ResizeMode.LETTERBOX) {
+      return new ImageTransform(width, height, s, s, scaleX, scaleY, 0, 0, width, height,
+          (s - rw) / 2, (s - rh) / 2, rw, rh, mode);
+    }
+    int left = (int) Math.rint((rw - s) / 2.0);
+    int top = (int) Math.rint((rh - s) / 2.0);
+    return new ImageTransform(width, height, s, s, scaleX, scaleY, left / scaleX, top / scaleY, s / scaleX, s / scaleY,
+        0, 0, s, s, mode);
+  }
+
+  /** Resizes, normalises and records the transform. */
+  public PreprocessedImage apply(DecodedImage image) {
+    int w = image.width();
+    int h = image.height();
+    ImageTransform t = transformFor(w, h);
+    int s = inputSize;
+    int rw = (int) Math.round(t.scaleX() * w);
+    int rh = (int) Math.round(t.scaleY() * h);
+    // output columns/rows of the resized grid that we need, and where they go in the target
+    int firstCol = mode == ResizeMode.LETTERBOX ? 0 : (int) Math.rint((rw - s) / 2.0);
+    int firstRow = mode == ResizeMode.LETTERBOX ? 0 : (int) Math.rint((rh - s) / 2.0);
+    int cols = t.contentWidth();
+    int rows = t.contentHeight();
+    ResampleFilter fx = ResampleFilter.antialiasedBilinear(w, rw, firstCol, cols);
+    ResampleFilter fy = ResampleFilter.antialiasedBilinear(h, rh, firstRow, rows);
+
+    // horizontal pass over the source rows the vertical pass will read: tmp[(row - rowStart) * cols * 3 + x * 3 + c]
+    int rowStart = fy.start[0];
+    int rowEnd = fy.start[rows - 1] + fy.size[rows - 1];
+    byte[] rgb = image.rgb();
+    float[] tmp = new float[(rowEnd - rowStart) * cols * 3];
+    for (int y = rowStart; y < rowEnd; y++) {
+      int src = y * w * 3;
+      int dst = (y - rowStart) * cols * 3;
+      for (int x = 0; x < cols; x++) {
+        int k0 = fx.start[x];
+        int n = fx.size[x];
+        int wo = x * fx.stride;
+        float r = 0;
+        float g = 0;
+        float b = 0;
+        for (int k = 0; k < n; k++) {
+          float wt = fx.weights[wo + k];
+          int p = src + (k0 + k) * 3;
+          r += wt * (rgb[p] & 0xff);
+          g += wt * (rgb[p + 1] & 0xff);
+          b += wt * (rgb[p + 2] & 0xff);
+        }
+        tmp[dst + x * 3] = r;
+        tmp[dst + x * 3 + 1] = g;
+        tmp[dst + x * 3 + 2] = b;
+      }
+    }
+
+    // vertical pass + normalisation into CHW; padding stays 0 (= the mean colour)
+    float[] chw = new float[3 * s * s];
+    int plane = s * s;
+    float[] a = new float[3];
+    float[] bias = new float[3];
+    for (int c = 0; c < 3; c++) {
+      a[c] = 1f / (255f * std[c]);
+      bias[c] = -mean[c] / std[c];
+    }
+    int padX = t.padX();
+    int padY = t.padY();
+    float[] acc = new float[cols * 3];
+    for (int y = 0; y < rows; y++) {
+      java.util.Arrays.fill(acc, 0f);
+      int k0 = fy.start[y];
+      int n = fy.size[y];
+      int wo = y * fy.stride;
+      for (int k = 0; k < n; k++) {
+        float wt = fy.weights[wo + k];
+        int off = (k0 + k - rowStart) * cols * 3;
+        for (int i = 0; i < cols * 3; i++) {
+          acc[i] += wt * tmp[off + i];
+        }
+      }
+      int rowOff = (y + padY) * s + padX;
+      for (int x = 0; x < cols; x++) {
+        for (int c = 0; c < 3; c++) {
+          chw[c * plane + rowOff + x] = acc[x * 3 + c] * a[c] + bias[c];
+        }
+      }
+    }
+    return new PreprocessedImage(chw, s, s, t);
+  }
+}

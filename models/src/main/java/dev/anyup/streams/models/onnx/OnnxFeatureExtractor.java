@@ -1,0 +1,144 @@
+package dev.anyup.streams.models.onnx;
+
+import ai.djl.translate.TranslateException;
+import dev.anyup.streams.models.FeatureExtractor;
+import dev.anyup.streams.models.FeatureMap;
+import dev.anyup.streams.models.FeatureResult;
+import dev.anyup.streams.models.FeatureUpsampler;
+import dev.anyup.streams.models.ModelException;
+import dev.anyup.streams.models.PreprocessedImage;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Encoder graph, then the ONNX upsampler graph or a built-in upsampler, for one input size. Thread-safe: graphs are
+ * shared and each run borrows pooled predictors. Does not own the graphs (the bundle does).
+ */
+final class OnnxFeatureExtractor implements FeatureExtractor {
+
+  private final int inputSize;
+  private final OnnxGraph encoder;
+  private final OnnxGraph upsampler; // null when a built-in is used
+  private final FeatureUpsampler builtin; // null when the ONNX upsampler is used
+  private final Map<String, String> encoderOutputs;
+  private final String upsamplerImage;
+  private final String upsamplerFeatures;
+  private final String upsamplerOutput;
+  private final String encoderImage;
+  private final boolean hasCls;
+  private final int outputSize;
+
+  OnnxFeatureExtractor(int inputSize, OnnxGraph encoder, String encoderImage, Map<String, String> encoderOutputs,
+      boolean hasCls, OnnxGraph upsampler, Map<String, String> upsamplerInputs, String upsamplerOutput,
+      FeatureUpsampler builtin, int outputSize) {
+    this.inputSize = inputSize;
+    this.encoder = encoder;
+    this.encoderImage = encoderImage;
+    this.encoderOutputs = encoderOutputs;
+    this.hasCls = hasCls;
+    this.upsampler = upsampler;
+    this.upsamplerImage = upsamplerInputs == null ? null : upsamplerInputs.get("image");
+    this.upsamplerFeatures = upsamplerInputs == null ? null : upsamplerInputs.get("features");
+    this.upsamplerOutput = upsamplerOutput;
+    this.builtin = builtin;
+    this.outputSize = outputSize;
+  }
+
+  @Override
+  public int inputSize() {
+    return inputSize;
+  }
+
+  @Override
+  public List<FeatureResult> run(List<PreprocessedImage> batch) {
+    if (batch == null || batch.isEmpty()) {
+      return List.of();
+    }
+    for (int i = 0; i < batch.size(); i++) {
+      PreprocessedImage p = batch.get(i);
+      if (p == null || p.height() != inputSize || p.width() != inputSize) {
+        throw new ModelException("model " + encoder.modelName() + ": image " + i + " of the batch is "
+            + (p == null ? "null" : p.width() + "x" + p.height()) + ", expected " + inputSize + "x" + inputSize);
+      }
+    }
+    int chunk = Math.max(encoder.maxBatch(), upsampler == null ? 0 : upsampler.maxBatch());
+    if (chunk <= 0 || chunk >= batch.size()) {
+      return runChunk(batch, 0);
+    }
+    List<FeatureResult> out = new ArrayList<>(batch.size());
+    for (int from = 0; from < batch.size(); from += chunk) {
+      out.addAll(runChunk(batch.subList(from, Math.min(batch.size(), from + chunk)), from));
+    }
+    return out;
+  }
+
+  private List<FeatureResult> runChunk(List<PreprocessedImage> batch, int offset) {
+    int b = batch.size();
+    int s = inputSize;
+    int imageLen = 3 * s * s;
+    float[] images = new float[b * imageLen];
+    for (int i = 0; i < b; i++) {
+      System.arraycopy(batch.get(i).chw(), 0, images, i * imageLen, imageLen);
+    }
+    Tensor image = new Tensor(images, new long[] {b, 3, s, s});
+    Map<String, Tensor> enc = call(encoder, Map.of(encoderImage, image), offset, b);
+    Tensor patches = output(enc, encoderOutputs.get("patch_features"), encoder, 4, b);
+    Tensor cls = hasCls ? output(enc, encoderOutputs.get("cls"), encoder, 2, b) : null;
+    Tensor up = null;
+    if (upsampler != null) {
+      Map<String, Tensor> in = new java.util.LinkedHashMap<>();
+      in.put(upsamplerImage, image);
+      in.put(upsamplerFeatures, patches);
+      up = output(call(upsampler, in, offset, b), upsamplerOutput, upsampler, 4, b);
+    }
+    List<FeatureResult> results = new ArrayList<>(b);
+    int c = patches.dim(1);
+    int h = patches.dim(2);
+    int w = patches.dim(3);
+    for (int i = 0; i < b; i++) {
+      FeatureMap pf = new FeatureMap(c, h, w, Arrays.copyOfRange(patches.data(), i * c * h * w, (i + 1) * c * h * w));
+      float[] clsVec = cls == null ? null : Arrays.copyOfRange(cls.data(), i * cls.dim(1), (i + 1) * cls.dim(1));
+      FeatureMap upsampled;
+      int target = outputSize > 0 ? outputSize : s;
+      if (up != null) {
+        int uc = up.dim(1);
+        int uh = up.dim(2);
+        int uw = up.dim(3);
+        upsampled = new FeatureMap(uc, uh, uw, Arrays.copyOfRange(up.data(), i * uc * uh * uw, (i + 1) * uc * uh * uw));
+        if (outputSize > 0 && (uh != target || uw != target)) {
+          upsampled = FeatureUpsampler.bilinear().upsample(upsampled, null, target, target);
+        }
+      } else {
+        upsampled = builtin.upsample(pf, batch.get(i), target, target);
+      }
+      results.add(new FeatureResult(pf, clsVec, upsampled));
+    }
+    return results;
+  }
+
+  private static Map<String, Tensor> call(OnnxGraph graph, Map<String, Tensor> inputs, int offset, int b) {
+    try {
+      return graph.run(inputs);
+    } catch (TranslateException | RuntimeException e) {
+      if (e instanceof ModelException) {
+        throw (ModelException) e;
+      }
+      throw new ModelException("model " + graph + " failed on images " + offset + ".." + (offset + b - 1)
+          + " of the batch: " + e.getMessage(), e);
+    }
+  }
+
+  private static Tensor output(Map<String, Tensor> outputs, String name, OnnxGraph graph, int rank, int b) {
+    Tensor t = outputs.get(name);
+    if (t == null) {
+      throw new ModelException("model " + graph + " returned no output '" + name + "' (got " + outputs.keySet() + ")");
+    }
+    if (t.shape().length != rank || t.shape()[0] != b) {
+      throw new ModelException("model " + graph + " output '" + name + "' has shape " + Arrays.toString(t.shape())
+          + ", expected rank " + rank + " with batch " + b);
+    }
+    return t;
+  }
+}

@@ -1,0 +1,41 @@
+package dev.anyup.streams.models.onnx;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.translate.NoBatchifyTranslator;
+import ai.djl.translate.TranslatorContext;
+import java.nio.FloatBuffer;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Named float tensors in, named float tensors out. Outputs are copied to heap arrays inside the predictor context, so
+ * no native memory outlives a call.
+ */
+final class TensorTranslator implements NoBatchifyTranslator<Map<String, Tensor>, Map<String, Tensor>> {
+
+  @Override
+  public NDList processInput(TranslatorContext ctx, Map<String, Tensor> inputs) {
+    NDManager manager = ctx.getNDManager();
+    NDList list = new NDList(inputs.size());
+    for (Map.Entry<String, Tensor> e : inputs.entrySet()) {
+      NDArray array = manager.create(FloatBuffer.wrap(e.getValue().data()), new Shape(e.getValue().shape()));
+      array.setName(e.getKey());
+      list.add(array);
+    }
+    return list;
+  }
+
+  @Override
+  public Map<String, Tensor> processOutput(TranslatorContext ctx, NDList list) {
+    Map<String, Tensor> out = new LinkedHashMap<>();
+    for (int i = 0; i < list.size(); i++) {
+      NDArray array = list.get(i);
+      String name = array.getName() == null ? "output" + i : array.getName();
+      out.put(name, new Tensor(array.toFloatArray(), array.getShape().getShape()));
+    }
+    return out;
+  }
+}

@@ -1,0 +1,55 @@
+package dev.anyup.streams.serdes;
+
+import java.util.Map;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.serialization.Serializer;
+
+/**
+ * Kafka serializer for generated Avro records in the Confluent wire format (magic 0, 4-byte big-endian schema id,
+ * Avro binary). Configured like Confluent's ({@link SchemaRegistryConfig} keys). Null serializes to null
+ * (tombstone). Thread-safe once configured.
+ */
+public final class SpecificAvroSerializer<T extends SpecificRecord> implements Serializer<T> {
+  private final SchemaRegistryClient injectedClient;
+  private volatile AvroRecordSerializer delegate;
+
+  /** A serializer that creates its registry client from the configuration. */
+  public SpecificAvroSerializer() {
+    this(null);
+  }
+
+  /** A serializer that uses {@code client} (shared caches); the configuration still supplies the other settings. */
+  public SpecificAvroSerializer(SchemaRegistryClient client) {
+    this.injectedClient = client;
+  }
+
+  @Override
+  public void configure(Map<String, ?> configs, boolean isKey) {
+    configure(configs, isKey, injectedClient);
+  }
+
+  void configure(Map<String, ?> configs, boolean isKey, SchemaRegistryClient client) {
+    SchemaRegistryConfig config = SchemaRegistryConfig.fromMap(configs);
+    delegate = new AvroRecordSerializer(client != null ? client : SchemaRegistryClient.create(config), config,
+        isKey, true);
+  }
+
+  @Override
+  public byte[] serialize(String topic, T data) {
+    return configured().serialize(topic, data);
+  }
+
+  @Override
+  public byte[] serialize(String topic, Headers headers, T data) {
+    return configured().serialize(topic, data);
+  }
+
+  private AvroRecordSerializer configured() {
+    AvroRecordSerializer d = delegate;
+    if (d == null) {
+      throw new IllegalStateException("SpecificAvroSerializer used before configure(); set schema.registry.url");
+    }
+    return d;
+  }
+}
