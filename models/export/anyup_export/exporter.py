@@ -131,6 +131,8 @@ class EncoderWrapper(nn.Module):
 
 
 def hub_dinov2(name, **kwargs):
+    # DINOv2 uses xformers' memory-efficient attention when xformers is importable; that op has no ONNX export.
+    os.environ.setdefault("XFORMERS_DISABLED", "1")
     return torch.hub.load("facebookresearch/dinov2", name, **kwargs)
 
 

@@ -230,4 +230,13 @@ class ModelBundleTest {
       throw new IllegalStateException(e);
     }
   }
+
+  @Test
+  void closeIsIdempotentAndRefusesNewExtractors() {
+    ModelBundle b = load(TinyBundle.source(), InferenceOptions.defaults());
+    b.extractor(28);
+    b.close();
+    b.close();
+    assertThrows(IllegalStateException.class, () -> b.extractor(28));
+  }
 }
