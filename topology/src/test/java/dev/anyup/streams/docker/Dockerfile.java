@@ -99,7 +99,7 @@ record Dockerfile(Path path, List<Stage> stages) {
                 startLine = i + 1;
             }
             if (trimmed.endsWith("\\")) {
-                pending.append(trimmed, 0, trimmed.length() - 1).append(' ');
+                pending.append(trimmed.substring(0, trimmed.length() - 1).strip()).append(' ');
                 continue;
             }
             pending.append(trimmed);
