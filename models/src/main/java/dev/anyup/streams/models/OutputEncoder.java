@@ -64,10 +64,11 @@ public final class OutputEncoder {
         buf.asFloatBuffer().put(data);
         return new EncodedTensor(dtype, shape, null, projectionId, buf.array());
       case FLOAT16: {
-        ShortBuffer sb = buf.asShortBuffer();
-        for (float v : data) {
-          sb.put(Half.fromFloat(v));
+        short[] halves = new short[data.length];
+        for (int i = 0; i < data.length; i++) {
+          halves[i] = Half.fromFloat(data[i]);
         }
+        buf.asShortBuffer().put(halves);
         return new EncodedTensor(dtype, shape, null, projectionId, buf.array());
       }
       default: {

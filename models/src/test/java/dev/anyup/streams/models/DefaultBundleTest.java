@@ -81,7 +81,7 @@ class DefaultBundleTest {
   }
 
   @Test
-  void extractsToAContentAddressedCacheDirOnce() throws Exception {
+  void extractsToAContentAddressedCacheDirOnceAndHealsADamagedCopy() throws Exception {
     Path cache = Files.createTempDirectory("anyup-cache");
     String previous = System.getProperty("anyup.models.cache");
     System.setProperty("anyup.models.cache", cache.toString());
@@ -100,6 +100,12 @@ class DefaultBundleTest {
         assertEquals(List.of(224, 448), b.inputSizes());
       }
       assertEquals(modified, Files.getLastModifiedTime(dirs.get(0).resolve("encoder_224.onnx")).toMillis());
+
+      // a damaged cache copy is replaced, not reported as a broken bundle
+      Files.write(dirs.get(0).resolve("encoder_448.onnx"), new byte[] {0});
+      try (ModelBundle c = ModelBundle.loadDefault(InferenceOptions.builder().upsampler(UpsamplerKind.BILINEAR).build())) {
+        assertEquals(List.of(224, 448), c.inputSizes());
+      }
     } finally {
       if (previous == null) {
         System.clearProperty("anyup.models.cache");

@@ -200,4 +200,25 @@ class ImageDecoderTest {
     byte[] cut = Arrays.copyOf(gif, gif.length / 2);
     assertEquals(Reason.CORRUPT, assertThrows(ImageRejectedException.class, () -> decoder.decode(cut)).reason());
   }
+
+  @Test
+  void decodesConcurrentlyFromOneInstance() throws Exception {
+    byte[] png = TestImages.encode(TestImages.halves(64, 32, Color.RED, Color.BLUE, BufferedImage.TYPE_INT_RGB), "png");
+    byte[] jpeg = TestImages.jpeg(TestImages.halves(64, 32, Color.RED, Color.BLUE, BufferedImage.TYPE_3BYTE_BGR), false);
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+    try {
+      java.util.List<java.util.concurrent.Future<DecodedImage>> futures = new java.util.ArrayList<>();
+      for (int i = 0; i < 64; i++) {
+        byte[] bytes = i % 2 == 0 ? png : jpeg;
+        futures.add(pool.submit(() -> decoder.decode(bytes)));
+      }
+      for (java.util.concurrent.Future<DecodedImage> f : futures) {
+        DecodedImage d = f.get();
+        assertEquals(64, d.width());
+        assertColour(new int[] {255, 0, 0}, TestImages.rgbAt(d, 5, 16), 10);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+  }
 }

@@ -18,8 +18,6 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
@@ -132,37 +130,29 @@ public final class AnyupApp implements AutoCloseable {
     }
   }
 
-  /** Sizes producer and topics for the configured records and creates or checks the topics. */
+  /**
+   * Sizes producer and topics for the configured records and creates or checks the topics. The largest dead letter is
+   * an input record, so the input topic's {@code max.message.bytes} bounds it.
+   */
   private static AppConfig sized(AppConfig cfg, ModelBundle bundle) {
     OutputSizing sizing = OutputSizing.of(cfg, bundle);
     try (Admin admin = Admin.create(cfg.adminProperties())) {
-      long inputMax = 1024 * 1024 + 12;
-      try {
-        if (admin.listTopics().names().get(60, java.util.concurrent.TimeUnit.SECONDS)
-            .contains(cfg.topics().input())) {
-          inputMax = TopicProvisioner.maxMessageBytes(admin, cfg.topics().input());
-        }
-      } catch (ExecutionException | TimeoutException e) {
-        throw new StartupException("cannot reach Kafka at " + cfg.bootstrapServers() + ": " + e, e);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new StartupException("interrupted while checking topics", e);
-      }
+      long inputMax = TopicProvisioner.ensureInput(admin, cfg);
       long deadLetterBytes = inputMax + OutputSizing.HEADROOM_BYTES;
       int maxRequest = sizing.requiredMaxRequestSize(cfg, deadLetterBytes);
       AppConfig out = cfg.maxRequestSizeExplicit() ? cfg
           : cfg.withPassThrough(Map.of("producer.max.request.size", Integer.toString(maxRequest)));
-      Map<String, Long> topicBytes = new java.util.HashMap<>();
+      Map<String, Long> outputBytes = new java.util.HashMap<>();
       if (cfg.output().denseEnabled()) {
-        topicBytes.put(cfg.topics().dense(), Math.max(sizing.denseBytes(), 1024 * 1024));
+        outputBytes.put(cfg.topics().dense(), Math.max(sizing.denseBytes(), 1024 * 1024));
       }
       if (cfg.output().embeddingsEnabled()) {
-        topicBytes.put(cfg.topics().embeddings(), Math.max(sizing.embeddingBytes(), 1024 * 1024));
+        outputBytes.put(cfg.topics().embeddings(), Math.max(sizing.embeddingBytes(), 1024 * 1024));
       }
-      topicBytes.put(cfg.topics().dlq(), Math.min(maxRequest, Math.max(deadLetterBytes, 1024 * 1024)));
+      long dlqBytes = Math.min(maxRequest, Math.max(deadLetterBytes, 1024 * 1024));
       LOG.info("output records up to {} bytes (dense {}, embedding {}); producer max.request.size={}",
           sizing.largest(), sizing.denseBytes(), sizing.embeddingBytes(), maxRequest);
-      TopicProvisioner.ensure(admin, out, topicBytes);
+      TopicProvisioner.ensureOutputs(admin, out, outputBytes, dlqBytes);
       return out;
     }
   }

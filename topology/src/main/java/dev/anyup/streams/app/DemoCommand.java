@@ -97,8 +97,13 @@ final class DemoCommand implements Callable<Integer> {
     Files.createDirectories(outDir);
     Path work = Files.createTempDirectory("anyup-demo");
     o.println("starting Kafka (KRaft) and the schema registry (Apicurio) ...");
-    CompletableFuture<LocalSchemaRegistry> registryF =
-        CompletableFuture.supplyAsync(() -> LocalSchemaRegistry.start(work.resolve("registry")));
+    CompletableFuture<LocalSchemaRegistry> registryF = CompletableFuture.supplyAsync(() -> {
+      try {
+        return LocalSchemaRegistry.start(work.resolve("registry"));
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot start the local schema registry", e);
+      }
+    });
     try (LocalKafkaCluster kafka = LocalKafkaCluster.start();
         LocalSchemaRegistry registry = registryF.join()) {
       o.println("  kafka " + kafka.bootstrapServers() + ", registry " + registry.url());
@@ -138,8 +143,8 @@ final class DemoCommand implements Callable<Integer> {
     Properties pp = cfg.producerProperties();
     pp.put(ProducerConfig.ACKS_CONFIG, "all");
     pp.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Integer.toString(32 * 1024 * 1024));
-    try (SpecificAvroSerde<ImageEvent> events = new SpecificAvroSerde<>();
-        SpecificAvroSerde<DenseFeatures> denseSerde = new SpecificAvroSerde<>();
+    try (SpecificAvroSerde<ImageEvent> events = new SpecificAvroSerde<>(ImageEvent.class);
+        SpecificAvroSerde<DenseFeatures> denseSerde = new SpecificAvroSerde<>(DenseFeatures.class);
         var consumer = new KafkaConsumer<>(cp, new ByteArrayDeserializer(), new ByteArrayDeserializer());
         var producer = new KafkaProducer<>(pp, new ByteArraySerializer(), new ByteArraySerializer())) {
       events.configure(Map.copyOf(cfg.serdeConfig()), false);

@@ -66,8 +66,8 @@ final class InspectCommand implements Callable<Integer> {
     p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
     int n = 0;
     try (var consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
-        SpecificAvroSerde<DenseFeatures> dense = new SpecificAvroSerde<>();
-        SpecificAvroSerde<ImageEmbedding> emb = new SpecificAvroSerde<>()) {
+        SpecificAvroSerde<DenseFeatures> dense = new SpecificAvroSerde<>(DenseFeatures.class);
+        SpecificAvroSerde<ImageEmbedding> emb = new SpecificAvroSerde<>(ImageEmbedding.class)) {
       dense.configure(Map.copyOf(cfg.serdeConfig()), false);
       emb.configure(Map.copyOf(cfg.serdeConfig()), false);
       consumer.subscribe(List.of(topic));

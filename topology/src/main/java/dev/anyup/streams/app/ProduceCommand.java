@@ -50,7 +50,7 @@ final class ProduceCommand implements Callable<Integer> {
     Properties p = cfg.producerProperties();
     p.put(ProducerConfig.ACKS_CONFIG, "all");
     p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
-    try (SpecificAvroSerde<ImageEvent> serde = new SpecificAvroSerde<>();
+    try (SpecificAvroSerde<ImageEvent> serde = new SpecificAvroSerde<>(ImageEvent.class);
         KafkaProducer<byte[], byte[]> producer =
             new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
       serde.configure(Map.copyOf(cfg.serdeConfig()), false);

@@ -2,8 +2,7 @@ package dev.anyup.streams.app;
 
 import dev.anyup.streams.topology.AppConfig;
 import java.util.ArrayList;
-import java.util.Collection;
-import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -30,47 +29,77 @@ final class TopicProvisioner {
 
   private TopicProvisioner() {}
 
-  /** Ensures every topic exists and fits; {@code maxMessageBytes} per topic name (absent: broker default). */
-  static void ensure(Admin admin, AppConfig cfg, Map<String, Long> maxMessageBytes) {
-    AppConfig.Topics t = cfg.topics();
-    List<String> wanted = new ArrayList<>(List.of(t.input(), t.dlq()));
-    if (cfg.output().denseEnabled()) {
-      wanted.add(t.dense());
-    }
-    if (cfg.output().embeddingsEnabled()) {
-      wanted.add(t.embeddings());
-    }
+  /** Creates the input topic if missing; returns its {@code max.message.bytes}. */
+  static long ensureInput(Admin admin, AppConfig cfg) {
+    return call(cfg, () -> {
+      create(admin, cfg, Map.of(cfg.topics().input(), Map.of()));
+      return maxMessageBytes(admin, cfg.topics().input());
+    });
+  }
+
+  /**
+   * Creates missing output topics with {@code max.message.bytes} from {@code outputBytes} and the dead-letter topic
+   * with {@code deadLetterBytes}; refuses to start when an existing output topic is too small for its records.
+   */
+  static void ensureOutputs(Admin admin, AppConfig cfg, Map<String, Long> outputBytes, long deadLetterBytes) {
+    call(cfg, () -> {
+      Map<String, Map<String, String>> wanted = new LinkedHashMap<>();
+      outputBytes.forEach((t, b) -> wanted.put(t, Map.of(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Long.toString(b))));
+      wanted.put(cfg.topics().dlq(), Map.of(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Long.toString(deadLetterBytes)));
+      create(admin, cfg, wanted);
+      for (Map.Entry<String, Long> e : outputBytes.entrySet()) {
+        long actual = maxMessageBytes(admin, e.getKey());
+        if (actual < e.getValue()) {
+          throw new StartupException("topic " + e.getKey() + " has max.message.bytes=" + actual
+              + " but its configured records need " + e.getValue() + " bytes; raise the topic's max.message.bytes "
+              + "or lower output.dense.size / output.dense.dtype / use output.projection");
+        }
+      }
+      long dlqActual = maxMessageBytes(admin, cfg.topics().dlq());
+      if (dlqActual < deadLetterBytes) {
+        LOG.warn("dead-letter topic {} has max.message.bytes={} < {}: the largest inputs cannot be dead-lettered",
+            cfg.topics().dlq(), dlqActual, deadLetterBytes);
+      }
+      return null;
+    });
+  }
+
+  private interface AdminCall<T> {
+    T run() throws ExecutionException, InterruptedException, TimeoutException;
+  }
+
+  private static <T> T call(AppConfig cfg, AdminCall<T> c) {
     try {
-      Set<String> existing = admin.listTopics().names().get(TIMEOUT_S, TimeUnit.SECONDS);
-      List<NewTopic> create = new ArrayList<>();
-      for (String name : wanted) {
-        if (!existing.contains(name)) {
-          NewTopic nt = new NewTopic(name, t.partitions(), t.replication());
-          Long bytes = maxMessageBytes.get(name);
-          if (bytes != null) {
-            nt.configs(Map.of(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Long.toString(bytes)));
-          }
-          create.add(nt);
-        }
-      }
-      if (!create.isEmpty()) {
-        LOG.info("creating topics {}", create);
-        try {
-          admin.createTopics(create).all().get(TIMEOUT_S, TimeUnit.SECONDS);
-        } catch (ExecutionException e) {
-          if (!(e.getCause() instanceof TopicExistsException)) {
-            throw e;
-          }
-        }
-      }
-      checkExisting(admin, wanted, maxMessageBytes);
+      return c.run();
     } catch (ExecutionException | TimeoutException e) {
-      Throwable c = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
-      throw new StartupException("cannot list or create topics " + wanted + " on " + cfg.bootstrapServers() + ": "
-          + c, c);
+      Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
+      throw new StartupException("cannot list, create or describe topics on " + cfg.bootstrapServers() + ": "
+          + cause, cause);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new StartupException("interrupted while creating topics", e);
+      throw new StartupException("interrupted while checking topics", e);
+    }
+  }
+
+  private static void create(Admin admin, AppConfig cfg, Map<String, Map<String, String>> topics)
+      throws ExecutionException, InterruptedException, TimeoutException {
+    Set<String> existing = admin.listTopics().names().get(TIMEOUT_S, TimeUnit.SECONDS);
+    List<NewTopic> create = new ArrayList<>();
+    topics.forEach((name, configs) -> {
+      if (!existing.contains(name)) {
+        create.add(new NewTopic(name, cfg.topics().partitions(), cfg.topics().replication()).configs(configs));
+      }
+    });
+    if (create.isEmpty()) {
+      return;
+    }
+    LOG.info("creating topics {}", create);
+    try {
+      admin.createTopics(create).all().get(TIMEOUT_S, TimeUnit.SECONDS);
+    } catch (ExecutionException e) {
+      if (!(e.getCause() instanceof TopicExistsException)) {
+        throw e;
+      }
     }
   }
 
@@ -80,23 +109,5 @@ final class TopicProvisioner {
     ConfigResource r = new ConfigResource(ConfigResource.Type.TOPIC, topic);
     Config c = admin.describeConfigs(List.of(r)).all().get(TIMEOUT_S, TimeUnit.SECONDS).get(r);
     return Long.parseLong(c.get(TopicConfig.MAX_MESSAGE_BYTES_CONFIG).value());
-  }
-
-  private static void checkExisting(Admin admin, Collection<String> topics, Map<String, Long> need)
-      throws ExecutionException, InterruptedException, TimeoutException {
-    Map<String, Long> actual = new HashMap<>();
-    for (String topic : topics) {
-      if (need.containsKey(topic)) {
-        actual.put(topic, maxMessageBytes(admin, topic));
-      }
-    }
-    for (Map.Entry<String, Long> e : actual.entrySet()) {
-      long required = need.get(e.getKey());
-      if (e.getValue() < required) {
-        throw new StartupException("topic " + e.getKey() + " has max.message.bytes=" + e.getValue()
-            + " but the configured records need " + required + " bytes; raise the topic's max.message.bytes "
-            + "or lower output.dense.size / output.dense.dtype / use output.projection");
-      }
-    }
   }
 }

@@ -19,7 +19,7 @@ final class AvroSerdeFactory {
   }
 
   static <T extends SpecificRecord> SpecificAvroSerde<T> serde(Class<T> type, Map<String, Object> config) {
-    SpecificAvroSerde<T> serde = new SpecificAvroSerde<>();
+    SpecificAvroSerde<T> serde = new SpecificAvroSerde<>(type);
     serde.configure(config, false);
     return serde;
   }

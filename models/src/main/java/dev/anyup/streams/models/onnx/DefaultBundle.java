@@ -77,6 +77,15 @@ final class DefaultBundle {
     return target;
   }
 
+  /** Removes a cached extraction (best effort; a concurrent reader keeps its open files on POSIX). */
+  static void discard(Path dir) {
+    try {
+      deleteRecursively(dir);
+    } catch (IOException e) {
+      throw new InvalidBundleException("cannot remove the damaged default bundle cache " + dir + ": " + e.getMessage(), e);
+    }
+  }
+
   private static Set<String> referencedFiles(JsonNode m) {
     Set<String> files = new LinkedHashSet<>();
     for (String section : new String[] {"encoder", "upsampler"}) {

@@ -52,6 +52,7 @@ public final class OnnxModelBundle implements ModelBundle {
   private final Map<String, Projection> projections;
   private final ModelRef encoderRef;
   private final ModelRef upsamplerRef;
+  private boolean closed;
 
   private OnnxModelBundle(Path dir, BundleManifest manifest, InferenceOptions options, Map<Integer, OnnxGraph> encoders,
       Map<Integer, OnnxGraph> upsamplers, Map<String, Projection> projections) {
@@ -139,7 +140,14 @@ public final class OnnxModelBundle implements ModelBundle {
 
   /** See {@link ModelBundle#loadDefault}. */
   public static ModelBundle loadDefault(InferenceOptions options) {
-    return load(DefaultBundle.extract(), options);
+    Path dir = DefaultBundle.extract();
+    try {
+      return load(dir, options);
+    } catch (InvalidBundleException e) {
+      // a damaged cache copy (edited or half-deleted by hand): extract afresh once; a second failure is real
+      DefaultBundle.discard(dir);
+      return load(DefaultBundle.extract(), options);
+    }
   }
 
   private static BundleManifest readManifest(Path dir) {
@@ -270,6 +278,9 @@ public final class OnnxModelBundle implements ModelBundle {
 
   @Override
   public synchronized FeatureExtractor extractor(int inputSize) {
+    if (closed) {
+      throw new IllegalStateException("bundle " + manifest.name() + " is closed");
+    }
     requireProfile(inputSize);
     return extractors.computeIfAbsent(inputSize, s -> {
       BundleManifest.Encoder e = manifest.encoder();
@@ -345,8 +356,22 @@ public final class OnnxModelBundle implements ModelBundle {
     return p;
   }
 
+  /** The encoder graph of a profile (benchmarks time the stages separately). */
+  OnnxGraph encoderGraph(int inputSize) {
+    return encoders.get(inputSize);
+  }
+
+  /** The ONNX upsampler graph of a profile, or null when a built-in is in use. */
+  OnnxGraph upsamplerGraph(int inputSize) {
+    return upsamplers.get(inputSize);
+  }
+
   @Override
   public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
     extractors.clear();
     encoders.values().forEach(OnnxGraph::close);
     upsamplers.values().forEach(OnnxGraph::close);

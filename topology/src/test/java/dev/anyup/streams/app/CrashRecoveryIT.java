@@ -1,0 +1,179 @@
+package dev.anyup.streams.app;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.anyup.streams.avro.DenseFeatures;
+import dev.anyup.streams.avro.ImageEmbedding;
+import dev.anyup.streams.serdes.SpecificAvroSerde;
+import dev.anyup.streams.topology.AppConfig;
+import dev.anyup.streams.topology.TestImages;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Exactly-once under a crash: the app runs as a child JVM ({@code Main run --config}), is killed with SIGKILL while
+ * it is processing, and restarted; a {@code read_committed} reader must then see exactly one dense and one embedding
+ * record per input image — nothing lost, nothing duplicated. The restarted instance is also stopped with SIGTERM to
+ * check the graceful shutdown path.
+ */
+@ExtendWith(LocalStack.class)
+class CrashRecoveryIT {
+  private static final Pattern PROCESSED = Pattern.compile("(?m)^anyup_images_processed_total\\s+([0-9.Ee+]+)");
+
+  @TempDir Path dir;
+
+  @Test
+  void everyInputYieldsExactlyOneRecordPerOutputAfterAKillNineMidBatch() throws Exception {
+    LocalStack.Resources stack = LocalStack.resources();
+    String prefix = "crash-" + UUID.randomUUID().toString().substring(0, 8) + ".";
+    int n = 40;
+    Map<String, byte[]> images = new LinkedHashMap<>();
+    for (int i = 0; i < n; i++) {
+      images.put("frame-" + i, TestImages.pattern(160 + (i % 5) * 16, 120 + (i % 3) * 16, i, i % 2 == 0 ? "png" : "jpg"));
+    }
+    int port1 = freePort();
+    Path config = writeConfig(stack, prefix, port1);
+    AppConfig cfg = ItSupport.config(stack, prefix, Map.of());
+
+    try (ItSupport.Client client = new ItSupport.Client(cfg)) {
+      Process first = startApp(config, dir.resolve("first.log"));
+      try {
+        await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(200))
+            .until(() -> !first.isAlive() || processed(port1) >= 0);
+        assertTrue(first.isAlive(), () -> "first instance died: " + tail(dir.resolve("first.log")));
+        int i = 0;
+        for (Map.Entry<String, byte[]> e : images.entrySet()) {
+          String source = "cam-" + (i++ % 4);
+          client.send(source, client.event(e.getKey(), source, e.getValue()));
+        }
+        client.flush();
+        // kill while work is in flight: some images done, most still queued or in the batcher
+        await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(50))
+            .until(() -> processed(port1) >= 4);
+        double before = processed(port1);
+        assertTrue(before < n - 4, "too late to crash mid-stream: " + before + " of " + n + " already processed");
+      } finally {
+        first.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+      }
+
+      int port2 = freePort();
+      Path config2 = writeConfig(stack, prefix, port2);
+      Process second = startApp(config2, dir.resolve("second.log"));
+      try {
+        await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(200))
+            .until(() -> !second.isAlive() || processed(port2) >= 0);
+        assertTrue(second.isAlive(), () -> "restarted instance died: " + tail(dir.resolve("second.log")));
+        ItSupport.Outputs out = client.collect(n, n, 0, Duration.ofSeconds(180));
+        Map<String, Integer> dense = countByImage(out.dense(), client.serde(DenseFeatures.class), true);
+        Map<String, Integer> emb = countByImage(out.embeddings(), client.serde(ImageEmbedding.class), false);
+        Map<String, Integer> expected = new TreeMap<>();
+        images.keySet().forEach(k -> expected.put(k, 1));
+        assertEquals(expected, new TreeMap<>(dense), () -> "dense records per image; second log: "
+            + tail(dir.resolve("second.log")));
+        assertEquals(expected, new TreeMap<>(emb), "embedding records per image");
+        assertEquals(0, out.deadLetters().size(), "no dead letters");
+
+        // graceful shutdown on SIGTERM
+        second.destroy();
+        assertTrue(second.waitFor(60, TimeUnit.SECONDS), "SIGTERM stops the app within 60 s");
+        String log = Files.readString(dir.resolve("second.log"));
+        assertTrue(log.contains("draining the inference batcher") && log.contains("stopped"),
+            () -> "graceful shutdown steps logged: " + tail(dir.resolve("second.log")));
+      } finally {
+        second.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+      }
+    }
+  }
+
+  private static <T extends org.apache.avro.specific.SpecificRecord> Map<String, Integer> countByImage(
+      List<ConsumerRecord<byte[], byte[]>> records, SpecificAvroSerde<T> serde, boolean dense) {
+    Map<String, Integer> counts = new HashMap<>();
+    for (ConsumerRecord<byte[], byte[]> r : records) {
+      T v = serde.deserializer().deserialize(r.topic(), r.value());
+      String id = dense ? ((DenseFeatures) v).getImageId() : ((ImageEmbedding) v).getImageId();
+      counts.merge(id, 1, Integer::sum);
+    }
+    return counts;
+  }
+
+  private Path writeConfig(LocalStack.Resources stack, String prefix, int httpPort) throws IOException {
+    Path f = dir.resolve("app-" + httpPort + ".yaml");
+    Files.writeString(f, String.join("\n",
+        "application.id: " + prefix + "app",
+        "bootstrap.servers: " + stack.kafka().bootstrapServers(),
+        "schema.registry.url: " + stack.registry().url(),
+        "topics:",
+        "  input: " + prefix + "images",
+        "  dense: " + prefix + "dense",
+        "  embeddings: " + prefix + "embeddings",
+        "  dlq: " + prefix + "dlq",
+        "  partitions: 3",
+        "http.port: " + httpPort,
+        "batch.max.size: 4",
+        "batch.max.wait.ms: 20",
+        "streams.num.stream.threads: 2",
+        "streams.commit.interval.ms: 500",
+        // a SIGKILLed member must leave the group quickly, and its open transaction must abort quickly
+        "streams.consumer.session.timeout.ms: 6000",
+        "streams.consumer.heartbeat.interval.ms: 1500",
+        "streams.producer.transaction.timeout.ms: 10000",
+        ""));
+    return f;
+  }
+
+  private static Process startApp(Path config, Path log) throws IOException {
+    String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+    List<String> cmd = new ArrayList<>(List.of(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-Xmx768m", "-Dai.djl.offline=true", "-cp", cp, "dev.anyup.streams.app.Main", "run", "--config",
+        config.toString()));
+    return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+  }
+
+  /** Images processed per the child's /metrics, or -1 while it is not serving yet. */
+  private static double processed(int port) {
+    try {
+      Matcher m = PROCESSED.matcher(ItSupport.httpBody(port, "/metrics"));
+      return m.find() ? Double.parseDouble(m.group(1)) : -1;
+    } catch (IOException e) {
+      return -1;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return -1;
+    }
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+
+  private static String tail(Path log) {
+    try {
+      List<String> lines = Files.readAllLines(log);
+      return String.join("\n", lines.subList(Math.max(0, lines.size() - 60), lines.size()));
+    } catch (IOException e) {
+      return "(no log: " + e + ")";
+    }
+  }
+}

@@ -1,0 +1,173 @@
+package dev.anyup.streams.app;
+
+import dev.anyup.streams.avro.ImageEvent;
+import dev.anyup.streams.avro.ModelLineage;
+import dev.anyup.streams.models.InferenceOptions;
+import dev.anyup.streams.models.ModelBundle;
+import dev.anyup.streams.serdes.SpecificAvroSerde;
+import dev.anyup.streams.topology.AppConfig;
+import dev.anyup.streams.topology.ImagePipeline;
+import dev.anyup.streams.topology.TestImages;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+/** Test data builders and a read_committed client for the integration tests. */
+final class ItSupport {
+  private ItSupport() {}
+
+  /** An app config on the shared stack with topics under {@code prefix} and a fresh application id. */
+  static AppConfig config(LocalStack.Resources stack, String prefix, Map<String, String> extra) {
+    Map<String, String> m = new HashMap<>();
+    m.put("application.id", prefix + "app");
+    m.put("bootstrap.servers", stack.kafka().bootstrapServers());
+    m.put("schema.registry.url", stack.registry().url());
+    m.put("topics.input", prefix + "images");
+    m.put("topics.dense", prefix + "dense");
+    m.put("topics.embeddings", prefix + "embeddings");
+    m.put("topics.dlq", prefix + "dlq");
+    m.put("topics.partitions", "3");
+    m.put("http.port", "0");
+    m.put("batch.max.wait.ms", "10");
+    m.put("streams.num.stream.threads", "2");
+    m.put("streams.commit.interval.ms", "200");
+    m.putAll(extra);
+    return AppConfig.fromMap(m);
+  }
+
+  /** {@code n} encoded images: the bundled samples first, then generated ones in several formats and sizes. */
+  static Map<String, byte[]> mixedImages(int n) {
+    Map<String, byte[]> out = new LinkedHashMap<>();
+    for (Map.Entry<String, byte[]> e : SampleImages.load().entrySet()) {
+      if (out.size() < n && !e.getKey().endsWith(".webp")) {
+        out.put("sample-" + e.getKey(), e.getValue());
+      }
+    }
+    String[] formats = {"png", "jpg", "bmp", "gif"};
+    int i = 0;
+    while (out.size() < n) {
+      String f = formats[i % formats.length];
+      int w = 48 + (i * 37) % 400;
+      int h = 40 + (i * 53) % 300;
+      out.put("generated-" + i + "." + f, TestImages.pattern(w, h, i, f));
+      i++;
+    }
+    return out;
+  }
+
+  static ModelLineage defaultLineage() {
+    try (ModelBundle b = ModelBundle.loadDefault(InferenceOptions.defaults())) {
+      return ImagePipeline.lineage(b);
+    }
+  }
+
+  static String header(ConsumerRecord<byte[], byte[]> r, String key) {
+    Header h = r.headers().lastHeader(key);
+    return h == null ? null : new String(h.value(), StandardCharsets.UTF_8);
+  }
+
+  static int httpGet(int port, String path) throws IOException, InterruptedException {
+    return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+        .build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+  }
+
+  static String httpBody(int port, String path) throws IOException, InterruptedException {
+    return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+        .build(), HttpResponse.BodyHandlers.ofString()).body();
+  }
+
+  /** Output records by topic. */
+  record Outputs(List<ConsumerRecord<byte[], byte[]>> dense, List<ConsumerRecord<byte[], byte[]>> embeddings,
+      List<ConsumerRecord<byte[], byte[]>> deadLetters) {}
+
+  /** Produces input events and reads the outputs with {@code read_committed}. */
+  static final class Client implements AutoCloseable {
+    private final AppConfig cfg;
+    private final KafkaProducer<byte[], byte[]> producer;
+    private final SpecificAvroSerde<ImageEvent> events;
+
+    Client(AppConfig cfg) {
+      this.cfg = cfg;
+      Properties p = cfg.producerProperties();
+      p.put(ProducerConfig.ACKS_CONFIG, "all");
+      p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Integer.toString(32 * 1024 * 1024));
+      producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
+      events = serde(ImageEvent.class);
+    }
+
+    <T extends SpecificRecord> SpecificAvroSerde<T> serde(Class<T> type) {
+      SpecificAvroSerde<T> s = new SpecificAvroSerde<>(type);
+      s.configure(Map.copyOf(cfg.serdeConfig()), false);
+      return s;
+    }
+
+    byte[] event(String id, String source, byte[] image) {
+      return events.serializer().serialize(cfg.topics().input(),
+          ImageFiles.event(id, source, id, image, Instant.now()));
+    }
+
+    void send(String key, byte[] value) {
+      producer.send(new ProducerRecord<>(cfg.topics().input(), key.getBytes(StandardCharsets.UTF_8), value));
+    }
+
+    void flush() {
+      producer.flush();
+    }
+
+    /** Reads all three output topics from the start until the expected counts arrive (or the timeout passes). */
+    Outputs collect(int dense, int embeddings, int deadLetters, Duration timeout) {
+      Properties p = cfg.consumerProperties();
+      p.put(ConsumerConfig.GROUP_ID_CONFIG, "it-reader-" + UUID.randomUUID());
+      p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+      p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+      p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Integer.toString(64 * 1024 * 1024));
+      List<ConsumerRecord<byte[], byte[]>> d = new ArrayList<>();
+      List<ConsumerRecord<byte[], byte[]>> e = new ArrayList<>();
+      List<ConsumerRecord<byte[], byte[]>> l = new ArrayList<>();
+      try (var consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+        consumer.subscribe(List.of(cfg.topics().dense(), cfg.topics().embeddings(), cfg.topics().dlq()));
+        long deadline = System.nanoTime() + timeout.toNanos();
+        long settleUntil = Long.MAX_VALUE;
+        while (System.nanoTime() < Math.min(deadline, settleUntil)) {
+          for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+            (r.topic().equals(cfg.topics().dense()) ? d : r.topic().equals(cfg.topics().embeddings()) ? e : l).add(r);
+          }
+          if (settleUntil == Long.MAX_VALUE && d.size() >= dense && e.size() >= embeddings
+              && l.size() >= deadLetters) {
+            // keep reading a little longer: duplicates would show up here
+            settleUntil = System.nanoTime() + Duration.ofSeconds(2).toNanos();
+          }
+        }
+      }
+      return new Outputs(d, e, l);
+    }
+
+    @Override
+    public void close() {
+      producer.close();
+      events.close();
+    }
+  }
+}
