@@ -45,6 +45,10 @@ public final class PipelineBenchmark implements Callable<Integer> {
   @Option(names = "--images", description = "Images per burst run (default: ${DEFAULT-VALUE}).", defaultValue = "32")
   int images;
 
+  @Option(names = "--heavy-images", description = "Images per burst run of the ViT-S/14 + AnyUp-sized workload "
+      + "(default: ${DEFAULT-VALUE}).", defaultValue = "16")
+  int heavyImages;
+
   @Option(names = "--light-images", description = "Images in the light-load run (default: ${DEFAULT-VALUE}).",
       defaultValue = "20")
   int lightImages;
@@ -142,6 +146,7 @@ public final class PipelineBenchmark implements Callable<Integer> {
           continue;
         }
         PipelineRun pipeline = new PipelineRun(stack, frames, c.split(), extraConfig);
+        int images = w.name().equals(VITS14_ANYUP_224) ? Math.min(this.images, heavyImages) : this.images;
         log("workload %s: pipeline, burst of %d, batch %d", w.name(), images, batchSize);
         table.add(pipeline.burst(w, "pipeline batched", batchSize, batchWaitMs, streamThreads, images,
             c.batched().imagesPerSecond()));
@@ -211,10 +216,10 @@ public final class PipelineBenchmark implements Callable<Integer> {
   private String settings() {
     Runtime rt = Runtime.getRuntime();
     return String.format(Locale.ROOT,
-        "anyup-streams bench: %d cores, max heap %d MiB, %s %s; images=%d light=%dx%dms batch=%d wait=%dms "
+        "anyup-streams bench: %d cores, max heap %d MiB, %s %s; images=%d (vits14: %d) light=%dx%dms batch=%d wait=%dms "
             + "stream-threads=%s ceiling>=%ds extra=%s",
         rt.availableProcessors(), rt.maxMemory() >> 20, System.getProperty("java.vm.name"),
-        System.getProperty("java.version"), images, lightImages, lightIntervalMs, batchSize, batchWaitMs,
+        System.getProperty("java.version"), images, Math.min(images, heavyImages), lightImages, lightIntervalMs, batchSize, batchWaitMs,
         streamThreads == 0 ? "app default" : Integer.toString(streamThreads), ceilingSeconds, extraConfig);
   }
 

@@ -2,10 +2,14 @@ package dev.anyup.streams.bench;
 
 import dev.anyup.streams.app.AnyupApp;
 import dev.anyup.streams.app.local.LocalKafkaCluster;
+import dev.anyup.streams.app.local.LocalStack;
 import dev.anyup.streams.avro.ImageEvent;
 import dev.anyup.streams.serdes.SpecificAvroSerializer;
 import dev.anyup.streams.topology.AppConfig;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -46,28 +50,34 @@ final class PipelineRun {
   private static final Duration START_TIMEOUT = Duration.ofMinutes(3);
   private static final int PARTITIONS = 3;
 
-  /** The local broker and registry, shared by every run of one benchmark. */
+  /** The local broker and registry (Apicurio), shared by every run of one benchmark. */
   static final class Stack implements AutoCloseable {
-    private final LocalKafkaCluster kafka;
-    private final String registryUrl;
+    private final LocalStack local;
 
-    private Stack(LocalKafkaCluster kafka, String registryUrl) {
-      this.kafka = kafka;
-      this.registryUrl = registryUrl;
+    private Stack(LocalStack local) {
+      this.local = local;
     }
 
     static Stack start(Path dir) {
-      LocalKafkaCluster kafka = LocalKafkaCluster.builder().optLogDirParent(dir).start();
-      return new Stack(kafka, "mock://bench");
+      try {
+        Files.createDirectories(dir);
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot create " + dir, e);
+      }
+      return new Stack(LocalStack.start(dir, LocalKafkaCluster.builder().optLogDirParent(dir)));
+    }
+
+    LocalKafkaCluster kafka() {
+      return local.kafka();
     }
 
     String registryUrl() {
-      return registryUrl;
+      return local.schemaRegistryUrl();
     }
 
     @Override
     public void close() {
-      kafka.close();
+      local.close();
     }
   }
 
@@ -109,14 +119,14 @@ final class PipelineRun {
     String dlq = id + ".dlq";
     Map<String, String> outputTopicConfig = Map.of(
         TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG, "LogAppendTime",
-        TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(stack.kafka.maxMessageBytes()));
-    stack.kafka.createTopics(List.of(new NewTopic(input, PARTITIONS, (short) 1),
+        TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(stack.kafka().maxMessageBytes()));
+    stack.kafka().createTopics(List.of(new NewTopic(input, PARTITIONS, (short) 1),
         new NewTopic(dense, PARTITIONS, (short) 1).configs(outputTopicConfig),
         new NewTopic(embeddings, PARTITIONS, (short) 1).configs(outputTopicConfig)));
 
     Map<String, String> config = new HashMap<>();
     config.put("application.id", id);
-    config.put("bootstrap.servers", stack.kafka.bootstrapServers());
+    config.put("bootstrap.servers", stack.kafka().bootstrapServers());
     config.put("schema.registry.url", stack.registryUrl());
     config.put("topics.input", input);
     config.put("topics.dense", dense);
@@ -166,7 +176,8 @@ final class PipelineRun {
         send(producer, input, id, "warm-" + i, jpegs.get(i % jpegs.size()), warmSent);
       }
       producer.flush();
-      collect(consumer, dense, embeddings, cfg, warmUp, app, Duration.ofMinutes(5), id + " (warm-up)", warmUp);
+      collect(consumer, dense, embeddings, cfg, warmUp, app, Duration.ofSeconds(60).plus(Duration.ofMillis(
+          (long) (warmUp * 1000.0 / Math.max(ceiling, 1e-3) * 10))), id + " (warm-up)", warmUp);
       MeterSnapshot before = MeterSnapshot.of(app.metrics().registry());
       double deadLettersBefore = app.metrics().deadLetters();
 
@@ -292,7 +303,7 @@ final class PipelineRun {
   }
 
   private KafkaProducer<String, ImageEvent> producer(AppConfig cfg) {
-    Map<String, Object> props = new HashMap<>(stack.kafka.clientConfig());
+    Map<String, Object> props = new HashMap<>(stack.kafka().clientConfig());
     props.put(ProducerConfig.ACKS_CONFIG, "all");
     props.put(ProducerConfig.LINGER_MS_CONFIG, 0);
     SpecificAvroSerializer<ImageEvent> values = new SpecificAvroSerializer<>();
@@ -301,12 +312,12 @@ final class PipelineRun {
   }
 
   private KafkaConsumer<String, byte[]> consumer(String id) {
-    Map<String, Object> props = new HashMap<>(stack.kafka.clientConfig());
+    Map<String, Object> props = new HashMap<>(stack.kafka().clientConfig());
     props.put(ConsumerConfig.GROUP_ID_CONFIG, id + "-reader");
     props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-    props.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, stack.kafka.maxMessageBytes());
-    props.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, stack.kafka.maxMessageBytes());
+    props.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, stack.kafka().maxMessageBytes());
+    props.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, stack.kafka().maxMessageBytes());
     return new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
   }
 
