@@ -73,6 +73,10 @@ public final class PipelineBenchmark implements Callable<Integer> {
       + "${DEFAULT-VALUE}).", defaultValue = "8")
   int ceilingSeconds;
 
+  @Option(names = "--batch1-first", description = "Run the batch-1 pipeline before the batched one (checks order "
+      + "effects).")
+  boolean batch1First;
+
   @Option(names = "--ceiling-only", description = "Measure only the model-only ceilings (no broker).")
   boolean ceilingOnly;
 
@@ -147,11 +151,17 @@ public final class PipelineBenchmark implements Callable<Integer> {
         }
         PipelineRun pipeline = new PipelineRun(stack, frames, c.split(), extraConfig);
         int images = w.name().equals(VITS14_ANYUP_224) ? Math.min(this.images, heavyImages) : this.images;
-        log("workload %s: pipeline, burst of %d, batch %d", w.name(), images, batchSize);
-        table.add(pipeline.burst(w, "pipeline batched", batchSize, batchWaitMs, streamThreads, images,
-            c.batched().imagesPerSecond()));
-        log("workload %s: pipeline, burst of %d, batch 1", w.name(), images);
-        table.add(pipeline.burst(w, "pipeline batch 1", 1, 0, streamThreads, images, c.single().imagesPerSecond()));
+        for (int order = 0; order < 2; order++) {
+          if ((order == 0) != batch1First) {
+            log("workload %s: pipeline, burst of %d, batch %d", w.name(), images, batchSize);
+            table.add(pipeline.burst(w, "pipeline batched", batchSize, batchWaitMs, streamThreads, images,
+                c.batched().imagesPerSecond()));
+          } else {
+            log("workload %s: pipeline, burst of %d, batch 1", w.name(), images);
+            table.add(pipeline.burst(w, "pipeline batch 1", 1, 0, streamThreads, images,
+                c.single().imagesPerSecond()));
+          }
+        }
         log("workload %s: light load, %d images every %d ms", w.name(), lightImages, lightIntervalMs);
         table.add(pipeline.light(w, "light " + lightIntervalMs + "ms", batchSize, batchWaitMs, streamThreads,
             lightImages, Duration.ofMillis(lightIntervalMs), c.single().imagesPerSecond()));

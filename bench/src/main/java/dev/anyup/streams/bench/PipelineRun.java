@@ -168,9 +168,11 @@ final class PipelineRun {
       consumer.seekToBeginning(partitions);
       consumer.poll(Duration.ZERO); // resolve the start offsets before the clock starts
 
-      // steady state: the first model calls of a fresh app allocate ORT arenas and JIT the Java side; like the
-      // ceiling's warm-up call, they are not part of the measurement
-      int warmUp = Math.max(2, Math.min(batch, 4));
+      // steady state: a fresh app's first images pay for ORT arena allocation, JIT compilation (decode, f16
+      // encoding, Avro, Kafka clients) and the broker's first segment writes. A 2-4 image warm-up left the first
+      // pipeline run of each workload ~2x slower than the second whatever its batch size, so warm up for about
+      // 4 s of model-only work (at least 4 images and one full batch, at most 48)
+      int warmUp = (int) Math.max(Math.max(4, Math.min(batch, 8)), Math.min(48, Math.ceil(ceiling * 4)));
       Map<String, Long> warmSent = new HashMap<>();
       for (int i = 0; i < warmUp; i++) {
         send(producer, input, id, "warm-" + i, jpegs.get(i % jpegs.size()), warmSent);

@@ -5,7 +5,9 @@ import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.concurrent.ConcurrentHashMap;
 import javax.imageio.ImageIO;
 
 /**
@@ -16,6 +18,7 @@ final class SyntheticImages {
   private final int width;
   private final int height;
   private final long seed;
+  private final Map<Integer, byte[]> jpegs = new ConcurrentHashMap<>();
 
   SyntheticImages(int width, int height, long seed) {
     if (width <= 0 || height <= 0) {
@@ -67,8 +70,12 @@ final class SyntheticImages {
     return new DecodedImage(width, height, rgb(index), "synthetic");
   }
 
-  /** Frame {@code index} as a baseline JPEG (ImageIO's default quality, 0.75). */
+  /** Frame {@code index} as a baseline JPEG (ImageIO's default quality, 0.75); encoded once, then cached. */
   byte[] jpeg(int index) {
+    return jpegs.computeIfAbsent(index, this::encodeJpeg);
+  }
+
+  private byte[] encodeJpeg(int index) {
     byte[] rgb = rgb(index);
     BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
     for (int y = 0; y < height; y++) {
