@@ -22,6 +22,7 @@ import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -31,6 +32,7 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -120,7 +122,7 @@ final class PipelineRun {
     Map<String, String> outputTopicConfig = Map.of(
         TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG, "LogAppendTime",
         TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(stack.kafka().maxMessageBytes()));
-    stack.kafka().createTopics(List.of(new NewTopic(input, PARTITIONS, (short) 1),
+    createTopics(List.of(new NewTopic(input, PARTITIONS, (short) 1),
         new NewTopic(dense, PARTITIONS, (short) 1).configs(outputTopicConfig),
         new NewTopic(embeddings, PARTITIONS, (short) 1).configs(outputTopicConfig)));
 
@@ -321,6 +323,41 @@ final class PipelineRun {
     props.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, stack.kafka().maxMessageBytes());
     props.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, stack.kafka().maxMessageBytes());
     return new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
+  }
+
+  /**
+   * Creates the topics and waits until every partition has a leader. Not {@code LocalKafkaCluster.createTopics}: its
+   * leader wait gives up when {@code describeTopics} races the metadata propagation
+   * ({@code UnknownTopicOrPartitionException}), which killed a benchmark run; here that is retried.
+   */
+  private void createTopics(List<NewTopic> topics) {
+    List<String> names = topics.stream().map(NewTopic::name).toList();
+    try (Admin admin = Admin.create(stack.kafka().clientConfig())) {
+      admin.createTopics(topics).all().get(60, TimeUnit.SECONDS);
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+      while (true) {
+        try {
+          boolean led = admin.describeTopics(names).allTopicNames().get(60, TimeUnit.SECONDS).values().stream()
+              .flatMap(d -> d.partitions().stream()).allMatch(p -> p.leader() != null && !p.leader().isEmpty());
+          if (led) {
+            return;
+          }
+        } catch (ExecutionException e) {
+          if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) {
+            throw e;
+          }
+        }
+        if (System.nanoTime() > deadline) {
+          throw new IllegalStateException("partitions of " + names + " have no leader after 60 s");
+        }
+        sleepUntil(System.nanoTime() + 50_000_000L);
+      }
+    } catch (ExecutionException | TimeoutException e) {
+      throw new IllegalStateException("cannot create topics " + names + ": " + e, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while creating topics " + names, e);
+    }
   }
 
   private static void send(KafkaProducer<String, ImageEvent> producer, String topic, String id, String key,
