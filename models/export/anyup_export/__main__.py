@@ -52,7 +52,6 @@ def main(argv=None):
                    help="dtype of the stored upsampled reference (f2 halves the size)")
     p.add_argument("--mean", default="0.485,0.456,0.406")
     p.add_argument("--std", default="0.229,0.224,0.225")
-    p.add_argument("--device", default="cpu", help="torch device used for loading/reference runs (export is on CPU)")
 
     p = sub.add_parser("verify", help="check a bundle: manifest completeness, hashes, shapes, graph contract")
     p.add_argument("bundle_dir")

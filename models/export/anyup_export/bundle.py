@@ -5,6 +5,7 @@ Bundle layout (CONTRACTS.md "Model bundle format"): manifest.json, encoder_<S>.o
 manifest carries ``files``: [{path, sha256, bytes}] for every file in the bundle except manifest.json itself.
 """
 
+import contextlib
 import json
 import os
 
@@ -25,6 +26,62 @@ class BundleError(Exception):
 
 # ---------------------------------------------------------------- ONNX export
 
+@contextlib.contextmanager
+def static_spatial_shapes():
+    """Per-resolution export: while tracing, ``x.shape`` values are graph tensors, so shape-dependent code such as
+    AnyUp's adaptive pooling (``output_size`` from the feature map's shape) or ``interpolate(size=other.shape[-2:])``
+    either fails to export ("adaptive pooling, since output_size is not constant") or leaves dynamic Resize sizes.
+    Inside this context those sizes are turned into Python ints, i.e. constants of the profile being exported;
+    the batch axis stays dynamic (it never reaches these arguments)."""
+    import torch.nn.functional as F
+    saved = {n: getattr(F, n) for n in ("adaptive_avg_pool2d", "adaptive_max_pool2d", "interpolate")}
+
+    def ints(v):
+        if v is None:
+            return None
+        if isinstance(v, (list, tuple, torch.Size)):
+            return tuple(None if e is None else int(e) for e in v)
+        return int(v)
+
+    def out_hw(x, output_size):
+        h, w = int(x.shape[-2]), int(x.shape[-1])
+        o = ints(output_size)
+        o = (o, o) if isinstance(o, int) else o
+        return h, w, (h if o[0] is None else o[0]), (w if o[1] is None else o[1])
+
+    def bins(n, m):
+        # adaptive pooling bins: [floor(i*n/m), ceil((i+1)*n/m)) as an averaging matrix [m, n]
+        mat = torch.zeros(m, n)
+        for i in range(m):
+            a, b = (i * n) // m, -((-(i + 1) * n) // m)
+            mat[i, a:b] = 1.0 / (b - a)
+        return mat
+
+    def adaptive_avg_pool2d(x, output_size):
+        # Exact adaptive average pooling as two constant matrix products (ONNX cannot export it when the
+        # input size is not statically known to the exporter).
+        h, w, oh, ow = out_hw(x, output_size)
+        return torch.matmul(torch.matmul(bins(h, oh).to(x.dtype), x), bins(w, ow).t().to(x.dtype))
+
+    def adaptive_max_pool2d(x, output_size, return_indices=False):
+        h, w, oh, ow = out_hw(x, output_size)
+        if not return_indices and h % oh == 0 and w % ow == 0:
+            return F.max_pool2d(x, (h // oh, w // ow))
+        return saved["adaptive_max_pool2d"](x, (oh, ow), return_indices)
+
+    def interpolate(x, size=None, *a, **k):
+        return saved["interpolate"](x, ints(size), *a, **k)
+
+    F.adaptive_avg_pool2d = adaptive_avg_pool2d
+    F.adaptive_max_pool2d = adaptive_max_pool2d
+    F.interpolate = interpolate
+    try:
+        yield
+    finally:
+        for n, fn in saved.items():
+            setattr(F, n, fn)
+
+
 def _dynamic(names):
     return {n: {0: "batch"} for n in names}
 
@@ -33,10 +90,14 @@ def export_encoder(module, size, path, has_cls, opset=OPSET):
     module.eval()
     dummy = torch.zeros(1, 3, size, size)
     outputs = ["patch_features", "cls"] if has_cls else ["patch_features"]
-    with torch.no_grad():
+    with torch.no_grad(), static_spatial_shapes():
         torch.onnx.export(module, (dummy,), path, input_names=["image"], output_names=outputs,
                           dynamic_axes=_dynamic(["image"] + outputs), opset_version=opset,
                           do_constant_folding=True)
+    with torch.no_grad():
+        out = module(dummy)
+    out = out if isinstance(out, tuple) else (out,)
+    _pin_output_dims(path, {n: list(t.shape[1:]) for n, t in zip(outputs, out)})
     check_graph(path, ["image"], outputs, {"image": 4, "patch_features": 4, "cls": 2})
     return path
 
@@ -45,12 +106,33 @@ def export_upsampler(module, size, channels, feature_size, path, opset=OPSET):
     module.eval()
     img = torch.zeros(1, 3, size, size)
     feats = torch.zeros(1, channels, feature_size, feature_size)
-    with torch.no_grad():
+    with torch.no_grad(), static_spatial_shapes():
         torch.onnx.export(module, (img, feats), path, input_names=["image", "features"], output_names=["upsampled"],
                           dynamic_axes=_dynamic(["image", "features", "upsampled"]), opset_version=opset,
                           do_constant_folding=True)
+    with torch.no_grad():
+        out = module(img, feats)
+    _pin_output_dims(path, {"upsampled": list(out.shape[1:])})
     check_graph(path, ["image", "features"], ["upsampled"], {"image": 4, "features": 4, "upsampled": 4})
     return path
+
+
+def _pin_output_dims(path, dims):
+    """Shape-dependent code can leave symbolic non-batch output dims (e.g. 'Mulupsampled_dim_1') although the profile
+    fixes them: declare the traced sizes so runtimes and loaders see [batch, C, H, W]."""
+    model = onnx.load(path)
+    changed = False
+    for v in model.graph.output:
+        if v.name not in dims:
+            continue
+        shape = v.type.tensor_type.shape
+        for d, size in zip(list(shape.dim)[1:], dims[v.name]):
+            if d.dim_param or d.dim_value != size:
+                d.Clear()
+                d.dim_value = int(size)
+                changed = True
+    if changed:
+        onnx.save(model, path)
 
 
 def _dims(value_info):

@@ -133,9 +133,15 @@ def write_test_images(out_dir):
     im16 = Image.fromarray(g16.astype(np.int32), mode="I").convert("I;16")
     _save(im16, os.path.join(out_dir, "camera_gray16.png"))
     add("camera_gray16.png", "16-bit grayscale PNG 256x256 (value = 8-bit value * 257)", "camera")
-    horse = downscale(load_source("horse").convert("RGBA"), 256)
-    _save(horse, os.path.join(out_dir, "horse_rgba.png"), optimize=True)
-    add("horse_rgba.png", "RGBA PNG 256x210, black silhouette on fully transparent background", "horse")
+    # Silhouette -> alpha: the horse (dark in the source) opaque brown, everything else fully transparent white.
+    lum = np.asarray(downscale(load_source("horse"), 256).convert("L"))
+    rgba = np.zeros(lum.shape + (4,), np.uint8)
+    inside = lum < 128
+    rgba[..., :3] = np.where(inside[..., None], np.array([139, 69, 19], np.uint8), np.uint8(255))
+    rgba[..., 3] = np.where(inside, 255, 0).astype(np.uint8)
+    _save(Image.fromarray(rgba, "RGBA"), os.path.join(out_dir, "horse_rgba.png"), optimize=True)
+    add("horse_rgba.png", "RGBA PNG 256x210: horse silhouette opaque brown (139,69,19), background fully transparent "
+        "white (alpha 0, RGB 255)", "horse")
     chea = che.convert("RGBA")
     a = np.zeros((che.size[1], che.size[0]), np.uint8)
     a[:, :] = np.linspace(0, 255, che.size[0]).astype(np.uint8)[None, :]

@@ -48,55 +48,60 @@ final class JointBilateralUpsampler implements FeatureUpsampler {
     int outPlane = outH * outW;
     int lowPlane = h * w;
     double invTwoSs = 1.0 / (2 * sigmaSpatial * sigmaSpatial);
-    double invTwoSr = 1.0 / (2 * sigmaRange * sigmaRange);
+    float invTwoSr = (float) (1.0 / (2 * sigmaRange * sigmaRange));
     int side = 2 * radius + 1;
+    // spatial weights are separable and depend only on the output row / column: precompute them
+    int[] firstRow = new int[outH];
+    float[] wy = spatial(outH, h, invTwoSs, firstRow);
+    int[] firstCol = new int[outW];
+    float[] wx = spatial(outW, w, invTwoSs, firstCol);
     float[] weights = new float[side * side];
     int[] index = new int[side * side];
     float[] feat = f.data();
     float[] out = new float[c * outPlane];
-    double sy = (double) h / outH;
-    double sx = (double) w / outW;
     for (int y = 0; y < outH; y++) {
-      double py = (y + 0.5) * sy - 0.5;
-      int cy = (int) Math.round(py);
+      int qy0 = firstRow[y];
+      int ny = Math.min(h, qy0 + side) - qy0;
       for (int x = 0; x < outW; x++) {
-        double px = (x + 0.5) * sx - 0.5;
-        int cx = (int) Math.round(px);
+        int qx0 = firstCol[x];
+        int nx = Math.min(w, qx0 + side) - qx0;
         int p = y * outW + x;
         float gr = guide[p];
         float gg = guide[outPlane + p];
         float gb = guide[2 * outPlane + p];
         int n = 0;
-        double total = 0;
-        for (int qy = Math.max(0, cy - radius); qy <= Math.min(h - 1, cy + radius); qy++) {
-          double dy = qy - py;
-          for (int qx = Math.max(0, cx - radius); qx <= Math.min(w - 1, cx + radius); qx++) {
-            double dx = qx - px;
-            int q = qy * w + qx;
-            double dr = gr - low[q];
-            double dg = gg - low[lowPlane + q];
-            double db = gb - low[2 * lowPlane + q];
-            double wt = Math.exp(-(dx * dx + dy * dy) * invTwoSs - (dr * dr + dg * dg + db * db) * invTwoSr);
-            weights[n] = (float) wt;
+        float total = 0;
+        float spatialTotal = 0;
+        for (int ky = 0; ky < ny; ky++) {
+          float sy = wy[y * side + ky];
+          int row = (qy0 + ky) * w;
+          for (int kx = 0; kx < nx; kx++) {
+            int q = row + qx0 + kx;
+            float dr = gr - low[q];
+            float dg = gg - low[lowPlane + q];
+            float db = gb - low[2 * lowPlane + q];
+            float spatial = sy * wx[x * side + kx];
+            float wt = spatial * ExpTable.expNeg((dr * dr + dg * dg + db * db) * invTwoSr);
+            weights[n] = wt;
             index[n++] = q;
             total += wt;
+            spatialTotal += spatial;
           }
         }
-        if (total < 1e-30) {
-          // guide colour unlike every neighbour (numerically): fall back to spatial weights only
-          total = 0;
+        if (total < 1e-12f * spatialTotal) {
+          // guide colour unlike every neighbour: fall back to spatial weights only
           n = 0;
-          for (int qy = Math.max(0, cy - radius); qy <= Math.min(h - 1, cy + radius); qy++) {
-            for (int qx = Math.max(0, cx - radius); qx <= Math.min(w - 1, cx + radius); qx++) {
-              double d2 = (qx - px) * (qx - px) + (qy - py) * (qy - py);
-              double wt = Math.exp(-d2 * invTwoSs);
-              weights[n] = (float) wt;
-              index[n++] = qy * w + qx;
+          total = 0;
+          for (int ky = 0; ky < ny; ky++) {
+            for (int kx = 0; kx < nx; kx++) {
+              float wt = wy[y * side + ky] * wx[x * side + kx];
+              weights[n] = wt;
+              index[n++] = (qy0 + ky) * w + qx0 + kx;
               total += wt;
             }
           }
         }
-        float inv = (float) (1.0 / total);
+        float inv = 1f / total;
         for (int ch = 0; ch < c; ch++) {
           int base = ch * lowPlane;
           float acc = 0;
@@ -108,5 +113,27 @@ final class JointBilateralUpsampler implements FeatureUpsampler {
       }
     }
     return new FeatureMap(c, outH, outW, out);
+  }
+
+  /**
+   * Gaussian weights of the low-resolution neighbours of each output index along one axis: {@code first[i]} is the
+   * first neighbour, {@code result[i * side + k]} the weight of neighbour {@code first[i] + k}.
+   */
+  private float[] spatial(int outN, int lowN, double invTwoSs, int[] first) {
+    int side = 2 * radius + 1;
+    float[] wts = new float[outN * side];
+    double scale = (double) lowN / outN;
+    for (int i = 0; i < outN; i++) {
+      double pos = (i + 0.5) * scale - 0.5;
+      int centre = (int) Math.round(pos);
+      int q0 = Math.max(0, centre - radius);
+      int q1 = Math.min(lowN - 1, centre + radius);
+      first[i] = q0;
+      for (int q = q0; q <= q1; q++) {
+        double d = q - pos;
+        wts[i * side + (q - q0)] = (float) Math.exp(-d * d * invTwoSs);
+      }
+    }
+    return wts;
   }
 }

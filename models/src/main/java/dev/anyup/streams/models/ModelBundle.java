@@ -38,7 +38,13 @@ public interface ModelBundle extends AutoCloseable {
   /** The encoder + upsampler for {@code inputSize} (one of {@link #inputSizes()}); created once and cached. */
   FeatureExtractor extractor(int inputSize);
 
-  /** Runs the manifest's reference inputs and compares with its reference outputs within each reference's atol. */
+  /**
+   * Runs the manifest's reference inputs and compares with its reference outputs within each reference's atol:
+   * {@code patch_features} and {@code cls} always, {@code upsampled} only when the ONNX upsampler runs at its native
+   * output size (a built-in upsampler or a resized output has no reference). A bundle without references passes.
+   *
+   * @throws InvalidBundleException when a reference file is unreadable
+   */
   VerificationReport verify();
 
   /** Lineage of the encoder; sha256 combines all profile graphs (sha256 of their hex hashes joined by ','). */

@@ -230,4 +230,31 @@ class ModelBundleTest {
       throw new IllegalStateException(e);
     }
   }
+
+  @Test
+  void closeIsIdempotentAndRefusesNewExtractors() {
+    ModelBundle b = load(TinyBundle.source(), InferenceOptions.defaults());
+    b.extractor(28);
+    b.close();
+    b.close();
+    assertThrows(IllegalStateException.class, () -> b.extractor(28));
+  }
+
+  @Test
+  void graphWithStaticBatchOfOneRunsBatchesImageByImage() throws IOException {
+    String sha = sha256(TinyBundle.source().resolve("encoder_batch1.onnx"));
+    Path dir = TinyBundle.copy(tmp, m -> encoderProfile(m, 0).put("file", "encoder_batch1.onnx").put("sha256", sha));
+    List<PreprocessedImage> batch = List.of(TinyBundle.randomInput(28, 1), TinyBundle.randomInput(28, 2),
+        TinyBundle.randomInput(28, 3));
+    try (ModelBundle fixed = load(dir, InferenceOptions.defaults());
+        ModelBundle dynamic = load(TinyBundle.source(), InferenceOptions.defaults())) {
+      List<FeatureResult> a = fixed.extractor(28).run(batch);
+      List<FeatureResult> b = dynamic.extractor(28).run(batch);
+      assertEquals(3, a.size());
+      for (int i = 0; i < 3; i++) {
+        assertArrayEquals(b.get(i).cls(), a.get(i).cls(), 1e-5f);
+        assertArrayEquals(b.get(i).upsampled().data(), a.get(i).upsampled().data(), 1e-5f);
+      }
+    }
+  }
 }

@@ -127,4 +127,35 @@ class PreprocessorTest {
         () -> Preprocessor.create(8, ResizeMode.SQUASH, MEAN, new float[] {1, 0, 1}));
     assertTrue(e.getMessage().contains("channel 1"), e.getMessage());
   }
+
+  @Test
+  void transformMapsAMarkerBackToItsSourcePixels() {
+    // black 300x200 source with a white 12x12 square centred on (206, 56)
+    byte[] rgb = new byte[300 * 200 * 3];
+    for (int y = 50; y < 62; y++) {
+      for (int x = 200; x < 212; x++) {
+        java.util.Arrays.fill(rgb, (y * 300 + x) * 3, (y * 300 + x) * 3 + 3, (byte) 255);
+      }
+    }
+    DecodedImage img = new DecodedImage(300, 200, rgb, "test");
+    float[] zero = {0, 0, 0};
+    float[] one = {1, 1, 1};
+    for (ResizeMode mode : ResizeMode.values()) {
+      PreprocessedImage p = Preprocessor.create(64, mode, zero, one).apply(img);
+      double sx = 0;
+      double sy = 0;
+      double total = 0;
+      for (int y = 0; y < 64; y++) {
+        for (int x = 0; x < 64; x++) {
+          double v = p.chw()[y * 64 + x];
+          sx += v * (x + 0.5);
+          sy += v * (y + 0.5);
+          total += v;
+        }
+      }
+      double[] source = p.transform().toSource(sx / total, sy / total);
+      assertEquals(206, source[0], 1.0, mode + " x");
+      assertEquals(56, source[1], 1.0, mode + " y");
+    }
+  }
 }

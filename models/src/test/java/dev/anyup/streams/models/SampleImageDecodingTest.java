@@ -75,9 +75,9 @@ class SampleImageDecodingTest {
   @Test
   void compositesTransparentPixelsOnBlack() {
     DecodedImage horse = decode("horse_rgba.png");
-    // (0,0) is white with alpha 176 in the file: 255 * 176/255 over black
-    assertArrayEquals(new int[] {176, 176, 176}, TestImages.rgbAt(horse, 0, 0));
-    assertArrayEquals(new int[] {0, 0, 0}, TestImages.rgbAt(horse, 128, 105)); // opaque black silhouette
+    // background: white RGB with alpha 0 in the file, so black after compositing (the hidden colour must not leak)
+    assertArrayEquals(new int[] {0, 0, 0}, TestImages.rgbAt(horse, 0, 0));
+    assertArrayEquals(new int[] {139, 69, 19}, TestImages.rgbAt(horse, 128, 105)); // opaque brown silhouette
     DecodedImage ramp = decode("chelsea_alpha_ramp.png");
     assertArrayEquals(new int[] {0, 0, 0}, TestImages.rgbAt(ramp, 0, 150)); // alpha 0
     int[] opaque = TestImages.rgbAt(ramp, 450, 150); // alpha 255: the photo
@@ -147,5 +147,29 @@ class SampleImageDecodingTest {
   void refusesUnknownBytes() {
     assertEquals(Reason.UNSUPPORTED_FORMAT, assertThrows(ImageRejectedException.class,
         () -> decode("not_an_image.bin")).reason());
+  }
+
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(strings = {"chelsea.png", "chelsea.bmp", "chelsea_tiny.webp", "coffee_progressive.jpg", "chelsea_cmyk.jpg", "camera_gray16.png", "chelsea_palette.png"})
+  void refusesEveryFormatCutShortInsteadOfReturningAPartialImage(String name) {
+    byte[] bytes = SampleImages.bytes(name);
+    for (double fraction : new double[] {0.3, 0.6, 0.9}) {
+      byte[] cut = java.util.Arrays.copyOf(bytes, (int) (bytes.length * fraction));
+      ImageRejectedException e = assertThrows(ImageRejectedException.class, () -> decoder.decode(name, cut),
+          name + " cut to " + fraction);
+      assertEquals(Reason.CORRUPT, e.reason(), e.getMessage());
+    }
+  }
+
+  @Test
+  void animatedGifNeedsOnlyAnIntactFirstFrame() {
+    byte[] gif = SampleImages.bytes("coffee_animated.gif");
+    DecodedImage whole = decoder.decode(gif);
+    // cut inside the first frame: refused
+    assertEquals(Reason.CORRUPT, assertThrows(ImageRejectedException.class,
+        () -> decoder.decode(java.util.Arrays.copyOf(gif, gif.length / 4))).reason());
+    // cut inside the second frame: the first frame is complete and decodes exactly as before
+    DecodedImage firstFrameOnly = decoder.decode(java.util.Arrays.copyOf(gif, gif.length * 9 / 10));
+    assertArrayEquals(whole.rgb(), firstFrameOnly.rgb());
   }
 }

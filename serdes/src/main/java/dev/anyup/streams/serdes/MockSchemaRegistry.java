@@ -44,7 +44,7 @@ public final class MockSchemaRegistry implements SchemaRegistryClient {
   public synchronized int register(String subject, Schema schema) {
     List<Integer> versions = subjectVersions.computeIfAbsent(subject, s -> new ArrayList<>());
     for (int id : versions) {
-      if (schemasById.get(id).equals(schema)) {
+      if (byId(id).equals(schema)) {
         return id;
       }
     }
@@ -56,26 +56,31 @@ public final class MockSchemaRegistry implements SchemaRegistryClient {
     int id = indexOf(schema);
     if (id < 0) {
       schemasById.add(schema);
-      id = schemasById.size() - 1;
+      id = schemasById.size();
     }
     versions.add(id);
     return id;
   }
 
+  /** Ids start at 1, as in Confluent's registry. */
   private int indexOf(Schema schema) {
     for (int i = 0; i < schemasById.size(); i++) {
       if (schemasById.get(i).equals(schema)) {
-        return i;
+        return i + 1;
       }
     }
     return -1;
+  }
+
+  private Schema byId(int id) {
+    return schemasById.get(id - 1);
   }
 
   @Override
   public synchronized RegisteredSchema lookup(String subject, Schema schema) {
     List<Integer> versions = existingVersions(subject, "/subjects/" + subject);
     for (int v = 0; v < versions.size(); v++) {
-      if (schemasById.get(versions.get(v)).equals(schema)) {
+      if (byId(versions.get(v)).equals(schema)) {
         return new RegisteredSchema(subject, versions.get(v), v + 1, schema);
       }
     }
@@ -84,17 +89,17 @@ public final class MockSchemaRegistry implements SchemaRegistryClient {
 
   @Override
   public synchronized Schema schemaById(int id) {
-    if (id < 0 || id >= schemasById.size()) {
+    if (id < 1 || id > schemasById.size()) {
       throw new SchemaNotFoundException(404, 40403, "Schema " + id + " not found", url("/schemas/ids/" + id), null);
     }
-    return schemasById.get(id);
+    return byId(id);
   }
 
   @Override
   public synchronized RegisteredSchema latest(String subject) {
     List<Integer> versions = existingVersions(subject, "/subjects/" + subject + "/versions/latest");
     int id = versions.get(versions.size() - 1);
-    return new RegisteredSchema(subject, id, versions.size(), schemasById.get(id));
+    return new RegisteredSchema(subject, id, versions.size(), byId(id));
   }
 
   @Override
@@ -127,7 +132,7 @@ public final class MockSchemaRegistry implements SchemaRegistryClient {
     CompatibilityLevel level = level(subject);
     List<Integer> against = level.name().endsWith("_TRANSITIVE") ? versions : versions.subList(versions.size() - 1, versions.size());
     for (int id : against) {
-      Schema existing = schemasById.get(id);
+      Schema existing = byId(id);
       boolean backward = canRead(candidate, existing);
       boolean forward = canRead(existing, candidate);
       boolean ok = switch (level) {

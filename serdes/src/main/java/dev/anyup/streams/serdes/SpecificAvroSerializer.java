@@ -7,8 +7,12 @@ import org.apache.kafka.common.serialization.Serializer;
 
 /**
  * Kafka serializer for generated Avro records in the Confluent wire format (magic 0, 4-byte big-endian schema id,
- * Avro binary). Configured like Confluent's ({@link SchemaRegistryConfig} keys). Null serializes to null
- * (tombstone). Thread-safe once configured.
+ * Avro binary). Configured like Confluent's ({@link SchemaRegistryConfig} keys). The schema id comes from
+ * registering the record's schema ({@code auto.register.schemas=true}, the default), else from the subject's latest
+ * version ({@code use.latest.version=true}; a record of another compatible schema is converted to it), else from
+ * looking the record's schema up; it is resolved once per (topic, schema) and cached. Null serializes to null
+ * (tombstone). Encoding failures throw {@link org.apache.kafka.common.errors.SerializationException}; registry
+ * failures throw the typed {@link SchemaRegistryException}s. Thread-safe once configured.
  */
 public final class SpecificAvroSerializer<T extends SpecificRecord> implements Serializer<T> {
   private final SchemaRegistryClient injectedClient;

@@ -63,13 +63,19 @@ final class OnnxFeatureExtractor implements FeatureExtractor {
             + (p == null ? "null" : p.width() + "x" + p.height()) + ", expected " + inputSize + "x" + inputSize);
       }
     }
-    int chunk = Math.max(encoder.maxBatch(), upsampler == null ? 0 : upsampler.maxBatch());
-    if (chunk <= 0 || chunk >= batch.size()) {
+    int chunk = smallestFixedBatch(encoder.maxBatch(), upsampler == null ? 0 : upsampler.maxBatch());
+    if (chunk <= 0) {
       return runChunk(batch, 0);
     }
+    // static batch axis: run exactly `chunk` images at a time, padding the last group with repeats of its first image
     List<FeatureResult> out = new ArrayList<>(batch.size());
     for (int from = 0; from < batch.size(); from += chunk) {
-      out.addAll(runChunk(batch.subList(from, Math.min(batch.size(), from + chunk)), from));
+      List<PreprocessedImage> group = new ArrayList<>(batch.subList(from, Math.min(batch.size(), from + chunk)));
+      int real = group.size();
+      while (group.size() < chunk) {
+        group.add(group.get(0));
+      }
+      out.addAll(runChunk(group, from).subList(0, real));
     }
     return out;
   }
@@ -98,7 +104,7 @@ final class OnnxFeatureExtractor implements FeatureExtractor {
     int h = patches.dim(2);
     int w = patches.dim(3);
     for (int i = 0; i < b; i++) {
-      FeatureMap pf = new FeatureMap(c, h, w, Arrays.copyOfRange(patches.data(), i * c * h * w, (i + 1) * c * h * w));
+      FeatureMap pf = new FeatureMap(c, h, w, slice(patches.data(), i, c * h * w, b));
       float[] clsVec = cls == null ? null : Arrays.copyOfRange(cls.data(), i * cls.dim(1), (i + 1) * cls.dim(1));
       FeatureMap upsampled;
       int target = outputSize > 0 ? outputSize : s;
@@ -106,7 +112,7 @@ final class OnnxFeatureExtractor implements FeatureExtractor {
         int uc = up.dim(1);
         int uh = up.dim(2);
         int uw = up.dim(3);
-        upsampled = new FeatureMap(uc, uh, uw, Arrays.copyOfRange(up.data(), i * uc * uh * uw, (i + 1) * uc * uh * uw));
+        upsampled = new FeatureMap(uc, uh, uw, slice(up.data(), i, uc * uh * uw, b));
         if (outputSize > 0 && (uh != target || uw != target)) {
           upsampled = FeatureUpsampler.bilinear().upsample(upsampled, null, target, target);
         }
@@ -116,6 +122,19 @@ final class OnnxFeatureExtractor implements FeatureExtractor {
       results.add(new FeatureResult(pf, clsVec, upsampled));
     }
     return results;
+  }
+
+  /** The batch every graph accepts: the smallest static batch axis, 0 when all are dynamic. */
+  private static int smallestFixedBatch(int a, int b) {
+    if (a <= 0) {
+      return b;
+    }
+    return b <= 0 ? a : Math.min(a, b);
+  }
+
+  /** Image {@code i}'s part of a batch tensor; a batch of one hands over the (freshly copied) array itself. */
+  private static float[] slice(float[] batch, int i, int length, int b) {
+    return b == 1 ? batch : Arrays.copyOfRange(batch, i * length, (i + 1) * length);
   }
 
   private static Map<String, Tensor> call(OnnxGraph graph, Map<String, Tensor> inputs, int offset, int b) {

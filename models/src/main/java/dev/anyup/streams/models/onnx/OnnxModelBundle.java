@@ -52,6 +52,7 @@ public final class OnnxModelBundle implements ModelBundle {
   private final Map<String, Projection> projections;
   private final ModelRef encoderRef;
   private final ModelRef upsamplerRef;
+  private boolean closed;
 
   private OnnxModelBundle(Path dir, BundleManifest manifest, InferenceOptions options, Map<Integer, OnnxGraph> encoders,
       Map<Integer, OnnxGraph> upsamplers, Map<String, Projection> projections) {
@@ -277,6 +278,9 @@ public final class OnnxModelBundle implements ModelBundle {
 
   @Override
   public synchronized FeatureExtractor extractor(int inputSize) {
+    if (closed) {
+      throw new IllegalStateException("bundle " + manifest.name() + " is closed");
+    }
     requireProfile(inputSize);
     return extractors.computeIfAbsent(inputSize, s -> {
       BundleManifest.Encoder e = manifest.encoder();
@@ -364,6 +368,10 @@ public final class OnnxModelBundle implements ModelBundle {
 
   @Override
   public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
     extractors.clear();
     encoders.values().forEach(OnnxGraph::close);
     upsamplers.values().forEach(OnnxGraph::close);

@@ -3,6 +3,7 @@
 encoder_S.onnx: image [B,3,S,S] -> AveragePool(14) -> 1x1 Conv (8 channels) -> patch_features [B,8,S/14,S/14];
 cls = spatial mean [B,8]. upsampler_S.onnx: ONNX Resize (linear, half_pixel) of features to S x S (ignores the image).
 encoder_bad_rank.onnx: like encoder_28 but cls keeps its spatial dims (rank 4) - for the contract-check test.
+encoder_batch1.onnx: like encoder_28 with a static batch axis of 1 (as many exporters write) - for the chunking test.
 References for S=28 are computed here with numpy (the same maths), so Java's verify() is checked independently of ORT.
 """
 import hashlib, json
@@ -14,13 +15,13 @@ C, P = 8, 14
 W = np.random.RandomState(0).randn(C, 3, 1, 1).astype(np.float32)
 
 
-def enc(S, cls_keepdims=0):
+def enc(S, cls_keepdims=0, batch='B'):
     nodes = [helper.make_node('AveragePool', ['image'], ['pooled'], kernel_shape=[P, P], strides=[P, P]),
              helper.make_node('Conv', ['pooled', 'W'], ['patch_features']),
              helper.make_node('ReduceMean', ['patch_features'], ['cls'], axes=[2, 3], keepdims=cls_keepdims)]
-    cls_shape = ['B', C, 1, 1] if cls_keepdims else ['B', C]
-    g = helper.make_graph(nodes, 'enc', [helper.make_tensor_value_info('image', TensorProto.FLOAT, ['B', 3, S, S])],
-                          [helper.make_tensor_value_info('patch_features', TensorProto.FLOAT, ['B', C, S // P, S // P]),
+    cls_shape = [batch, C, 1, 1] if cls_keepdims else [batch, C]
+    g = helper.make_graph(nodes, 'enc', [helper.make_tensor_value_info('image', TensorProto.FLOAT, [batch, 3, S, S])],
+                          [helper.make_tensor_value_info('patch_features', TensorProto.FLOAT, [batch, C, S // P, S // P]),
                            helper.make_tensor_value_info('cls', TensorProto.FLOAT, cls_shape)],
                           [numpy_helper.from_array(W, 'W')])
     m = helper.make_model(g, opset_imports=[helper.make_opsetid('', 13)])
@@ -71,6 +72,7 @@ for S in (28, 56):
     uprof.append({"input_size": S, "feature_size": S // P, "output_size": S, "file": f"upsampler_{S}.onnx",
                   "sha256": sha(f"upsampler_{S}.onnx")})
 onnx.save(enc(28, cls_keepdims=1), 'encoder_bad_rank.onnx')
+onnx.save(enc(28, batch=1), 'encoder_batch1.onnx')
 
 pca = np.random.RandomState(1).randn(4, C).astype(np.float32)
 np.save('pca4.npy', pca)

@@ -1,0 +1,328 @@
+"""`export`: build a bundle from PyTorch models the user has.
+
+Encoders: ``dinov2_vit{s,b,l,g}14`` (torch.hub ``facebookresearch/dinov2``; needs the hub cache or network) or any
+``package.module:factory`` returning an ``nn.Module`` that maps ``image`` [B,3,S,S] to one of: a tensor
+[B,C,h,w]; a tuple ``(patch_features, cls)``; a dict with ``patch_features`` (+ ``cls``) or DINOv2's
+``x_norm_patchtokens`` / ``x_norm_clstoken``; or a token tensor [B,N(+1),C] (set ``has_cls`` on the module if the
+first token is a CLS token).
+
+Upsamplers: ``anyup`` (torch.hub ``wimmerth/anyup``), ``none``, or ``package.module:factory``; the factory is called as
+``factory(input_size=S, channels=C, feature_size=h, **kwargs)`` when it accepts those names, else ``factory(**kwargs)``;
+the module maps (image, features) -> upsampled [B,C,S,S] (AnyUp's contract).
+
+Pitfalls handled here (see README.md):
+* DINOv2 returns dicts / token sequences -> ``EncoderWrapper`` produces ``patch_features`` [B,C,h,w] and ``cls``.
+* DINOv2 interpolates its positional embedding with (antialiased) bicubic resampling, which ONNX cannot express ->
+  ``freeze_pos_embed`` computes the embedding for the target size once in PyTorch and bakes it in, so the exported
+  graph does no interpolation. One graph per input size.
+* AnyUp's windowed attention mask and adaptive pooling depend on the input shape -> one upsampler graph per profile,
+  traced with the exact (S, h) of that profile and the output size fixed.
+"""
+
+import importlib
+import inspect
+import json
+import os
+import types
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from . import bundle as B
+from .npyio import save_npy
+
+DINOV2 = {"dinov2_vits14", "dinov2_vitb14", "dinov2_vitl14", "dinov2_vitg14",
+          "dinov2_vits14_reg", "dinov2_vitb14_reg", "dinov2_vitl14_reg", "dinov2_vitg14_reg"}
+
+
+def load_factory(spec):
+    """'package.module:factory' -> callable."""
+    if ":" not in spec:
+        raise ValueError("expected 'package.module:factory', got %r" % spec)
+    mod, _, attr = spec.partition(":")
+    obj = importlib.import_module(mod)
+    for part in attr.split("."):
+        obj = getattr(obj, part)
+    if not callable(obj):
+        raise ValueError("%s is not callable" % spec)
+    return obj
+
+
+def _call_factory(factory, kwargs, **shape_kwargs):
+    try:
+        params = inspect.signature(factory).parameters
+    except (TypeError, ValueError):
+        params = {}
+    accepted = {k: v for k, v in shape_kwargs.items()
+                if k in params or any(p.kind == p.VAR_KEYWORD for p in params.values())}
+    return factory(**accepted, **kwargs)
+
+
+# ---------------------------------------------------------------- encoder side
+
+def freeze_pos_embed(model, size):
+    """DINOv2 pitfall: replace ``interpolate_pos_encoding`` (bicubic [antialiased] resize of the positional
+    embedding) by the precomputed embedding for ``size`` x ``size`` inputs, so the ONNX graph has no resize."""
+    if not hasattr(model, "interpolate_pos_encoding") or not hasattr(model, "pos_embed"):
+        return model
+    dim = model.pos_embed.shape[-1]
+    patch = _patch_size(model)
+    n = (size // patch) ** 2
+    tokens = torch.zeros(1, 1 + n, dim)
+    with torch.no_grad():
+        fixed = model.interpolate_pos_encoding(tokens, size, size).detach().clone()
+    model.register_buffer("_anyup_fixed_pos_embed", fixed, persistent=False)
+
+    def interpolate_pos_encoding(self, x, w, h):  # noqa: ARG001 - signature of DINOv2's method
+        return self._anyup_fixed_pos_embed.to(x.dtype)
+
+    model.interpolate_pos_encoding = types.MethodType(interpolate_pos_encoding, model)
+    return model
+
+
+def _patch_size(model):
+    ps = getattr(model, "patch_size", None)
+    if ps is None and hasattr(model, "patch_embed"):
+        ps = getattr(model.patch_embed, "patch_size", None)
+    if isinstance(ps, (tuple, list)):
+        ps = ps[0]
+    return int(ps) if ps else None
+
+
+class EncoderWrapper(nn.Module):
+    """Normalises an encoder's output to (patch_features [B,C,h,w], cls [B,C] or None) for a fixed input size."""
+
+    def __init__(self, model, size, patch_size=None, has_cls=None):
+        super().__init__()
+        self.model = model
+        self.size = size
+        self.patch = patch_size or _patch_size(model)
+        self.has_cls = has_cls
+        self.use_forward_features = hasattr(model, "forward_features") and _patch_size(model) is not None
+
+    def _tokens_to_map(self, tokens):
+        b, n, c = tokens.shape
+        h = self.size // self.patch
+        return tokens[:, n - h * h:, :].transpose(1, 2).reshape(b, c, h, h)
+
+    def forward(self, image):
+        out = self.model.forward_features(image) if self.use_forward_features else self.model(image)
+        cls = None
+        if isinstance(out, dict):
+            if "x_norm_patchtokens" in out:
+                feats = self._tokens_to_map(out["x_norm_patchtokens"])
+                cls = out.get("x_norm_clstoken")
+            else:
+                feats, cls = out["patch_features"], out.get("cls")
+        elif isinstance(out, (tuple, list)):
+            feats = out[0]
+            cls = out[1] if len(out) > 1 else None
+        else:
+            feats = out
+        if feats.dim() == 3:  # token sequence [B,N(+1),C]
+            if getattr(self.model, "has_cls", False) and cls is None:
+                cls = feats[:, 0]
+            feats = self._tokens_to_map(feats)
+        if cls is None:
+            return feats
+        return feats, cls
+
+
+def hub_dinov2(name, **kwargs):
+    # DINOv2 uses xformers' memory-efficient attention when xformers is importable; that op has no ONNX export.
+    os.environ.setdefault("XFORMERS_DISABLED", "1")
+    return torch.hub.load("facebookresearch/dinov2", name, **kwargs)
+
+
+def hub_anyup(**kwargs):
+    return torch.hub.load("wimmerth/anyup", "anyup", **kwargs)
+
+
+# ---------------------------------------------------------------- upsampler side
+
+class UpsamplerWrapper(nn.Module):
+    """Pins the output size (AnyUp's forward takes ``output_size``) and the contract's argument order."""
+
+    def __init__(self, model, output_size, pass_output_size):
+        super().__init__()
+        self.model = model
+        self.output_size = output_size
+        self.pass_output_size = pass_output_size
+
+    def forward(self, image, features):
+        if self.pass_output_size:
+            return self.model(image, features, output_size=(self.output_size, self.output_size))
+        return self.model(image, features)
+
+
+def _accepts(fn, name):
+    try:
+        return name in inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        return False
+
+
+# ---------------------------------------------------------------- reference image
+
+def reference_image(path, size, mean, std, seed=0):
+    if path:
+        from .preprocess import preprocess_file
+        x, _ = preprocess_file(path, size)
+        return torch.from_numpy(x)[None]
+    g = torch.Generator().manual_seed(seed)
+    # Smooth random image (random low-res pattern upsampled) so features are not pure noise.
+    low = torch.rand(1, 3, max(2, size // 16), max(2, size // 16), generator=g)
+    rgb = F.interpolate(low, size=(size, size), mode="bilinear", align_corners=False)
+    m = torch.tensor(mean).view(1, 3, 1, 1)
+    s = torch.tensor(std).view(1, 3, 1, 1)
+    return (rgb - m) / s
+
+
+# ---------------------------------------------------------------- main entry
+
+def build_bundle(out_dir, make_encoder, make_upsampler, sizes, encoder_meta, upsampler_meta, name="custom-bundle",
+                 version="0.1.0", description=None, mean=(0.485, 0.456, 0.406), std=(0.229, 0.224, 0.225),
+                 reference_image_path=None, reference_sizes=None, atol=1e-3, upsampled_dtype="<f4", pca_k=0,
+                 pca_images=None, log=print):
+    """make_encoder(size) -> nn.Module (raw; wrapped here); make_upsampler(size, channels, feature_size) -> nn.Module
+    or None. Writes graphs, references, optional PCA and the manifest; returns the manifest."""
+    os.makedirs(out_dir, exist_ok=True)
+    reference_sizes = list(reference_sizes or sizes)
+    enc_profiles, up_profiles, references = [], [], []
+    channels = patch = has_cls = None
+    pca_vectors = []
+    for s in sizes:
+        enc_raw = make_encoder(s)
+        enc_raw.eval()
+        freeze_pos_embed(enc_raw, s)
+        enc = EncoderWrapper(enc_raw, s, encoder_meta.get("patch_size")).eval()
+        x = reference_image(reference_image_path, s, mean, std)
+        with torch.no_grad():
+            out = enc(x)
+        feats, cls = (out if isinstance(out, tuple) else (out, None))
+        if feats.dim() != 4 or feats.shape[0] != 1:
+            raise B.BundleError("encoder output for size %d has shape %s, expected [1,C,h,w]" % (s, tuple(feats.shape)))
+        c, h = feats.shape[1], feats.shape[2]
+        if feats.shape[3] != h or s % h:
+            raise B.BundleError("encoder output %s does not tile a %dx%d input" % (tuple(feats.shape), s, s))
+        if channels is None:
+            channels, patch, has_cls = c, s // h, cls is not None
+        elif (c, s // h, cls is not None) != (channels, patch, has_cls):
+            raise B.BundleError("encoder at size %d disagrees with the first profile (channels/patch/cls)" % s)
+        f = "encoder_%d.onnx" % s
+        B.export_encoder(enc, s, os.path.join(out_dir, f), has_cls=has_cls)
+        enc_profiles.append({"input_size": s, "file": f, "sha256": ""})
+        up = None
+        if make_upsampler is not None:
+            up_raw = make_upsampler(s, c, h)
+            up_raw.eval()
+            up = UpsamplerWrapper(up_raw, s, _accepts(up_raw.forward, "output_size")).eval()
+            f = "upsampler_%d.onnx" % s
+            B.export_upsampler(up, s, c, h, os.path.join(out_dir, f))
+            up_profiles.append({"input_size": s, "feature_size": h, "output_size": s, "file": f, "sha256": ""})
+        if s in reference_sizes:
+            ref = {"input_size": s}
+            tensors = {"image": x, "patch_features": feats}
+            if cls is not None:
+                tensors["cls"] = cls
+            if up is not None:
+                with torch.no_grad():
+                    upsampled = up(x, feats)
+                if tuple(upsampled.shape) != (1, c, s, s):
+                    raise B.BundleError("upsampler output %s, expected %s" % (tuple(upsampled.shape), (1, c, s, s)))
+                tensors["upsampled"] = upsampled
+            for k, v in tensors.items():
+                rel = "ref/ref_%d_%s.npy" % (s, k)
+                save_npy(os.path.join(out_dir, rel), v.detach().cpu().numpy(),
+                         upsampled_dtype if k == "upsampled" else "<f4")
+                ref[k] = rel
+            ref["atol"] = atol
+            references.append(ref)
+        if pca_k:
+            from .defaultbundle import sample_images
+            from .preprocess import preprocess_file
+            with torch.no_grad():
+                for path in sample_images(pca_images):
+                    xi, _ = preprocess_file(path, s)
+                    o = enc(torch.from_numpy(xi)[None])
+                    fi = o[0] if isinstance(o, tuple) else o
+                    pca_vectors.append(fi[0].reshape(c, -1).t().numpy())
+        log("exported profile %d: features [%d,%d,%d]%s" % (s, c, h, h, ", cls" if has_cls else ""))
+
+    manifest = {
+        "format_version": 1, "name": name, "version": version,
+        "description": description or "exported with anyup_export from %s + %s" % (encoder_meta["name"],
+                                                                                  (upsampler_meta or {}).get("name")),
+        "preprocess": {"mean": list(mean), "std": list(std), "interpolation": "bilinear-antialias"},
+        "encoder": {
+            "name": encoder_meta["name"], "version": encoder_meta.get("version", "1.0.0"),
+            "licence": encoder_meta.get("licence", "unknown"), "patch_size": patch, "channels": channels,
+            "has_cls": has_cls, "inputs": {"image": "image"},
+            "outputs": dict({"patch_features": "patch_features"}, **({"cls": "cls"} if has_cls else {})),
+            "profiles": enc_profiles,
+        },
+        "projections": [],
+        "references": references,
+        "created_by": B.tool_stamp() + "; python3 -m anyup_export export",
+    }
+    if make_upsampler is not None:
+        manifest["upsampler"] = {
+            "name": upsampler_meta["name"], "version": upsampler_meta.get("version", "1.0.0"),
+            "licence": upsampler_meta.get("licence", "unknown"), "kind": "onnx",
+            "inputs": {"image": "image", "features": "features"}, "outputs": {"upsampled": "upsampled"},
+            "profiles": up_profiles,
+        }
+    if pca_k:
+        basis, pmean = B.fit_pca(np.concatenate(pca_vectors, 0), pca_k)
+        pid = "pca%d" % pca_k
+        save_npy(os.path.join(out_dir, pid + ".npy"), basis)
+        save_npy(os.path.join(out_dir, pid + "_mean.npy"), pmean)
+        manifest["projections"].append({"id": pid, "in_channels": channels, "out_channels": pca_k,
+                                        "file": pid + ".npy", "mean_file": pid + "_mean.npy", "sha256": ""})
+    B.write_manifest(out_dir, manifest)
+    problems = B.verify_bundle(out_dir)
+    if problems:
+        raise B.BundleError("exported bundle fails verification:\n  " + "\n  ".join(problems))
+    return manifest
+
+
+def export_from_args(a):
+    enc_kwargs = json.loads(a.encoder_kwargs)
+    up_kwargs = json.loads(a.upsampler_kwargs)
+    if a.encoder in DINOV2:
+        def make_encoder(size):
+            return hub_dinov2(a.encoder, **enc_kwargs)
+        enc_meta = {"name": a.encoder_name or a.encoder, "licence": a.encoder_licence or "Apache-2.0"}
+    else:
+        factory = load_factory(a.encoder)
+
+        def make_encoder(size):
+            return _call_factory(factory, enc_kwargs, input_size=size)
+        enc_meta = {"name": a.encoder_name or a.encoder.rpartition(":")[2], "licence": a.encoder_licence or "unknown"}
+    enc_meta["version"] = a.encoder_version
+    if a.upsampler == "none":
+        make_upsampler, up_meta = None, None
+    elif a.upsampler == "anyup":
+        def make_upsampler(size, channels, feature_size):
+            return hub_anyup(**up_kwargs)
+        up_meta = {"name": a.upsampler_name or "anyup", "licence": a.upsampler_licence or "see wimmerth/anyup"}
+    else:
+        ufactory = load_factory(a.upsampler)
+
+        def make_upsampler(size, channels, feature_size):
+            return _call_factory(ufactory, up_kwargs, input_size=size, channels=channels, feature_size=feature_size)
+        up_meta = {"name": a.upsampler_name or a.upsampler.rpartition(":")[2],
+                   "licence": a.upsampler_licence or "unknown"}
+    if up_meta:
+        up_meta["version"] = a.upsampler_version
+    if a.pca and not a.pca_images:
+        raise SystemExit("--pca needs --pca-images DIR")
+    mean = [float(v) for v in a.mean.split(",")]
+    std = [float(v) for v in a.std.split(",")]
+    return build_bundle(a.out_dir, make_encoder, make_upsampler, a.sizes, enc_meta, up_meta, name=a.name,
+                        version=a.version, mean=mean, std=std, reference_image_path=a.reference_image,
+                        reference_sizes=a.reference_sizes, atol=a.atol,
+                        upsampled_dtype="<f2" if a.upsampled_dtype == "f2" else "<f4", pca_k=a.pca,
+                        pca_images=a.pca_images)
