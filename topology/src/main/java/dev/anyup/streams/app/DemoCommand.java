@@ -6,6 +6,7 @@ import dev.anyup.streams.avro.ImageEvent;
 import dev.anyup.streams.serdes.SpecificAvroSerde;
 import dev.anyup.streams.serdes.local.LocalSchemaRegistry;
 import dev.anyup.streams.topology.AppConfig;
+import dev.anyup.streams.topology.DeadLetterRouter;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
@@ -58,7 +59,8 @@ final class DemoCommand implements Callable<Integer> {
 
   /** What the demo measured. */
   record Summary(int images, int dense, int embeddings, int deadLetters, double seconds, double imagesPerSecond,
-      long p50Ms, long p99Ms, double denseBytesPerRecord, double embeddingBytesPerRecord, Path out) {
+      long p50Ms, long p99Ms, double denseBytesPerRecord, double embeddingBytesPerRecord, Path out,
+      List<String> deadLetterReasons) {
     void print(PrintStream o) {
       o.println();
       o.println("anyup-streams demo summary");
@@ -66,6 +68,7 @@ final class DemoCommand implements Callable<Integer> {
       o.printf("  dense records         %d%n", dense);
       o.printf("  embedding records     %d%n", embeddings);
       o.printf("  dead letters          %d%n", deadLetters);
+      deadLetterReasons.forEach(r -> o.println("    - " + r));
       o.printf("  throughput            %.2f images/s (%.1f s)%n", imagesPerSecond, seconds);
       o.printf("  latency p50 / p99     %d ms / %d ms%n", p50Ms, p99Ms);
       o.printf("  bytes per record      dense %.0f, embedding %.0f%n", denseBytesPerRecord, embeddingBytesPerRecord);
@@ -130,6 +133,7 @@ final class DemoCommand implements Callable<Integer> {
     Map<String, byte[]> byId = new LinkedHashMap<>();
     Map<String, Long> sentAt = new HashMap<>();
     List<Long> latencies = new ArrayList<>();
+    List<String> reasons = new ArrayList<>();
     int dense = 0;
     int embeddings = 0;
     int dead = 0;
@@ -169,12 +173,16 @@ final class DemoCommand implements Callable<Integer> {
       o.println("published " + total + " images to " + cfg.topics().input() + "; processing ...");
       long deadline = System.nanoTime() + timeout.toNanos();
       long lastOutput = start;
+      int shown = -1;
+      long shownAt = 0;
       while ((dense + dead < total || embeddings + dead < total) && System.nanoTime() < deadline) {
         for (ConsumerRecord<byte[], byte[]> rec : consumer.poll(Duration.ofMillis(100))) {
           long now = System.currentTimeMillis();
           lastOutput = System.nanoTime();
           if (rec.topic().equals(cfg.topics().dlq())) {
             dead++;
+            reasons.add(header(rec, DeadLetterRouter.IMAGE_ID) + " at stage " + header(rec, DeadLetterRouter.STAGE)
+                + ": " + header(rec, DeadLetterRouter.MESSAGE));
             continue;
           }
           if (rec.topic().equals(cfg.topics().embeddings())) {
@@ -191,7 +199,11 @@ final class DemoCommand implements Callable<Integer> {
           }
           writePng(outDir, d, byId.get(d.getImageId()));
         }
-        progress(o, dense + dead, total, start);
+        if (dense + dead != shown || System.nanoTime() - shownAt > 1_000_000_000L) {
+          shown = dense + dead;
+          shownAt = System.nanoTime();
+          progress(o, shown, total, start);
+        }
       }
       o.println();
       double seconds = (lastOutput - start) / 1e9;
@@ -199,12 +211,17 @@ final class DemoCommand implements Callable<Integer> {
       return new Summary(total, dense, embeddings, dead, seconds, seconds > 0 ? dense / seconds : 0,
           percentile(latencies, 0.50), percentile(latencies, 0.99),
           dense == 0 ? 0 : (double) denseBytes / dense, embeddings == 0 ? 0 : (double) embeddingBytes / embeddings,
-          outDir);
+          outDir, reasons);
     }
   }
 
+  private static String header(ConsumerRecord<byte[], byte[]> r, String key) {
+    var h = r.headers().lastHeader(key);
+    return h == null ? "?" : new String(h.value(), StandardCharsets.UTF_8);
+  }
+
   private static void writePng(Path outDir, DenseFeatures d, byte[] source) {
-    Path f = outDir.resolve(InspectCommand.safe(d.getImageId()) + ".png");
+    Path f = outDir.resolve(InspectCommand.safe(d.getImageId()) + ".features.png");
     try {
       ImageIO.write(FeatureRenderer.sideBySide(source, d, 224), "png", f.toFile());
     } catch (IOException e) {
