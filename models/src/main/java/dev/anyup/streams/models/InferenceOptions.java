@@ -11,7 +11,9 @@ import java.util.regex.Pattern;
  * @param interOpThreads ONNX Runtime threads across operators; 0 = runtime default
  * @param upsampler which upsampler to run after the encoder
  * @param outputSize side of the upsampled map; 0 = the upsampler profile's own output size (the model input size)
- * @param predictors how many concurrent predictors each extractor may run (each is a DJL predictor, not thread-safe)
+ * @param predictors how many calls each graph runs concurrently (a pool of DJL predictors over one shared session;
+ *     a predictor is not thread-safe); further callers wait. On CPU, predictors × intraOpThreads ≈ cores avoids
+ *     oversubscription; on a GPU, 1–2 predictors with larger batches keep it busy
  */
 public record InferenceOptions(
     String device, int intraOpThreads, int interOpThreads, UpsamplerKind upsampler, int outputSize, int predictors) {

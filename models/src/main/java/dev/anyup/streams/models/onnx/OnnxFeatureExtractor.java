@@ -104,15 +104,15 @@ final class OnnxFeatureExtractor implements FeatureExtractor {
     int h = patches.dim(2);
     int w = patches.dim(3);
     for (int i = 0; i < b; i++) {
-      FeatureMap pf = new FeatureMap(c, h, w, slice(patches.data(), i, c * h * w, b));
-      float[] clsVec = cls == null ? null : Arrays.copyOfRange(cls.data(), i * cls.dim(1), (i + 1) * cls.dim(1));
+      FeatureMap pf = new FeatureMap(c, h, w, patches.item(i));
+      float[] clsVec = cls == null ? null : cls.item(i);
       FeatureMap upsampled;
       int target = outputSize > 0 ? outputSize : s;
       if (up != null) {
         int uc = up.dim(1);
         int uh = up.dim(2);
         int uw = up.dim(3);
-        upsampled = new FeatureMap(uc, uh, uw, slice(up.data(), i, uc * uh * uw, b));
+        upsampled = new FeatureMap(uc, uh, uw, up.item(i));
         if (outputSize > 0 && (uh != target || uw != target)) {
           upsampled = FeatureUpsampler.bilinear().upsample(upsampled, null, target, target);
         }
@@ -132,11 +132,6 @@ final class OnnxFeatureExtractor implements FeatureExtractor {
     return b <= 0 ? a : Math.min(a, b);
   }
 
-  /** Image {@code i}'s part of a batch tensor; a batch of one hands over the (freshly copied) array itself. */
-  private static float[] slice(float[] batch, int i, int length, int b) {
-    return b == 1 ? batch : Arrays.copyOfRange(batch, i * length, (i + 1) * length);
-  }
-
   private static Map<String, Tensor> call(OnnxGraph graph, Map<String, Tensor> inputs, int offset, int b) {
     try {
       return graph.run(inputs);
@@ -154,7 +149,7 @@ final class OnnxFeatureExtractor implements FeatureExtractor {
     if (t == null) {
       throw new ModelException("model " + graph + " returned no output '" + name + "' (got " + outputs.keySet() + ")");
     }
-    if (t.shape().length != rank || t.shape()[0] != b) {
+    if (t.rank() != rank || t.dim(0) != b) {
       throw new ModelException("model " + graph + " output '" + name + "' has shape " + Arrays.toString(t.shape())
           + ", expected rank " + rank + " with batch " + b);
     }

@@ -8,6 +8,7 @@ import ai.djl.repository.zoo.ModelNotFoundException;
 import ai.djl.repository.zoo.ZooModel;
 import ai.djl.translate.TranslateException;
 import ai.onnxruntime.NodeInfo;
+import ai.onnxruntime.OnnxJavaType;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
@@ -104,7 +105,12 @@ final class OnnxGraph implements AutoCloseable {
       if (!(info.getInfo() instanceof TensorInfo)) {
         throw new InvalidBundleException("graph " + file + " " + kind + " '" + port.graphName() + "' is not a tensor");
       }
-      long[] shape = ((TensorInfo) info.getInfo()).getShape();
+      TensorInfo tensor = (TensorInfo) info.getInfo();
+      if (tensor.type != OnnxJavaType.FLOAT) {
+        throw new InvalidBundleException("graph " + file + " " + kind + " '" + port.graphName() + "' is " + tensor.type
+            + ", contract '" + port.contractName() + "' needs float32");
+      }
+      long[] shape = tensor.getShape();
       if (shape.length != port.rank()) {
         throw new InvalidBundleException("graph " + file + " " + kind + " '" + port.graphName() + "' has rank "
             + shape.length + " " + Arrays.toString(shape) + ", contract '" + port.contractName() + "' needs rank "

@@ -3,6 +3,7 @@ package dev.anyup.streams.models.onnx;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.translate.NoBatchifyTranslator;
 import ai.djl.translate.TranslatorContext;
@@ -11,8 +12,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Named float tensors in, named float tensors out. Outputs are copied to heap arrays inside the predictor context, so
- * no native memory outlives a call.
+ * Named float tensors in, named float tensors out. Outputs are copied to heap arrays (one per batch item) inside the
+ * predictor context, so no native memory outlives a call.
  */
 final class TensorTranslator implements NoBatchifyTranslator<Map<String, Tensor>, Map<String, Tensor>> {
 
@@ -21,7 +22,7 @@ final class TensorTranslator implements NoBatchifyTranslator<Map<String, Tensor>
     NDManager manager = ctx.getNDManager();
     NDList list = new NDList(inputs.size());
     for (Map.Entry<String, Tensor> e : inputs.entrySet()) {
-      NDArray array = manager.create(FloatBuffer.wrap(e.getValue().data()), new Shape(e.getValue().shape()));
+      NDArray array = manager.create(FloatBuffer.wrap(e.getValue().flat()), new Shape(e.getValue().shape()));
       array.setName(e.getKey());
       list.add(array);
     }
@@ -34,7 +35,19 @@ final class TensorTranslator implements NoBatchifyTranslator<Map<String, Tensor>
     for (int i = 0; i < list.size(); i++) {
       NDArray array = list.get(i);
       String name = array.getName() == null ? "output" + i : array.getName();
-      out.put(name, new Tensor(array.toFloatArray(), array.getShape().getShape()));
+      if (array.getDataType() != DataType.FLOAT32) {
+        throw new IllegalStateException("graph output '" + name + "' is " + array.getDataType() + ", the contract needs float32");
+      }
+      long[] shape = array.getShape().getShape();
+      int batch = shape.length == 0 ? 1 : (int) shape[0];
+      long[] itemShape = shape.length == 0 ? new long[] {1} : shape;
+      int per = batch == 0 ? 0 : (int) (array.size() / batch);
+      FloatBuffer values = array.toByteBuffer().asFloatBuffer(); // one native -> heap copy, split per batch item
+      float[][] items = new float[batch][per];
+      for (int b = 0; b < batch; b++) {
+        values.get(items[b]);
+      }
+      out.put(name, Tensor.ofItems(items, itemShape));
     }
     return out;
   }
