@@ -4,11 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Properties;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Builder validation and the broker configuration it derives; no broker is started here. */
 class LocalKafkaClusterTest {
@@ -56,5 +58,15 @@ class LocalKafkaClusterTest {
         Properties p = LocalKafkaCluster.builder().optBrokerConfig("auto.create.topics.enable", "true")
                 .brokerProperties(Path.of("/tmp/x"), 1111, 2222);
         assertEquals("true", p.get("auto.create.topics.enable"));
+    }
+
+    @Test
+    void start_invalidBrokerConfig_failsNamingItAndLeavesNoLogDir(@TempDir Path parent) throws Exception {
+        LocalStackException e = assertThrows(LocalStackException.class, () -> LocalKafkaCluster.builder()
+                .optLogDirParent(parent).optBrokerConfig("num.io.threads", "many").start());
+        assertTrue(e.getMessage().contains("num.io.threads"), e.getMessage());
+        try (var left = Files.list(parent)) {
+            assertEquals(0, left.count(), "the formatted log dir must be removed when start fails");
+        }
     }
 }
