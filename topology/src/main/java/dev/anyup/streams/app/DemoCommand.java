@@ -1,10 +1,9 @@
 package dev.anyup.streams.app;
 
-import dev.anyup.streams.app.local.LocalKafkaCluster;
+import dev.anyup.streams.app.local.LocalStack;
 import dev.anyup.streams.avro.DenseFeatures;
 import dev.anyup.streams.avro.ImageEvent;
 import dev.anyup.streams.serdes.SpecificAvroSerde;
-import dev.anyup.streams.serdes.local.LocalSchemaRegistry;
 import dev.anyup.streams.topology.AppConfig;
 import dev.anyup.streams.topology.DeadLetterRouter;
 import java.io.IOException;
@@ -23,7 +22,6 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CompletableFuture;
 import javax.imageio.ImageIO;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -98,22 +96,14 @@ final class DemoCommand implements Callable<Integer> {
   static Summary run(Map<String, byte[]> inputs, Path outDir, int repeat, Duration timeout, PrintStream o)
       throws Exception {
     Files.createDirectories(outDir);
-    Path work = Files.createTempDirectory("anyup-demo");
     o.println("starting Kafka (KRaft) and the schema registry (Apicurio) ...");
-    CompletableFuture<LocalSchemaRegistry> registryF = CompletableFuture.supplyAsync(() -> {
-      try {
-        return LocalSchemaRegistry.start(work.resolve("registry"));
-      } catch (IOException e) {
-        throw new UncheckedIOException("cannot start the local schema registry", e);
-      }
-    });
-    try (LocalKafkaCluster kafka = LocalKafkaCluster.start();
-        LocalSchemaRegistry registry = registryF.join()) {
-      o.println("  kafka " + kafka.bootstrapServers() + ", registry " + registry.url());
+    try (LocalStack stack = LocalStack.start()) {
+      o.println("  kafka " + stack.bootstrapServers() + ", registry " + stack.schemaRegistryUrl() + " (started in "
+          + stack.startupTime().toMillis() + " ms)");
       AppConfig cfg = AppConfig.fromMap(Map.of(
           "application.id", "anyup-demo-" + UUID.randomUUID().toString().substring(0, 8),
-          "bootstrap.servers", kafka.bootstrapServers(),
-          "schema.registry.url", registry.url(),
+          "bootstrap.servers", stack.bootstrapServers(),
+          "schema.registry.url", stack.schemaRegistryUrl(),
           "topics.partitions", "2",
           "http.port", "0",
           "streams.num.stream.threads", "2",
@@ -123,8 +113,6 @@ final class DemoCommand implements Callable<Integer> {
         o.println("  ops endpoints on http://localhost:" + app.httpPort() + "/{health,ready,metrics}");
         return publishAndCollect(app.config(), inputs, outDir, repeat, timeout, o);
       }
-    } finally {
-      deleteQuietly(work);
     }
   }
 
@@ -243,13 +231,5 @@ final class DemoCommand implements Callable<Integer> {
     }
     int idx = (int) Math.ceil(q * sorted.size()) - 1;
     return sorted.get(Math.max(0, Math.min(sorted.size() - 1, idx)));
-  }
-
-  private static void deleteQuietly(Path dir) {
-    try (var s = Files.walk(dir)) {
-      s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    } catch (IOException e) {
-      System.err.println("could not delete " + dir + ": " + e);
-    }
   }
 }

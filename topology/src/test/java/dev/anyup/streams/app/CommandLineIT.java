@@ -1,5 +1,6 @@
 package dev.anyup.streams.app;
 
+import dev.anyup.streams.app.local.LocalStack;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.anyup.streams.topology.AppConfig;
@@ -16,7 +17,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The {@code produce}, {@code inspect} and {@code verify-bundle} commands against the real stack. */
-@ExtendWith(LocalStack.class)
+@ExtendWith(SharedStack.class)
 class CommandLineIT {
   @TempDir Path dir;
 
@@ -27,7 +28,7 @@ class CommandLineIT {
 
   @Test
   void producePublishesAFolderAndInspectRendersTheDenseFeaturesToPng() throws Exception {
-    LocalStack.Resources stack = LocalStack.resources();
+    LocalStack stack = SharedStack.stack();
     String prefix = "cli-" + UUID.randomUUID().toString().substring(0, 8) + ".";
     AppConfig cfg = ItSupport.config(stack, prefix, Map.of());
     Path images = Files.createDirectories(dir.resolve("images"));
@@ -36,19 +37,19 @@ class CommandLineIT {
     }
     Files.writeString(images.resolve("notes.txt"), "not an image, skipped");
     try (AnyupApp app = AnyupApp.start(cfg); ItSupport.Client client = new ItSupport.Client(app.config())) {
-      assertEquals(0, Main.execute("produce", "--bootstrap", stack.kafka().bootstrapServers(), "--registry",
-          stack.registry().url(), "--topic", cfg.topics().input(), "--source-id", "cam-cli", images.toString()));
+      assertEquals(0, Main.execute("produce", "--bootstrap", stack.bootstrapServers(), "--registry",
+          stack.schemaRegistryUrl(), "--topic", cfg.topics().input(), "--source-id", "cam-cli", images.toString()));
       assertEquals(3, client.collect(3, 3, 0, Duration.ofSeconds(90)).dense().size());
       Path png = dir.resolve("png");
-      assertEquals(0, Main.execute("inspect", "--bootstrap", stack.kafka().bootstrapServers(), "--registry",
-          stack.registry().url(), "--topic", cfg.topics().dense(), "--max", "3", "--idle-ms", "3000",
+      assertEquals(0, Main.execute("inspect", "--bootstrap", stack.bootstrapServers(), "--registry",
+          stack.schemaRegistryUrl(), "--topic", cfg.topics().dense(), "--max", "3", "--idle-ms", "3000",
           "--png", png.toString()));
       for (int i = 0; i < 3; i++) {
         BufferedImage img = ImageIO.read(png.resolve("img-" + i + ".png.png").toFile());
         assertEquals(224, img.getWidth(), "one pixel per dense feature");
       }
-      assertEquals(0, Main.execute("inspect", "--bootstrap", stack.kafka().bootstrapServers(), "--registry",
-          stack.registry().url(), "--topic", cfg.topics().embeddings(), "--max", "3", "--idle-ms", "3000"));
+      assertEquals(0, Main.execute("inspect", "--bootstrap", stack.bootstrapServers(), "--registry",
+          stack.schemaRegistryUrl(), "--topic", cfg.topics().embeddings(), "--max", "3", "--idle-ms", "3000"));
     }
   }
 }
