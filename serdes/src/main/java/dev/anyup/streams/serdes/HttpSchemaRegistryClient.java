@@ -59,11 +59,27 @@ final class HttpSchemaRegistryClient implements SchemaRegistryClient {
     if (cached != null) {
       return cached;
     }
-    JsonNode response = send("POST", "/subjects/" + encode(subject) + "/versions", schemaBody(schema));
-    int id = requiredInt(response, "id", "/subjects/" + subject + "/versions");
+    int id;
+    try {
+      JsonNode response = send("POST", "/subjects/" + encode(subject) + "/versions", schemaBody(schema));
+      id = requiredInt(response, "id", "/subjects/" + subject + "/versions");
+    } catch (IncompatibleSchemaException conflict) {
+      // Registries (Apicurio among them) answer 409 to the loser of two concurrent first registrations of the
+      // same schema. If the schema is in fact registered now, that is success; otherwise the conflict stands.
+      id = registeredByRace(subject, schema, conflict);
+    }
     registeredIds.putIfAbsent(key, id);
     schemasById.putIfAbsent(id, schema);
     return id;
+  }
+
+  private int registeredByRace(String subject, Schema schema, IncompatibleSchemaException conflict) {
+    try {
+      return lookup(subject, schema).id();
+    } catch (SchemaRegistryException notThere) {
+      conflict.addSuppressed(notThere);
+      throw conflict;
+    }
   }
 
   @Override

@@ -1,10 +1,10 @@
 package dev.anyup.streams.serdes;
 
-import java.nio.ByteBuffer;
 import java.util.Map;
+import java.util.function.Function;
+import org.apache.avro.Schema;
+import org.apache.avro.io.DatumReader;
 import org.apache.avro.specific.SpecificRecord;
-import org.apache.kafka.common.header.Headers;
-import org.apache.kafka.common.serialization.Deserializer;
 
 /**
  * Kafka deserializer for generated Avro records in the Confluent wire format. The writer schema comes from the
@@ -16,10 +16,8 @@ import org.apache.kafka.common.serialization.Deserializer;
  * {@link TruncatedPayloadException}, {@link UnknownSchemaIdException}, {@link PayloadMismatchException}).
  * Thread-safe once configured.
  */
-public final class SpecificAvroDeserializer<T extends SpecificRecord> implements Deserializer<T> {
+public final class SpecificAvroDeserializer<T extends SpecificRecord> extends RegistryBackedDeserializer<T> {
   private final Class<T> type;
-  private final SchemaRegistryClient injectedClient;
-  private volatile AvroRecordDeserializer<T> delegate;
 
   /** Reader class from the configuration or the writer schema's name. */
   public SpecificAvroDeserializer() {
@@ -33,42 +31,13 @@ public final class SpecificAvroDeserializer<T extends SpecificRecord> implements
 
   /** Reads every payload as {@code type} (may be null), using {@code client} (may be null). */
   public SpecificAvroDeserializer(Class<T> type, SchemaRegistryClient client) {
+    super(client);
     this.type = type;
-    this.injectedClient = client;
   }
 
   @Override
-  public void configure(Map<String, ?> configs, boolean isKey) {
-    configure(configs, isKey, injectedClient);
-  }
-
-  void configure(Map<String, ?> configs, boolean isKey, SchemaRegistryClient client) {
-    SchemaRegistryConfig config = SchemaRegistryConfig.fromMap(configs);
+  Function<Schema, DatumReader<T>> readers(Map<String, ?> configs, boolean isKey) {
     Class<?> readerType = type != null ? type : AvroReaders.configuredType(configs, isKey);
-    delegate = new AvroRecordDeserializer<>(client != null ? client : SchemaRegistryClient.create(config), isKey,
-        writer -> AvroReaders.specific(writer, readerType));
-  }
-
-  @Override
-  public T deserialize(String topic, byte[] data) {
-    return configured().deserialize(topic, null, data);
-  }
-
-  @Override
-  public T deserialize(String topic, Headers headers, byte[] data) {
-    return configured().deserialize(topic, headers, data);
-  }
-
-  @Override
-  public T deserialize(String topic, Headers headers, ByteBuffer data) {
-    return configured().deserialize(topic, headers, data);
-  }
-
-  private AvroRecordDeserializer<T> configured() {
-    AvroRecordDeserializer<T> d = delegate;
-    if (d == null) {
-      throw new IllegalStateException("SpecificAvroDeserializer used before configure(); set schema.registry.url");
-    }
-    return d;
+    return writer -> AvroReaders.specific(writer, readerType);
   }
 }

@@ -1,9 +1,6 @@
 package dev.anyup.streams.serdes;
 
-import java.util.Map;
 import org.apache.avro.specific.SpecificRecord;
-import org.apache.kafka.common.header.Headers;
-import org.apache.kafka.common.serialization.Serializer;
 
 /**
  * Kafka serializer for generated Avro records in the Confluent wire format (magic 0, 4-byte big-endian schema id,
@@ -14,10 +11,7 @@ import org.apache.kafka.common.serialization.Serializer;
  * (tombstone). Encoding failures throw {@link org.apache.kafka.common.errors.SerializationException}; registry
  * failures throw the typed {@link SchemaRegistryException}s. Thread-safe once configured.
  */
-public final class SpecificAvroSerializer<T extends SpecificRecord> implements Serializer<T> {
-  private final SchemaRegistryClient injectedClient;
-  private volatile AvroRecordSerializer delegate;
-
+public final class SpecificAvroSerializer<T extends SpecificRecord> extends RegistryBackedSerializer<T> {
   /** A serializer that creates its registry client from the configuration. */
   public SpecificAvroSerializer() {
     this(null);
@@ -25,35 +19,6 @@ public final class SpecificAvroSerializer<T extends SpecificRecord> implements S
 
   /** A serializer that uses {@code client} (shared caches); the configuration still supplies the other settings. */
   public SpecificAvroSerializer(SchemaRegistryClient client) {
-    this.injectedClient = client;
-  }
-
-  @Override
-  public void configure(Map<String, ?> configs, boolean isKey) {
-    configure(configs, isKey, injectedClient);
-  }
-
-  void configure(Map<String, ?> configs, boolean isKey, SchemaRegistryClient client) {
-    SchemaRegistryConfig config = SchemaRegistryConfig.fromMap(configs);
-    delegate = new AvroRecordSerializer(client != null ? client : SchemaRegistryClient.create(config), config,
-        isKey, true);
-  }
-
-  @Override
-  public byte[] serialize(String topic, T data) {
-    return configured().serialize(topic, data);
-  }
-
-  @Override
-  public byte[] serialize(String topic, Headers headers, T data) {
-    return configured().serialize(topic, data);
-  }
-
-  private AvroRecordSerializer configured() {
-    AvroRecordSerializer d = delegate;
-    if (d == null) {
-      throw new IllegalStateException("SpecificAvroSerializer used before configure(); set schema.registry.url");
-    }
-    return d;
+    super(client, true);
   }
 }

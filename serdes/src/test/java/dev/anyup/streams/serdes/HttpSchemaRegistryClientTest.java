@@ -137,6 +137,24 @@ class HttpSchemaRegistryClientTest {
   }
 
   @Test
+  void conflictOnRegisterOfAnAlreadyRegisteredSchemaResolvesToItsId() {
+    // regression: two stream threads registering the same schema at once made Apicurio answer 409 to one of them
+    SchemaRegistryClient first = client();
+    int id = first.register("images-value", EVENT);
+    server.answerNext(409, "{\"error_code\":409,\"message\":\"concurrent registration\"}");
+    assertEquals(id, client().register("images-value", EVENT));
+  }
+
+  @Test
+  void conflictOnRegisterOfAnUnregisteredSchemaStaysAConflict() {
+    client().register("images-value", EVENT);
+    server.answerNext(409, "{\"error_code\":409,\"message\":\"incompatible\"}");
+    IncompatibleSchemaException e = assertThrows(IncompatibleSchemaException.class,
+        () -> client().register("images-value", ImageEmbedding.getClassSchema()));
+    assertEquals(1, e.getSuppressed().length);
+  }
+
+  @Test
   void invalidSchemaIsTyped() {
     server.answerNext(422, "{\"error_code\":42201,\"message\":\"Invalid schema\"}");
     InvalidSchemaException e = assertThrows(InvalidSchemaException.class,

@@ -93,8 +93,15 @@ public final class AnyupApp implements AutoCloseable {
       new JvmMemoryMetrics().bindTo(registry);
       PipelineMetrics metrics = new PipelineMetrics(registry);
       pipeline = ImagePipeline.create(bundle, cfg, metrics);
-      var topology = AnyupTopology.build(cfg, TopologySerdes.avro(cfg.serdeConfig()), pipeline, metrics);
-      LOG.info("topology:\n{}", topology.describe());
+      TopologySerdes serdes = TopologySerdes.avro(cfg.serdeConfig());
+      try {
+        serdes.registerSchemas(cfg.topics(), ImagePipeline.lineage(bundle));
+      } catch (RuntimeException e) {
+        throw new StartupException("cannot register the output schemas with " + cfg.schemaRegistryUrl() + ": "
+            + e.getMessage(), e);
+      }
+      var topology = AnyupTopology.build(cfg, serdes, pipeline, metrics);
+      LOG.debug("topology:\n{}", topology.describe());
       Properties props = cfg.streamsProperties();
       props.putIfAbsent(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG,
           DeadLetterProductionExceptionHandler.class.getName());

@@ -1,11 +1,11 @@
 package dev.anyup.streams.app;
 
-import dev.anyup.streams.app.local.LocalKafkaCluster;
+import dev.anyup.streams.app.local.LocalStack;
 import dev.anyup.streams.avro.DenseFeatures;
 import dev.anyup.streams.avro.ImageEvent;
 import dev.anyup.streams.serdes.SpecificAvroSerde;
-import dev.anyup.streams.serdes.local.LocalSchemaRegistry;
 import dev.anyup.streams.topology.AppConfig;
+import dev.anyup.streams.topology.DeadLetterRouter;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
@@ -22,7 +22,6 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CompletableFuture;
 import javax.imageio.ImageIO;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -58,7 +57,8 @@ final class DemoCommand implements Callable<Integer> {
 
   /** What the demo measured. */
   record Summary(int images, int dense, int embeddings, int deadLetters, double seconds, double imagesPerSecond,
-      long p50Ms, long p99Ms, double denseBytesPerRecord, double embeddingBytesPerRecord, Path out) {
+      long p50Ms, long p99Ms, double denseBytesPerRecord, double embeddingBytesPerRecord, Path out,
+      List<String> deadLetterReasons) {
     void print(PrintStream o) {
       o.println();
       o.println("anyup-streams demo summary");
@@ -66,6 +66,7 @@ final class DemoCommand implements Callable<Integer> {
       o.printf("  dense records         %d%n", dense);
       o.printf("  embedding records     %d%n", embeddings);
       o.printf("  dead letters          %d%n", deadLetters);
+      deadLetterReasons.forEach(r -> o.println("    - " + r));
       o.printf("  throughput            %.2f images/s (%.1f s)%n", imagesPerSecond, seconds);
       o.printf("  latency p50 / p99     %d ms / %d ms%n", p50Ms, p99Ms);
       o.printf("  bytes per record      dense %.0f, embedding %.0f%n", denseBytesPerRecord, embeddingBytesPerRecord);
@@ -95,22 +96,14 @@ final class DemoCommand implements Callable<Integer> {
   static Summary run(Map<String, byte[]> inputs, Path outDir, int repeat, Duration timeout, PrintStream o)
       throws Exception {
     Files.createDirectories(outDir);
-    Path work = Files.createTempDirectory("anyup-demo");
     o.println("starting Kafka (KRaft) and the schema registry (Apicurio) ...");
-    CompletableFuture<LocalSchemaRegistry> registryF = CompletableFuture.supplyAsync(() -> {
-      try {
-        return LocalSchemaRegistry.start(work.resolve("registry"));
-      } catch (IOException e) {
-        throw new UncheckedIOException("cannot start the local schema registry", e);
-      }
-    });
-    try (LocalKafkaCluster kafka = LocalKafkaCluster.start();
-        LocalSchemaRegistry registry = registryF.join()) {
-      o.println("  kafka " + kafka.bootstrapServers() + ", registry " + registry.url());
+    try (LocalStack stack = LocalStack.start()) {
+      o.println("  kafka " + stack.bootstrapServers() + ", registry " + stack.schemaRegistryUrl() + " (started in "
+          + stack.startupTime().toMillis() + " ms)");
       AppConfig cfg = AppConfig.fromMap(Map.of(
           "application.id", "anyup-demo-" + UUID.randomUUID().toString().substring(0, 8),
-          "bootstrap.servers", kafka.bootstrapServers(),
-          "schema.registry.url", registry.url(),
+          "bootstrap.servers", stack.bootstrapServers(),
+          "schema.registry.url", stack.schemaRegistryUrl(),
           "topics.partitions", "2",
           "http.port", "0",
           "streams.num.stream.threads", "2",
@@ -120,8 +113,6 @@ final class DemoCommand implements Callable<Integer> {
         o.println("  ops endpoints on http://localhost:" + app.httpPort() + "/{health,ready,metrics}");
         return publishAndCollect(app.config(), inputs, outDir, repeat, timeout, o);
       }
-    } finally {
-      deleteQuietly(work);
     }
   }
 
@@ -130,6 +121,7 @@ final class DemoCommand implements Callable<Integer> {
     Map<String, byte[]> byId = new LinkedHashMap<>();
     Map<String, Long> sentAt = new HashMap<>();
     List<Long> latencies = new ArrayList<>();
+    List<String> reasons = new ArrayList<>();
     int dense = 0;
     int embeddings = 0;
     int dead = 0;
@@ -169,12 +161,16 @@ final class DemoCommand implements Callable<Integer> {
       o.println("published " + total + " images to " + cfg.topics().input() + "; processing ...");
       long deadline = System.nanoTime() + timeout.toNanos();
       long lastOutput = start;
+      int shown = -1;
+      long shownAt = 0;
       while ((dense + dead < total || embeddings + dead < total) && System.nanoTime() < deadline) {
         for (ConsumerRecord<byte[], byte[]> rec : consumer.poll(Duration.ofMillis(100))) {
           long now = System.currentTimeMillis();
           lastOutput = System.nanoTime();
           if (rec.topic().equals(cfg.topics().dlq())) {
             dead++;
+            reasons.add(header(rec, DeadLetterRouter.IMAGE_ID) + " at stage " + header(rec, DeadLetterRouter.STAGE)
+                + ": " + header(rec, DeadLetterRouter.MESSAGE));
             continue;
           }
           if (rec.topic().equals(cfg.topics().embeddings())) {
@@ -191,7 +187,11 @@ final class DemoCommand implements Callable<Integer> {
           }
           writePng(outDir, d, byId.get(d.getImageId()));
         }
-        progress(o, dense + dead, total, start);
+        if (dense + dead != shown || System.nanoTime() - shownAt > 1_000_000_000L) {
+          shown = dense + dead;
+          shownAt = System.nanoTime();
+          progress(o, shown, total, start);
+        }
       }
       o.println();
       double seconds = (lastOutput - start) / 1e9;
@@ -199,12 +199,17 @@ final class DemoCommand implements Callable<Integer> {
       return new Summary(total, dense, embeddings, dead, seconds, seconds > 0 ? dense / seconds : 0,
           percentile(latencies, 0.50), percentile(latencies, 0.99),
           dense == 0 ? 0 : (double) denseBytes / dense, embeddings == 0 ? 0 : (double) embeddingBytes / embeddings,
-          outDir);
+          outDir, reasons);
     }
   }
 
+  private static String header(ConsumerRecord<byte[], byte[]> r, String key) {
+    var h = r.headers().lastHeader(key);
+    return h == null ? "?" : new String(h.value(), StandardCharsets.UTF_8);
+  }
+
   private static void writePng(Path outDir, DenseFeatures d, byte[] source) {
-    Path f = outDir.resolve(InspectCommand.safe(d.getImageId()) + ".png");
+    Path f = outDir.resolve(InspectCommand.safe(d.getImageId()) + ".features.png");
     try {
       ImageIO.write(FeatureRenderer.sideBySide(source, d, 224), "png", f.toFile());
     } catch (IOException e) {
@@ -226,13 +231,5 @@ final class DemoCommand implements Callable<Integer> {
     }
     int idx = (int) Math.ceil(q * sorted.size()) - 1;
     return sorted.get(Math.max(0, Math.min(sorted.size() - 1, idx)));
-  }
-
-  private static void deleteQuietly(Path dir) {
-    try (var s = Files.walk(dir)) {
-      s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    } catch (IOException e) {
-      System.err.println("could not delete " + dir + ": " + e);
-    }
   }
 }

@@ -15,6 +15,7 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -107,7 +108,18 @@ final class TopicProvisioner {
   static long maxMessageBytes(Admin admin, String topic) throws ExecutionException, InterruptedException,
       TimeoutException {
     ConfigResource r = new ConfigResource(ConfigResource.Type.TOPIC, topic);
-    Config c = admin.describeConfigs(List.of(r)).all().get(TIMEOUT_S, TimeUnit.SECONDS).get(r);
-    return Long.parseLong(c.get(TopicConfig.MAX_MESSAGE_BYTES_CONFIG).value());
+    // a topic created a moment ago may not have reached every broker's metadata yet
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(TIMEOUT_S);
+    while (true) {
+      try {
+        Config c = admin.describeConfigs(List.of(r)).all().get(TIMEOUT_S, TimeUnit.SECONDS).get(r);
+        return Long.parseLong(c.get(TopicConfig.MAX_MESSAGE_BYTES_CONFIG).value());
+      } catch (ExecutionException e) {
+        if (!(e.getCause() instanceof UnknownTopicOrPartitionException) || System.nanoTime() > deadline) {
+          throw e;
+        }
+        TimeUnit.MILLISECONDS.sleep(100);
+      }
+    }
   }
 }

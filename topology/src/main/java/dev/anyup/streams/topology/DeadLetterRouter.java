@@ -6,6 +6,8 @@ import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.processor.api.RecordMetadata;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Builds dead letters: the ORIGINAL key and value bytes, unchanged, plus headers naming the stage, the reason, the
@@ -24,6 +26,7 @@ public final class DeadLetterRouter {
   public static final String IMAGE_ID = "anyup.dlq.image.id";
 
   private static final int MAX_MESSAGE_CHARS = 4000;
+  private static final Logger LOG = LoggerFactory.getLogger(DeadLetterRouter.class);
 
   private final PipelineMetrics metrics;
 
@@ -38,6 +41,9 @@ public final class DeadLetterRouter {
         source.map(RecordMetadata::topic).orElse(""), source.map(RecordMetadata::partition).orElse(-1),
         source.map(RecordMetadata::offset).orElse(-1L), original.timestamp(), imageId);
     metrics.deadLetter(failure.stage(), failure.reason());
+    LOG.warn("dead letter from {}-{}@{}: {}", source.map(RecordMetadata::topic).orElse("?"),
+        source.map(RecordMetadata::partition).orElse(-1), source.map(RecordMetadata::offset).orElse(-1L),
+        failure.getMessage());
     return new Record<>(original.key(), original.value(), original.timestamp(), headers);
   }
 

@@ -3,6 +3,13 @@ package dev.anyup.streams.topology;
 import dev.anyup.streams.avro.DenseFeatures;
 import dev.anyup.streams.avro.ImageEmbedding;
 import dev.anyup.streams.avro.ImageEvent;
+import dev.anyup.streams.avro.DType;
+import dev.anyup.streams.avro.ModelLineage;
+import dev.anyup.streams.avro.Preprocessing;
+import dev.anyup.streams.avro.TensorHeader;
+import java.nio.ByteBuffer;
+import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serializer;
@@ -16,6 +23,27 @@ import org.apache.kafka.common.serialization.Serializer;
  */
 public record TopologySerdes(Deserializer<ImageEvent> imageEvents, Serializer<DenseFeatures> dense,
     Serializer<ImageEmbedding> embeddings) {
+
+  /**
+   * Serialises one placeholder record per output topic, so the value schemas are registered (or looked up) once, on
+   * the calling thread, before any stream thread serialises: concurrent first registrations of one subject from
+   * several stream threads can be refused by the registry (Apicurio answers 409 to the loser).
+   */
+  public void registerSchemas(AppConfig.Topics topics, ModelLineage lineage) {
+    Preprocessing pre = Preprocessing.newBuilder().setSourceWidth(1).setSourceHeight(1).setInputWidth(1)
+        .setInputHeight(1).setResizeMode("SQUASH").setScaleX(1).setScaleY(1).setCropX(0).setCropY(0)
+        .setCropWidth(1).setCropHeight(1).setPadX(0).setPadY(0).setPadWidth(1).setPadHeight(1).build();
+    TensorHeader header = TensorHeader.newBuilder().setShape(List.of(1, 1, 1)).setLayout("CHW")
+        .setDtype(DType.FLOAT32).setScales(List.of()).setProjectionId(null).build();
+    Instant epoch = Instant.EPOCH;
+    dense.serialize(topics.dense(), DenseFeatures.newBuilder().setImageId("schema-registration")
+        .setSourceId("schema-registration").setCaptureTimestamp(epoch).setProcessedTimestamp(epoch)
+        .setLineage(lineage).setPreprocessing(pre).setHeader(header).setTensor(ByteBuffer.allocate(4)).build());
+    embeddings.serialize(topics.embeddings(), ImageEmbedding.newBuilder().setImageId("schema-registration")
+        .setSourceId("schema-registration").setCaptureTimestamp(epoch).setProcessedTimestamp(epoch)
+        .setLineage(lineage).setDimension(1).setVector(List.of(1f)).setVectorKind("cls").setRegionGrid(0)
+        .setRegions(List.of()).build());
+  }
 
   /** Schema-registry Avro serdes configured from {@code serdeConfig} (see {@link AppConfig#serdeConfig()}). */
   public static TopologySerdes avro(Map<String, Object> serdeConfig) {

@@ -1,5 +1,6 @@
 package dev.anyup.streams.app;
 
+import dev.anyup.streams.app.local.LocalStack;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -35,7 +36,7 @@ import org.junit.jupiter.api.io.TempDir;
  * record per input image — nothing lost, nothing duplicated. The restarted instance is also stopped with SIGTERM to
  * check the graceful shutdown path.
  */
-@ExtendWith(LocalStack.class)
+@ExtendWith(SharedStack.class)
 class CrashRecoveryIT {
   private static final Pattern PROCESSED = Pattern.compile("(?m)^anyup_images_processed_total\\s+([0-9.Ee+]+)");
 
@@ -43,7 +44,7 @@ class CrashRecoveryIT {
 
   @Test
   void everyInputYieldsExactlyOneRecordPerOutputAfterAKillNineMidBatch() throws Exception {
-    LocalStack.Resources stack = LocalStack.resources();
+    LocalStack stack = SharedStack.stack();
     String prefix = "crash-" + UUID.randomUUID().toString().substring(0, 8) + ".";
     int n = 40;
     Map<String, byte[]> images = new LinkedHashMap<>();
@@ -115,12 +116,12 @@ class CrashRecoveryIT {
     return counts;
   }
 
-  private Path writeConfig(LocalStack.Resources stack, String prefix, int httpPort) throws IOException {
+  private Path writeConfig(LocalStack stack, String prefix, int httpPort) throws IOException {
     Path f = dir.resolve("app-" + httpPort + ".yaml");
     Files.writeString(f, String.join("\n",
         "application.id: " + prefix + "app",
-        "bootstrap.servers: " + stack.kafka().bootstrapServers(),
-        "schema.registry.url: " + stack.registry().url(),
+        "bootstrap.servers: " + stack.bootstrapServers(),
+        "schema.registry.url: " + stack.schemaRegistryUrl(),
         "topics:",
         "  input: " + prefix + "images",
         "  dense: " + prefix + "dense",

@@ -1,5 +1,6 @@
 package dev.anyup.streams.app;
 
+import dev.anyup.streams.app.local.LocalStack;
 import dev.anyup.streams.avro.ImageEvent;
 import dev.anyup.streams.avro.ModelLineage;
 import dev.anyup.streams.models.InferenceOptions;
@@ -39,11 +40,11 @@ final class ItSupport {
   private ItSupport() {}
 
   /** An app config on the shared stack with topics under {@code prefix} and a fresh application id. */
-  static AppConfig config(LocalStack.Resources stack, String prefix, Map<String, String> extra) {
+  static AppConfig config(LocalStack stack, String prefix, Map<String, String> extra) {
     Map<String, String> m = new HashMap<>();
     m.put("application.id", prefix + "app");
-    m.put("bootstrap.servers", stack.kafka().bootstrapServers());
-    m.put("schema.registry.url", stack.registry().url());
+    m.put("bootstrap.servers", stack.bootstrapServers());
+    m.put("schema.registry.url", stack.schemaRegistryUrl());
     m.put("topics.input", prefix + "images");
     m.put("topics.dense", prefix + "dense");
     m.put("topics.embeddings", prefix + "embeddings");

@@ -1,5 +1,6 @@
 package dev.anyup.streams.app;
 
+import dev.anyup.streams.app.local.LocalStack;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -31,12 +32,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /** The real app (default bundle) against the real broker and registry: good images out, bad ones dead-lettered. */
-@ExtendWith(LocalStack.class)
+@ExtendWith(SharedStack.class)
 class PipelineIT {
 
   @Test
   void processesFiftyMixedImagesExactlyOnceAndDeadLettersEveryBadInputWithItsOriginalBytes() throws Exception {
-    LocalStack.Resources stack = LocalStack.resources();
+    LocalStack stack = SharedStack.stack();
     String prefix = "pipeline-" + UUID.randomUUID().toString().substring(0, 8) + ".";
     AppConfig cfg = ItSupport.config(stack, prefix, Map.of("limits.image.max.pixels", "4000000"));
     Map<String, byte[]> good = ItSupport.mixedImages(50);
@@ -147,7 +148,7 @@ class PipelineIT {
 
   @Test
   void refusesToStartWhenTheProducerCannotFitTheConfiguredRecord() {
-    LocalStack.Resources stack = LocalStack.resources();
+    LocalStack stack = SharedStack.stack();
     String prefix = "toolarge-" + UUID.randomUUID().toString().substring(0, 8) + ".";
     AppConfig cfg = ItSupport.config(stack, prefix, Map.of("output.dense.dtype", "FLOAT32",
         "producer.max.request.size", "1048576"));

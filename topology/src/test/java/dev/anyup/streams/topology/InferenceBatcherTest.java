@@ -41,7 +41,7 @@ class InferenceBatcherTest {
       }
       return items.stream().map(i -> "r" + i).toList();
     };
-    try (var batcher = new InferenceBatcher<>(model, 4, Duration.ofSeconds(5), 1, System::nanoTime,
+    try (var batcher = new InferenceBatcher<>(model, 4, Duration.ofMillis(200), 1, System::nanoTime,
         InferenceBatcher.Listener.NONE)) {
       // the first call blocks the only worker, so the next ones queue up and are gathered together
       var first = batcher.submit(0);
@@ -95,7 +95,7 @@ class InferenceBatcherTest {
       }
       return items.stream().map(i -> "r" + i).toList();
     };
-    try (var batcher = new InferenceBatcher<>(model, 3, Duration.ofSeconds(5), 1, System::nanoTime,
+    try (var batcher = new InferenceBatcher<>(model, 3, Duration.ofMillis(200), 1, System::nanoTime,
         InferenceBatcher.Listener.NONE)) {
       var blocker = batcher.submit(0);
       await().until(() -> calls.size() == 1);

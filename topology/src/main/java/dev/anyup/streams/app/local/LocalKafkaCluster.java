@@ -22,6 +22,7 @@ import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.IntSupplier;
 import java.util.stream.Stream;
 
 import kafka.server.KafkaConfig;
@@ -47,6 +48,10 @@ import org.slf4j.LoggerFactory;
  * to 127.0.0.1 on free ports. The internal topics are sized for one broker so that transactions and consumer groups
  * work ({@code exactly_once_v2} needs the transaction state log), and the record size limit is raised so that dense
  * feature records fit. The temporary log directory is deleted by {@link #close()}.
+ *
+ * <p>Failure behaviour is the broker's own: a port taken between picking it and binding it makes {@link Builder#start}
+ * try again on fresh ports; a fatal broker fault at run time (e.g. its only log directory fails because the disk is
+ * full) halts the JVM through Kafka's {@code Exit.halt}, as it would a real broker.
  *
  * <pre>{@code
  * try (LocalKafkaCluster kafka = LocalKafkaCluster.start()) {
@@ -229,6 +234,7 @@ public final class LocalKafkaCluster implements AutoCloseable {
         private Duration startTimeout = Duration.ofSeconds(60);
         private Duration operationTimeout = Duration.ofSeconds(30);
         private final Map<String, String> brokerConfig = new LinkedHashMap<>();
+        private IntSupplier portPicker = Builder::freePort;
 
         private Builder() {
         }
@@ -271,6 +277,12 @@ public final class LocalKafkaCluster implements AutoCloseable {
                 throw new IllegalArgumentException("broker config " + key + " is set by LocalKafkaCluster itself");
             }
             brokerConfig.put(key, value);
+            return this;
+        }
+
+        /** Tests: where ports come from (default: a free port on 127.0.0.1, which someone may take before us). */
+        Builder portPicker(IntSupplier picker) {
+            this.portPicker = Objects.requireNonNull(picker, "port picker must not be null");
             return this;
         }
 
@@ -323,10 +335,10 @@ public final class LocalKafkaCluster implements AutoCloseable {
             Path logDir = createLogDir();
             KafkaRaftServer server = null;
             try {
-                int controllerPort = freePort();
-                int brokerPort = freePort();
+                int controllerPort = portPicker.getAsInt();
+                int brokerPort = portPicker.getAsInt();
                 while (brokerPort == controllerPort) {
-                    brokerPort = freePort();
+                    brokerPort = portPicker.getAsInt();
                 }
                 String bootstrap = HOST + ":" + brokerPort;
                 Properties props = brokerProperties(logDir, controllerPort, brokerPort);
@@ -437,7 +449,7 @@ public final class LocalKafkaCluster implements AutoCloseable {
             }
         }
 
-        private static int freePort() {
+        static int freePort() {
             try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName(HOST))) {
                 socket.setReuseAddress(true);
                 return socket.getLocalPort();

@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -15,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -149,6 +152,21 @@ class LocalKafkaClusterIT {
         }
         assertFalse(Files.exists(logDir), "log dir " + logDir + " must be deleted on close");
         second.close(); // idempotent
+    }
+
+    @Test
+    void portTakenBeforeTheBrokerBinds_startRetriesOnFreshPorts() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+            AtomicInteger calls = new AtomicInteger();
+            // 1st attempt: controller gets a free port, the broker the taken one; later attempts: free ports.
+            LocalKafkaCluster.Builder builder = LocalKafkaCluster.builder().portPicker(
+                    () -> calls.incrementAndGet() == 2 ? taken.getLocalPort() : LocalKafkaCluster.Builder.freePort());
+            try (LocalKafkaCluster retried = builder.start()) {
+                assertTrue(calls.get() >= 4, "a second attempt picks new ports");
+                assertNotEquals("127.0.0.1:" + taken.getLocalPort(), retried.bootstrapServers());
+                retried.createTopic("after-retry", 1, Map.of());
+            }
+        }
     }
 
     private static String newTopic(int partitions) {
