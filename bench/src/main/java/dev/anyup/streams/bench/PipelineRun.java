@@ -50,7 +50,7 @@ import org.apache.kafka.streams.KafkaStreams;
  */
 final class PipelineRun {
   private static final Duration START_TIMEOUT = Duration.ofMinutes(3);
-  private static final int PARTITIONS = 3;
+  private static final int MIN_PARTITIONS = 3;
 
   /** The local broker and registry (Apicurio), shared by every run of one benchmark. */
   static final class Stack implements AutoCloseable {
@@ -119,12 +119,14 @@ final class PipelineRun {
     String dense = id + ".dense";
     String embeddings = id + ".embeddings";
     String dlq = id + ".dlq";
+    // a stream thread without a partition idles: give every configured thread one, so batches can form
+    int partitions = Math.max(MIN_PARTITIONS, streamThreads);
     Map<String, String> outputTopicConfig = Map.of(
         TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG, "LogAppendTime",
         TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(stack.kafka().maxMessageBytes()));
-    createTopics(List.of(new NewTopic(input, PARTITIONS, (short) 1),
-        new NewTopic(dense, PARTITIONS, (short) 1).configs(outputTopicConfig),
-        new NewTopic(embeddings, PARTITIONS, (short) 1).configs(outputTopicConfig)));
+    createTopics(List.of(new NewTopic(input, partitions, (short) 1),
+        new NewTopic(dense, partitions, (short) 1).configs(outputTopicConfig),
+        new NewTopic(embeddings, partitions, (short) 1).configs(outputTopicConfig)));
 
     Map<String, String> config = new HashMap<>();
     config.put("application.id", id);
@@ -134,7 +136,7 @@ final class PipelineRun {
     config.put("topics.dense", dense);
     config.put("topics.embeddings", embeddings);
     config.put("topics.dlq", dlq);
-    config.put("topics.partitions", Integer.toString(PARTITIONS));
+    config.put("topics.partitions", Integer.toString(partitions));
     config.put("model.bundle", w.bundle());
     config.put("model.input.size", Integer.toString(w.inputSize()));
     config.put("batch.max.size", Integer.toString(batch));
@@ -160,14 +162,14 @@ final class PipelineRun {
         KafkaProducer<String, ImageEvent> producer = producer(cfg);
         KafkaConsumer<String, byte[]> consumer = consumer(id)) {
       awaitRunning(app, id);
-      List<TopicPartition> partitions = new ArrayList<>();
+      List<TopicPartition> outputPartitions = new ArrayList<>();
       for (String topic : List.of(dense, embeddings)) {
-        for (int p = 0; p < PARTITIONS; p++) {
-          partitions.add(new TopicPartition(topic, p));
+        for (int p = 0; p < partitions; p++) {
+          outputPartitions.add(new TopicPartition(topic, p));
         }
       }
-      consumer.assign(partitions);
-      consumer.seekToBeginning(partitions);
+      consumer.assign(outputPartitions);
+      consumer.seekToBeginning(outputPartitions);
       consumer.poll(Duration.ZERO); // resolve the start offsets before the clock starts
 
       // steady state: a fresh app's first images pay for ORT arena allocation, JIT compilation (decode, f16
