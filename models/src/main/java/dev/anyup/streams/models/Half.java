@@ -8,6 +8,17 @@ final class Half {
   /** float → half bits, round to nearest even; overflow → ±infinity, NaN stays NaN, subnormals kept. */
   static short fromFloat(float f) {
     int bits = Float.floatToRawIntBits(f);
+    int abs = bits & 0x7fffffff;
+    // Fast path for floats that land on a normal half (nearly all feature values): rebias the exponent and round to
+    // nearest even by adding 0xfff plus the lowest kept bit; a carry into the exponent (or up to infinity) is correct.
+    if (abs >= 0x38800000 && abs < 0x47800000) {
+      return (short) (((bits >>> 16) & 0x8000) | ((abs - 0x38000000 + 0xfff + ((abs >>> 13) & 1)) >>> 13));
+    }
+    return fromFloatSlow(bits);
+  }
+
+  /** The general conversion (every case, branchy); {@link #fromFloat} uses it outside the normal-half range. */
+  static short fromFloatSlow(int bits) {
     int sign = (bits >>> 16) & 0x8000;
     int exp = (bits >>> 23) & 0xff;
     int mant = bits & 0x7fffff;

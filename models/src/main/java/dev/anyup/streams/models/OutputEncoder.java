@@ -64,11 +64,12 @@ public final class OutputEncoder {
         buf.asFloatBuffer().put(data);
         return new EncodedTensor(dtype, shape, null, projectionId, buf.array());
       case FLOAT16: {
-        short[] halves = new short[data.length];
-        for (int i = 0; i < data.length; i++) {
-          halves[i] = Half.fromFloat(data[i]);
+        byte[] out = buf.array(); // little-endian, written directly: no intermediate short[] / buffer view
+        for (int i = 0, o = 0; i < data.length; i++, o += 2) {
+          short h = Half.fromFloat(data[i]);
+          out[o] = (byte) h;
+          out[o + 1] = (byte) (h >>> 8);
         }
-        buf.asShortBuffer().put(halves);
         return new EncodedTensor(dtype, shape, null, projectionId, buf.array());
       }
       default: {

@@ -39,4 +39,14 @@ class HalfTest {
     assertEquals(0f, Half.toFloat(Half.fromFloat(1e-9f)));
     assertEquals(65504f, Half.toFloat(Half.fromFloat(65519f)));
   }
+
+  @Test
+  void fastPathAgreesWithTheGeneralConversionOnRandomFloats() {
+    java.util.SplittableRandom random = new java.util.SplittableRandom(7);
+    for (int i = 0; i < 2_000_000; i++) {
+      int bits = random.nextInt();
+      assertEquals(Half.fromFloatSlow(bits), Half.fromFloat(Float.intBitsToFloat(bits)),
+          "float bits 0x" + Integer.toHexString(bits));
+    }
+  }
 }
