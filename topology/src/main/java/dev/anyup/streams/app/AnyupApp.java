@@ -147,8 +147,11 @@ public final class AnyupApp implements AutoCloseable {
       long inputMax = TopicProvisioner.ensureInput(admin, cfg);
       long deadLetterBytes = inputMax + OutputSizing.HEADROOM_BYTES;
       int maxRequest = sizing.requiredMaxRequestSize(cfg, deadLetterBytes);
-      AppConfig out = cfg.maxRequestSizeExplicit() ? cfg
-          : cfg.withPassThrough(Map.of("producer.max.request.size", Integer.toString(maxRequest)));
+      long bufferMemory = sizing.requiredBufferMemory(cfg, maxRequest);
+      AppConfig out = cfg.withPassThrough(cfg.maxRequestSizeExplicit()
+          ? Map.of("producer.buffer.memory", Long.toString(bufferMemory))
+          : Map.of("producer.max.request.size", Integer.toString(maxRequest),
+              "producer.buffer.memory", Long.toString(bufferMemory)));
       Map<String, Long> outputBytes = new java.util.HashMap<>();
       if (cfg.output().denseEnabled()) {
         outputBytes.put(cfg.topics().dense(), Math.max(sizing.denseBytes(), 1024 * 1024));
@@ -157,8 +160,9 @@ public final class AnyupApp implements AutoCloseable {
         outputBytes.put(cfg.topics().embeddings(), Math.max(sizing.embeddingBytes(), 1024 * 1024));
       }
       long dlqBytes = Math.min(maxRequest, Math.max(deadLetterBytes, 1024 * 1024));
-      LOG.info("output records up to {} bytes (dense {}, embedding {}); producer max.request.size={}",
-          sizing.largest(), sizing.denseBytes(), sizing.embeddingBytes(), maxRequest);
+      LOG.info("output records up to {} bytes (dense {}, embedding {}); producer max.request.size={}, "
+          + "buffer.memory={}", sizing.largest(), sizing.denseBytes(), sizing.embeddingBytes(), maxRequest,
+          bufferMemory);
       TopicProvisioner.ensureOutputs(admin, out, outputBytes, dlqBytes);
       return out;
     }

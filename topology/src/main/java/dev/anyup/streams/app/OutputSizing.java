@@ -73,4 +73,25 @@ record OutputSizing(long denseBytes, long embeddingBytes) {
     }
     return (int) Math.max(need, 1024 * 1024);
   }
+
+  /** Kafka's default producer {@code buffer.memory}. */
+  static final long DEFAULT_BUFFER_MEMORY = 32L * 1024 * 1024;
+
+  /**
+   * The producer's {@code buffer.memory} for records up to {@code maxRequest} bytes. The producer refuses a record
+   * larger than its buffer ({@code RecordTooLargeException}), which Kafka Streams treats as fatal for the thread, so
+   * the buffer must hold at least one record; computed as room for two when not set, and a user value that cannot
+   * hold one is refused.
+   */
+  long requiredBufferMemory(AppConfig cfg, int maxRequest) {
+    long configured = cfg.bufferMemory();
+    if (configured >= 0) {
+      if (configured < maxRequest) {
+        throw new ConfigException("producer.buffer.memory=" + configured + " cannot hold one output record of up to "
+            + maxRequest + " bytes (producer.max.request.size); raise it, or make the records smaller");
+      }
+      return configured;
+    }
+    return Math.max(DEFAULT_BUFFER_MEMORY, 2L * maxRequest);
+  }
 }

@@ -269,6 +269,16 @@ public record AppConfig(
         || passThrough.containsKey("kafka.max.request.size");
   }
 
+  /**
+   * The producer's {@code buffer.memory} as configured ({@code producer.}, {@code streams.producer.} or
+   * {@code kafka.} prefix), or -1 when not set (Kafka's default, 32 MiB, then applies).
+   */
+  public long bufferMemory() {
+    String v = passThrough.getOrDefault("producer.buffer.memory",
+        passThrough.getOrDefault("streams.producer.buffer.memory", passThrough.get("kafka.buffer.memory")));
+    return v == null ? -1 : parseLong("producer.buffer.memory", v);
+  }
+
   /** Kafka Streams properties: defaults, then {@code kafka.*}, then {@code streams.*} (producer/consumer prefixed). */
   public Properties streamsProperties() {
     Properties p = new Properties();
@@ -381,6 +391,14 @@ public record AppConfig(
   private static int parseInt(String key, String v) {
     try {
       return Integer.parseInt(v.trim());
+    } catch (NumberFormatException e) {
+      throw new ConfigException(key + " must be an integer but was '" + v + "'", e);
+    }
+  }
+
+  private static long parseLong(String key, String v) {
+    try {
+      return Long.parseLong(v.trim());
     } catch (NumberFormatException e) {
       throw new ConfigException(key + " must be an integer but was '" + v + "'", e);
     }

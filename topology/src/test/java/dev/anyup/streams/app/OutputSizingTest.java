@@ -39,4 +39,24 @@ class OutputSizingTest {
     AppConfig big = base.withPassThrough(Map.of("producer.max.request.size", "80000000"));
     assertEquals(80_000_000, dinoFp16.requiredMaxRequestSize(big, 1_100_000));
   }
+
+  @Test
+  void producerBufferHoldsTwoRecordsWhenTheUserSetNone() {
+    // regression: a 38.5 MB dense record against Kafka's 32 MiB default buffer killed the stream thread in a loop
+    int maxRequest = 38_535_581;
+    assertEquals(2L * maxRequest, dinoFp16.requiredBufferMemory(base, maxRequest));
+  }
+
+  @Test
+  void producerBufferNeverGoesBelowKafkasDefault() {
+    assertEquals(OutputSizing.DEFAULT_BUFFER_MEMORY, dinoFp16.requiredBufferMemory(base, 1024 * 1024));
+  }
+
+  @Test
+  void refusesAUserBufferThatCannotHoldOneRecord() {
+    AppConfig small = base.withPassThrough(Map.of("producer.buffer.memory", "33554432"));
+    var e = assertThrows(ConfigException.class, () -> dinoFp16.requiredBufferMemory(small, 40_000_000));
+    assertTrue(e.getMessage().startsWith("producer.buffer.memory=33554432 cannot hold one output record"),
+        e.getMessage());
+  }
 }

@@ -32,6 +32,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.utils.Time;
 import org.apache.kafka.metadata.storage.Formatter;
@@ -169,11 +170,20 @@ public final class LocalKafkaCluster implements AutoCloseable {
         long deadline = System.nanoTime() + operationTimeout.toNanos();
         long backoffMs = 10;
         while (true) {
-            Map<String, TopicDescription> descriptions =
-                    admin.describeTopics(names).allTopicNames().get(operationTimeout.toMillis(), TimeUnit.MILLISECONDS);
-            boolean allLed = descriptions.values().stream()
-                    .flatMap(d -> d.partitions().stream())
-                    .allMatch(p -> p.leader() != null && !p.leader().isEmpty());
+            boolean allLed;
+            try {
+                Map<String, TopicDescription> descriptions = admin.describeTopics(names).allTopicNames()
+                        .get(operationTimeout.toMillis(), TimeUnit.MILLISECONDS);
+                allLed = descriptions.values().stream()
+                        .flatMap(d -> d.partitions().stream())
+                        .allMatch(p -> p.leader() != null && !p.leader().isEmpty());
+            } catch (ExecutionException e) {
+                // right after creation the broker may not know the topic yet: same as "no leader yet"
+                if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) {
+                    throw e;
+                }
+                allLed = false;
+            }
             if (allLed) {
                 return;
             }
