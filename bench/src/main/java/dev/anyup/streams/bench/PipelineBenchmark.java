@@ -61,8 +61,8 @@ public final class PipelineBenchmark implements Callable<Integer> {
       defaultValue = "8")
   int batchSize;
 
-  @Option(names = "--batch-wait-ms", description = "batch.max.wait.ms (default: ${DEFAULT-VALUE}).",
-      defaultValue = "20")
+  @Option(names = "--batch-wait-ms", description = "batch.max.wait.ms (default: ${DEFAULT-VALUE}, the app's).",
+      defaultValue = "0")
   int batchWaitMs;
 
   @Option(names = "--stream-threads", description = "streams.num.stream.threads of the batched run; 0 = the app's "

@@ -134,7 +134,7 @@ public record AppConfig(
     }
 
     public static Batch defaults() {
-      return new Batch(8, Duration.ofMillis(20), 1, Duration.ofSeconds(120));
+      return new Batch(8, Duration.ZERO, 1, Duration.ofSeconds(120));
     }
   }
 
