@@ -22,6 +22,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -31,11 +32,8 @@ import picocli.CommandLine.Option;
 @Command(name = "inspect", mixinStandardHelpOptions = true,
     description = "Print records of an output topic (read_committed); render dense features to PNG.")
 final class InspectCommand implements Callable<Integer> {
-  @Option(names = "--bootstrap", defaultValue = "localhost:9092")
-  String bootstrap;
-
-  @Option(names = "--registry", defaultValue = "http://localhost:8081")
-  String registry;
+  @Mixin
+  ClusterOptions cluster;
 
   @Option(names = "--topic", defaultValue = "features.dense", description = "dense, embeddings or dead-letter topic")
   String topic;
@@ -55,7 +53,7 @@ final class InspectCommand implements Callable<Integer> {
   @Override
   public Integer call() throws IOException {
     String k = kind != null ? kind : topic.contains("dlq") ? "dlq" : topic.contains("embed") ? "embeddings" : "dense";
-    AppConfig cfg = AppConfig.defaults(bootstrap, registry);
+    AppConfig cfg = cluster.config();
     if (png != null) {
       Files.createDirectories(png);
     }

@@ -15,6 +15,7 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -24,11 +25,8 @@ final class ProduceCommand implements Callable<Integer> {
   @Parameters(index = "0", description = "folder of images (jpg, png, bmp, gif, webp)")
   Path dir;
 
-  @Option(names = "--bootstrap", defaultValue = "localhost:9092", description = "Kafka bootstrap servers")
-  String bootstrap;
-
-  @Option(names = "--registry", defaultValue = "http://localhost:8081", description = "schema registry URL")
-  String registry;
+  @Mixin
+  ClusterOptions cluster;
 
   @Option(names = "--topic", defaultValue = "images", description = "input topic")
   String topic;
@@ -39,7 +37,7 @@ final class ProduceCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     List<Path> files = ImageFiles.list(dir);
-    AppConfig cfg = AppConfig.defaults(bootstrap, registry);
+    AppConfig cfg = cluster.config();
     int n = publish(cfg, topic, sourceId, files);
     System.out.println("published " + n + " images from " + dir + " to " + topic);
     return 0;
