@@ -25,9 +25,10 @@ public record TopologySerdes(Deserializer<ImageEvent> imageEvents, Serializer<De
     Serializer<ImageEmbedding> embeddings) {
 
   /**
-   * Serialises one placeholder record per output topic, so the value schemas are registered (or looked up) once, on
-   * the calling thread, before any stream thread serialises: concurrent first registrations of one subject from
-   * several stream threads can be refused by the registry (Apicurio answers 409 to the loser).
+   * Serialises one placeholder record per output topic, so the value schemas are registered (or looked up) at
+   * startup through the same serializers, subject strategy and settings the stream threads use: an unreachable
+   * registry, refused credentials or an incompatible schema stop the start instead of dead-lettering every image.
+   * (Concurrent first registrations that a registry answers with 409 are resolved in the serdes client itself.)
    */
   public void registerSchemas(AppConfig.Topics topics, ModelLineage lineage) {
     Preprocessing pre = Preprocessing.newBuilder().setSourceWidth(1).setSourceHeight(1).setInputWidth(1)
