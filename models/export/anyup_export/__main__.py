@@ -29,9 +29,23 @@ def main(argv=None):
     p.add_argument("--encoder", required=True,
                    help="dinov2_vits14 | dinov2_vitb14 | dinov2_vitl14 | dinov2_vitg14 | package.module:factory")
     p.add_argument("--encoder-kwargs", default="{}", help="JSON kwargs for the encoder factory")
+    p.add_argument("--encoder-source", metavar="DIR",
+                   help="local clone of the encoder's repository (hubconf.py; e.g. facebookresearch/dinov2): no network")
+    p.add_argument("--encoder-checkpoint", metavar="FILE", help="encoder weights (e.g. dinov2_vits14_pretrain.pth)")
     p.add_argument("--upsampler", default="none",
-                   help="anyup | none | package.module:factory (factory(input_size, channels, feature_size) or "
-                        "factory())")
+                   help="anyup (upstream code: --upsampler-source DIR, else torch.hub) | anyup-builtin (the tool's "
+                        "own AnyUp, no source needed) | none | package.module:factory (factory(input_size, channels, "
+                        "feature_size) or factory())")
+    p.add_argument("--upsampler-source", metavar="DIR", help="local clone of wimmerth/anyup (hubconf.py)")
+    p.add_argument("--upsampler-checkpoint", metavar="FILE",
+                   help="upsampler weights (e.g. anyup_paper.pth, anyup_multi_backbone.pth)")
+    p.add_argument("--seed", type=int,
+                   help="random weights from this seed for every model without a checkpoint (same for every "
+                        "profile; the manifest says 'random, seed N')")
+    p.add_argument("--attention", choices=["windowed", "dense"], default="windowed",
+                   help="AnyUp cross-attention in the graph: windowed (exact, in-window cells only) or dense (the "
+                        "reference's masked formulation, for comparison)")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing non-empty OUT_DIR")
     p.add_argument("--upsampler-kwargs", default="{}", help="JSON kwargs for the upsampler factory")
     p.add_argument("--sizes", type=_sizes, default=[224, 448], help="comma-separated input sizes (default 224,448)")
     p.add_argument("--name", default="custom-bundle")
@@ -75,8 +89,13 @@ def main(argv=None):
                                reference_image=a.reference_image or D.REFERENCE_IMAGE)
         print("wrote", a.out_dir)
     elif a.cmd == "export":
-        from . import exporter
-        m = exporter.export_from_args(a)
+        from . import exporter, sources
+        from .bundle import BundleError
+        try:
+            m = exporter.export_from_args(a)
+        except (sources.SourceError, BundleError) as e:
+            print("error:", e, file=sys.stderr)
+            return 2
         print(json.dumps({k: m[k] for k in ("name", "version")}))
     elif a.cmd == "verify":
         from .bundle import verify_bundle

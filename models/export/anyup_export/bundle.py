@@ -102,7 +102,9 @@ def export_encoder(module, size, path, has_cls, opset=OPSET):
     return path
 
 
-def export_upsampler(module, size, channels, feature_size, path, opset=OPSET):
+def export_upsampler(module, size, channels, feature_size, path, opset=OPSET, output_dims=None):
+    """``output_dims`` ([C, H', W']) when the caller knows them: saves a second forward pass (a minute at 448 on
+    2 cores for AnyUp)."""
     module.eval()
     img = torch.zeros(1, 3, size, size)
     feats = torch.zeros(1, channels, feature_size, feature_size)
@@ -110,9 +112,10 @@ def export_upsampler(module, size, channels, feature_size, path, opset=OPSET):
         torch.onnx.export(module, (img, feats), path, input_names=["image", "features"], output_names=["upsampled"],
                           dynamic_axes=_dynamic(["image", "features", "upsampled"]), opset_version=opset,
                           do_constant_folding=True)
-    with torch.no_grad():
-        out = module(img, feats)
-    _pin_output_dims(path, {"upsampled": list(out.shape[1:])})
+    if output_dims is None:
+        with torch.no_grad():
+            output_dims = list(module(img, feats).shape[1:])
+    _pin_output_dims(path, {"upsampled": list(output_dims)})
     check_graph(path, ["image", "features"], ["upsampled"], {"image": 4, "features": 4, "upsampled": 4})
     return path
 

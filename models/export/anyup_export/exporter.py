@@ -23,6 +23,9 @@ import importlib
 import inspect
 import json
 import os
+import shutil
+import tempfile
+import time
 import types
 
 import numpy as np
@@ -31,10 +34,10 @@ import torch.nn.functional as F
 from torch import nn
 
 from . import bundle as B
+from . import sources
+from .anyup_graph import AnyUpProfileGraph, is_anyup
 from .npyio import save_npy
 
-DINOV2 = {"dinov2_vits14", "dinov2_vitb14", "dinov2_vitl14", "dinov2_vitg14",
-          "dinov2_vits14_reg", "dinov2_vitb14_reg", "dinov2_vitl14_reg", "dinov2_vitg14_reg"}
 
 
 def load_factory(spec):
@@ -130,16 +133,6 @@ class EncoderWrapper(nn.Module):
         return feats, cls
 
 
-def hub_dinov2(name, **kwargs):
-    # DINOv2 uses xformers' memory-efficient attention when xformers is importable; that op has no ONNX export.
-    os.environ.setdefault("XFORMERS_DISABLED", "1")
-    return torch.hub.load("facebookresearch/dinov2", name, **kwargs)
-
-
-def hub_anyup(**kwargs):
-    return torch.hub.load("wimmerth/anyup", "anyup", **kwargs)
-
-
 # ---------------------------------------------------------------- upsampler side
 
 class UpsamplerWrapper(nn.Module):
@@ -185,15 +178,40 @@ def reference_image(path, size, mean, std, seed=0):
 def build_bundle(out_dir, make_encoder, make_upsampler, sizes, encoder_meta, upsampler_meta, name="custom-bundle",
                  version="0.1.0", description=None, mean=(0.485, 0.456, 0.406), std=(0.229, 0.224, 0.225),
                  reference_image_path=None, reference_sizes=None, atol=1e-3, upsampled_dtype="<f4", pca_k=0,
-                 pca_images=None, log=print):
+                 pca_images=None, attention="windowed", overwrite=False, log=print):
     """make_encoder(size) -> nn.Module (raw; wrapped here); make_upsampler(size, channels, feature_size) -> nn.Module
-    or None. Writes graphs, references, optional PCA and the manifest; returns the manifest."""
-    os.makedirs(out_dir, exist_ok=True)
+    or None. Writes graphs, references, optional PCA and the manifest; returns the manifest.
+
+    The bundle is built in a temporary folder beside ``out_dir`` and moved into place only once it verifies, so a
+    failed export leaves nothing behind. An existing non-empty ``out_dir`` is refused unless ``overwrite``."""
+    out_dir = os.path.abspath(out_dir)
+    if os.path.isdir(out_dir) and os.listdir(out_dir) and not overwrite:
+        raise B.BundleError("%s exists and is not empty (pass --overwrite to replace it)" % out_dir)
+    parent = os.path.dirname(out_dir)
+    os.makedirs(parent, exist_ok=True)
+    final_dir, out_dir = out_dir, tempfile.mkdtemp(prefix=".%s.partial-" % os.path.basename(out_dir), dir=parent)
+    try:
+        manifest = _build_into(out_dir, make_encoder, make_upsampler, sizes, encoder_meta, upsampler_meta, name,
+                               version, description, mean, std, reference_image_path, reference_sizes, atol,
+                               upsampled_dtype, pca_k, pca_images, attention, log)
+        if os.path.isdir(final_dir):
+            shutil.rmtree(final_dir)
+        os.replace(out_dir, final_dir)
+        return manifest
+    finally:
+        shutil.rmtree(out_dir, ignore_errors=True)
+
+
+def _build_into(out_dir, make_encoder, make_upsampler, sizes, encoder_meta, upsampler_meta, name, version,
+                description, mean, std, reference_image_path, reference_sizes, atol, upsampled_dtype, pca_k,
+                pca_images, attention, log):
     reference_sizes = list(reference_sizes or sizes)
     enc_profiles, up_profiles, references = [], [], []
     channels = patch = has_cls = None
     pca_vectors = []
+    exactness = []
     for s in sizes:
+        started = time.time()
         enc_raw = make_encoder(s)
         enc_raw.eval()
         freeze_pos_embed(enc_raw, s)
@@ -214,13 +232,17 @@ def build_bundle(out_dir, make_encoder, make_upsampler, sizes, encoder_meta, ups
         f = "encoder_%d.onnx" % s
         B.export_encoder(enc, s, os.path.join(out_dir, f), has_cls=has_cls)
         enc_profiles.append({"input_size": s, "file": f, "sha256": ""})
-        up = None
+        up = up_raw = None
         if make_upsampler is not None:
             up_raw = make_upsampler(s, c, h)
             up_raw.eval()
-            up = UpsamplerWrapper(up_raw, s, _accepts(up_raw.forward, "output_size")).eval()
+            if is_anyup(up_raw):
+                # AnyUp: the exact exportable formulation (windowed attention, no dead work), same parameters
+                up = AnyUpProfileGraph(up_raw, s, h, c, s, attention=attention).eval()
+            else:
+                up = UpsamplerWrapper(up_raw, s, _accepts(up_raw.forward, "output_size")).eval()
             f = "upsampler_%d.onnx" % s
-            B.export_upsampler(up, s, c, h, os.path.join(out_dir, f))
+            B.export_upsampler(up, s, c, h, os.path.join(out_dir, f), output_dims=[c, s, s])
             up_profiles.append({"input_size": s, "feature_size": h, "output_size": s, "file": f, "sha256": ""})
         if s in reference_sizes:
             ref = {"input_size": s}
@@ -230,6 +252,18 @@ def build_bundle(out_dir, make_encoder, make_upsampler, sizes, encoder_meta, ups
             if up is not None:
                 with torch.no_grad():
                     upsampled = up(x, feats)
+                    if isinstance(up, AnyUpProfileGraph) and _dense_reference_fits(s, h):
+                        # the reference is the model's own forward (the reference formulation); the exported
+                        # formulation must agree with it
+                        graph_out, upsampled = upsampled, up_raw(x, feats, output_size=(s, s))
+                        diff = float((graph_out - upsampled).abs().max())
+                        exactness.append({"input_size": s, "attention": attention, "max_abs_diff": diff,
+                                          "max_abs_value": float(upsampled.abs().max())})
+                        log("profile %d: exported %s attention vs the model's forward: max |diff| %.3g (values up "
+                            "to %.3g)" % (s, attention, diff, float(upsampled.abs().max())))
+                        if diff > atol:
+                            raise B.BundleError("exported upsampler differs from the model by %.3g > atol %.3g at "
+                                                "%d" % (diff, atol, s))
                 if tuple(upsampled.shape) != (1, c, s, s):
                     raise B.BundleError("upsampler output %s, expected %s" % (tuple(upsampled.shape), (1, c, s, s)))
                 tensors["upsampled"] = upsampled
@@ -249,7 +283,8 @@ def build_bundle(out_dir, make_encoder, make_upsampler, sizes, encoder_meta, ups
                     o = enc(torch.from_numpy(xi)[None])
                     fi = o[0] if isinstance(o, tuple) else o
                     pca_vectors.append(fi[0].reshape(c, -1).t().numpy())
-        log("exported profile %d: features [%d,%d,%d]%s" % (s, c, h, h, ", cls" if has_cls else ""))
+        log("exported profile %d: features [%d,%d,%d]%s in %.1f s" % (s, c, h, h, ", cls" if has_cls else "",
+                                                                     time.time() - started))
 
     manifest = {
         "format_version": 1, "name": name, "version": version,
@@ -260,6 +295,7 @@ def build_bundle(out_dir, make_encoder, make_upsampler, sizes, encoder_meta, ups
             "name": encoder_meta["name"], "version": encoder_meta.get("version", "1.0.0"),
             "licence": encoder_meta.get("licence", "unknown"), "patch_size": patch, "channels": channels,
             "has_cls": has_cls, "inputs": {"image": "image"},
+            "provenance": encoder_meta.get("provenance", {}),
             "outputs": dict({"patch_features": "patch_features"}, **({"cls": "cls"} if has_cls else {})),
             "profiles": enc_profiles,
         },
@@ -271,6 +307,9 @@ def build_bundle(out_dir, make_encoder, make_upsampler, sizes, encoder_meta, ups
         manifest["upsampler"] = {
             "name": upsampler_meta["name"], "version": upsampler_meta.get("version", "1.0.0"),
             "licence": upsampler_meta.get("licence", "unknown"), "kind": "onnx",
+            "provenance": upsampler_meta.get("provenance", {}),
+            **({"attention": attention, "exactness": exactness} if up_profiles and isinstance(up, AnyUpProfileGraph)
+               else {}),
             "inputs": {"image": "image", "features": "features"}, "outputs": {"upsampled": "upsampled"},
             "profiles": up_profiles,
         }
@@ -288,35 +327,34 @@ def build_bundle(out_dir, make_encoder, make_upsampler, sizes, encoder_meta, ups
     return manifest
 
 
-def export_from_args(a):
+def _dense_reference_fits(size, feature_size, heads=4, limit_bytes=1 << 30):
+    """The reference's dense masked attention holds heads x queries x cells floats; above ~1 GiB (448 and up) the
+    export does not run it (the windowed formulation is checked against it in the tests and BENCHMARKS.md)."""
+    return heads * size * size * feature_size * feature_size * 4 <= limit_bytes
+
+
+def export_from_args(a, log=print):
+    torch.set_num_threads(max(1, os.cpu_count() or 1))  # Debian's torch defaults to one thread
     enc_kwargs = json.loads(a.encoder_kwargs)
     up_kwargs = json.loads(a.upsampler_kwargs)
-    if a.encoder in DINOV2:
-        def make_encoder(size):
-            return hub_dinov2(a.encoder, **enc_kwargs)
-        enc_meta = {"name": a.encoder_name or a.encoder, "licence": a.encoder_licence or "Apache-2.0"}
-    else:
-        factory = load_factory(a.encoder)
+    enc_src = sources.resolve("encoder", a.encoder, enc_kwargs, a.encoder_source, a.encoder_checkpoint, a.seed,
+                              factory_call=lambda f, **shape: _call_factory(f, enc_kwargs, **shape), log=log)
 
-        def make_encoder(size):
-            return _call_factory(factory, enc_kwargs, input_size=size)
-        enc_meta = {"name": a.encoder_name or a.encoder.rpartition(":")[2], "licence": a.encoder_licence or "unknown"}
-    enc_meta["version"] = a.encoder_version
+    def make_encoder(size):
+        return enc_src.get(input_size=size)
+    enc_meta = {"name": a.encoder_name or a.encoder.rpartition(":")[2], "version": a.encoder_version,
+                "licence": a.encoder_licence or enc_src.provenance["licence"], "provenance": enc_src.provenance}
     if a.upsampler == "none":
         make_upsampler, up_meta = None, None
-    elif a.upsampler == "anyup":
-        def make_upsampler(size, channels, feature_size):
-            return hub_anyup(**up_kwargs)
-        up_meta = {"name": a.upsampler_name or "anyup", "licence": a.upsampler_licence or "see wimmerth/anyup"}
     else:
-        ufactory = load_factory(a.upsampler)
+        up_src = sources.resolve("upsampler", a.upsampler, up_kwargs, a.upsampler_source, a.upsampler_checkpoint,
+                                 a.seed, factory_call=lambda f, **shape: _call_factory(f, up_kwargs, **shape), log=log)
 
         def make_upsampler(size, channels, feature_size):
-            return _call_factory(ufactory, up_kwargs, input_size=size, channels=channels, feature_size=feature_size)
-        up_meta = {"name": a.upsampler_name or a.upsampler.rpartition(":")[2],
-                   "licence": a.upsampler_licence or "unknown"}
-    if up_meta:
-        up_meta["version"] = a.upsampler_version
+            return up_src.get(input_size=size, channels=channels, feature_size=feature_size)
+        default_name = "anyup" if a.upsampler in ("anyup", "anyup-builtin") else a.upsampler.rpartition(":")[2]
+        up_meta = {"name": a.upsampler_name or default_name, "version": a.upsampler_version,
+                   "licence": a.upsampler_licence or up_src.provenance["licence"], "provenance": up_src.provenance}
     if a.pca and not a.pca_images:
         raise SystemExit("--pca needs --pca-images DIR")
     mean = [float(v) for v in a.mean.split(",")]
@@ -325,4 +363,4 @@ def export_from_args(a):
                         version=a.version, mean=mean, std=std, reference_image_path=a.reference_image,
                         reference_sizes=a.reference_sizes, atol=a.atol,
                         upsampled_dtype="<f2" if a.upsampled_dtype == "f2" else "<f4", pca_k=a.pca,
-                        pca_images=a.pca_images)
+                        pca_images=a.pca_images, attention=a.attention, overwrite=a.overwrite, log=log)

@@ -1,0 +1,273 @@
+"""AnyUp as an exportable graph for one resolution profile: exact, small, and with windowed attention.
+
+:class:`AnyUpProfileGraph` wraps any module with AnyUp's structure (the upstream ``anyup.model.AnyUp`` or the tool's
+:class:`~anyup_export.anyup_arch.AnyUpArch`) and reads its parameters in place, so any AnyUp checkpoint works
+unchanged. It reuses the plain conv/GroupNorm/SiLU stacks as they are and re-expresses the parts that do not export or
+waste work:
+
+* **Learned feature unification**: the reference builds its depthwise kernel by repeating the basis by a channel count
+  that is a traced shape, which ``torch.onnx.export`` refuses; here the C channels are folded into the batch axis and
+  convolved with the [128,1,5,5] basis (one ordinary conv, same numbers), the border normalisation is a constant.
+* **RoPE**: the angle is linear in (row, col), so cos/sin of it are products of per-row and per-column tables
+  (cos(a+b) = cos a cos b - sin a sin b); the graph holds 4 small tables instead of two [128,H,W] maps.
+* **Pooling**: native AveragePool when the sizes divide (the key pooling S -> S/14), constant matrices otherwise,
+  nothing at all for identity pooling (queries pooled to their own size).
+* **Cross-attention**: only the head-averaged attention weights are used, so the value projection, the weighted sum
+  and the output projection of the reference's ``nn.MultiheadAttention`` are dropped. ``attention="windowed"`` (the
+  default) computes logits only near each query: the output is cut into tiles (one per feature-grid cell when the sizes
+  divide), each tile's keys (the union of its queries' windows: 5x5 cells at 224, 9x9 at 448, 15x15 at 896) are
+  gathered with constant indices, and cells outside a query's own window get -inf before the softmax, exactly as the
+  reference's mask does. Queries and outputs are reshapes of the tiled layout, no gathers.
+  ``attention="dense"`` is the reference's formulation (logits over all h*w cells plus the window mask) for
+  comparison.
+
+Everything shape-dependent is computed in Python for the profile, so the graph has a few hundred nodes and no loops;
+only the batch axis is dynamic.
+"""
+
+import math
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from .anyup_arch import window_bounds
+
+ATTENTION_MODES = ("windowed", "dense")
+# Above this many float32 elements a gathered tensor is produced in pieces (heads one by one, channel chunks), so the
+# 896 profile fits in a few GB; smaller profiles run in one piece.
+_PIECE_ELEMENTS = 128 * 1024 * 1024
+
+
+def _run(module, x):
+    """Runs a Sequential of convs / GroupNorms / SiLUs / ResBlocks (``block`` + ``shortcut``) as the module would,
+    except that a reflect-padded conv with no padding (every 1x1 conv of AnyUp) is a plain conv: torch pads by zero
+    pixels with a full copy, and the exported graph would carry one Pad node (a full-resolution copy) per conv."""
+    if isinstance(module, nn.Sequential):
+        for child in module:
+            x = _run(child, x)
+        return x
+    if hasattr(module, "block") and hasattr(module, "shortcut"):
+        return _run(module.block, x) + _run(module.shortcut, x)
+    if isinstance(module, nn.Conv2d) and module.padding_mode != "zeros" and not any(module.padding):
+        return F.conv2d(x, module.weight, module.bias, module.stride, 0, module.dilation, module.groups)
+    return module(x)
+
+
+def _avg_pool(x, out_h, out_w):
+    """Exact adaptive average pooling with a fixed input size: identity, AveragePool, or two constant matrices."""
+    h, w = int(x.shape[-2]), int(x.shape[-1])
+    if (h, w) == (out_h, out_w):
+        return x
+    if h % out_h == 0 and w % out_w == 0:
+        return F.avg_pool2d(x, (h // out_h, w // out_w))
+    rows = torch.from_numpy(_pool_matrix(h, out_h))
+    cols = torch.from_numpy(_pool_matrix(w, out_w).T.copy())
+    return torch.matmul(torch.matmul(rows, x), cols)
+
+
+def _pool_matrix(n, m):
+    mat = np.zeros((m, n), np.float32)
+    for i in range(m):
+        a, b = (i * n) // m, -((-(i + 1) * n) // m)
+        mat[i, a:b] = 1.0 / (b - a)
+    return mat
+
+
+class _Tiling:
+    """Output positions along one axis cut into ``tiles`` runs of ``length`` (one run per grid cell when the sizes
+    divide). A tile's queries share ``span`` key indices (``key_idx``, the union of their windows, clamped inside the
+    grid); ``bias`` [tiles, length, span] is 0 where a query's own window allows the key and -inf where it does not --
+    so each query's softmax runs over exactly the cells the reference's mask allows."""
+
+    def __init__(self, out_len, grid_len, ratio):
+        start, end = window_bounds(out_len, grid_len, ratio)
+        per_cell = max(1, out_len // grid_len)
+        self.length = max(d for d in range(1, per_cell + 1) if out_len % d == 0)
+        self.tiles = out_len // self.length
+        runs = [range(t * self.length, (t + 1) * self.length) for t in range(self.tiles)]
+        self.span = max(int(end[r[-1]]) - int(start[r[0]]) for r in runs)  # bounds are monotonic in the position
+        key_idx, bias = [], torch.zeros(self.tiles, self.length, self.span)
+        for t, r in enumerate(runs):
+            first = min(int(start[r[0]]), grid_len - self.span)
+            keys = torch.arange(first, first + self.span)
+            key_idx.append(keys)
+            for i, y in enumerate(r):
+                bias[t, i] = torch.where((keys >= start[y]) & (keys < end[y]), 0.0, float("-inf"))
+        self.key_idx = torch.cat(key_idx)
+        self.bias = bias
+
+
+class AnyUpProfileGraph(nn.Module):
+    """``forward(image [B,3,S,S], features [B,C,h,w]) -> [B,C,O,O]`` for one fixed (S, h, C, O)."""
+
+    def __init__(self, anyup, input_size, feature_size, channels, output_size=None, attention="windowed"):
+        super().__init__()
+        if attention not in ATTENTION_MODES:
+            raise ValueError("attention must be one of %s, got %r" % (ATTENTION_MODES, attention))
+        self.m = anyup
+        self.s, self.h, self.c = int(input_size), int(feature_size), int(channels)
+        self.o = int(output_size or input_size)
+        self.attention = attention
+        mha = anyup.cross_decode.cross_attn.attention
+        self.heads = int(mha.num_heads)
+        self.qk_dim = int(mha.embed_dim)
+        self.head_dim = self.qk_dim // self.heads
+        ratio = float(anyup.cross_decode.window_ratio)
+        self.lfu = anyup.key_features_encoder[0]
+        k = int(self.lfu.basis.shape[-1])
+        self.lfu_out = int(self.lfu.basis.shape[0])
+        ones = F.pad(torch.ones(1, 1, self.h, self.h), (k // 2,) * 4)
+        self.register_buffer("lfu_taps", F.conv2d(ones, torch.ones(1, 1, k, k)), persistent=False)
+        self._rope_tables()
+        self.rows = _Tiling(self.o, self.h, ratio)
+        self.cols = self.rows  # square profiles: the same tiling along both axes
+        if attention == "windowed":
+            t, n, k = self.rows.tiles, self.rows.length, self.rows.span
+            self.register_buffer("row_bias", self.rows.bias.reshape(t, 1, n, 1, k, 1), persistent=False)
+            self.register_buffer("col_bias", self.cols.bias.reshape(1, t, 1, n, 1, k), persistent=False)
+        else:
+            r0, r1 = window_bounds(self.o, self.h, ratio)
+            cells = torch.arange(self.h)
+            allowed = (cells[None] >= r0[:, None]) & (cells[None] < r1[:, None])  # [O, h]
+            bias = torch.zeros(self.o, self.h).masked_fill_(~allowed, float("-inf"))
+            self.register_buffer("row_bias", bias[:, None, :, None], persistent=False)  # [O,1,h,1]
+            self.register_buffer("col_bias", bias[None, :, None, :], persistent=False)  # [1,O,1,h]
+
+    # ------------------------------------------------------------------ pieces
+
+    def _rope_tables(self):
+        freqs = self.m.rope.freqs.detach().double()
+        coord = torch.linspace(0, 1, self.s, dtype=torch.float32).double()
+        row_angle = coord[:, None] * freqs[0][None]  # [S, d]
+        col_angle = coord[:, None] * freqs[1][None]
+        as_map = {"row": lambda t: t.t()[:, :, None], "col": lambda t: t.t()[:, None, :]}  # [d,S,1] / [d,1,S]
+        for axis, angle in (("row", row_angle), ("col", col_angle)):
+            self.register_buffer(axis + "_cos", as_map[axis](angle.cos()).float().contiguous(), persistent=False)
+            self.register_buffer(axis + "_sin", as_map[axis](angle.sin()).float().contiguous(), persistent=False)
+
+    def _rope(self, x):
+        half = self.qk_dim // 2
+        rotated = torch.cat([-x[:, half:], x[:, :half]], dim=1)
+        # x cos(a+b) + rot(x) sin(a+b), with a the row angle and b the column angle; every product involves x, so
+        # nothing here constant-folds into a full-resolution table.
+        u = x * self.row_cos + rotated * self.row_sin
+        v = rotated * self.row_cos - x * self.row_sin
+        return u * self.col_cos + v * self.col_sin
+
+    def _unify(self, features):
+        k = int(self.lfu.basis.shape[-1])
+        x = F.normalize(features, dim=1).reshape(-1, 1, self.h, self.h)
+        responses = F.conv2d(F.pad(x, (k // 2,) * 4), self.lfu.basis) / self.lfu_taps  # [B*C, basis, h, h]
+        # channel-major [B, C*basis] viewed as [B, basis, C] -- the reference's layout (see anyup_arch)
+        responses = responses.reshape(-1, self.lfu_out, self.c, self.h, self.h)
+        return F.softmax(responses, dim=1).mean(dim=2)
+
+    def _project(self, x, norm, rows):
+        """RMSNorm over channels of x [B, d, ...] then the attention's in-projection rows, scaled for q."""
+        mha = self.m.cross_decode.cross_attn.attention
+        eps = norm.eps if norm.eps is not None else torch.finfo(x.dtype).eps
+        x = x * torch.rsqrt(x.pow(2).mean(dim=1, keepdim=True) + eps) * norm.weight.reshape(1, -1, *([1] * (x.dim() - 2)))
+        w = mha.in_proj_weight[rows]
+        b = mha.in_proj_bias[rows]
+        return torch.movedim(x, 1, -1).matmul(w.t()) + b  # [B, ..., d]
+
+    # ------------------------------------------------------------------ forward
+
+    def forward(self, image, features):
+        m = self.m
+        enc = self._rope(_run(m.image_encoder, image))
+        q = _avg_pool(_run(m.query_encoder, enc), self.o, self.o)
+        k = _avg_pool(_run(m.key_encoder, enc), self.h, self.h)
+        k = _run(m.aggregation, torch.cat([k, _run(m.key_features_encoder[1:], self._unify(features))], dim=1))
+        q = m.cross_decode.conv2d(q)
+        d = self.qk_dim
+        attn = m.cross_decode.cross_attn
+        q = self._project(q, attn.norm_q, slice(0, d)) * (1.0 / math.sqrt(self.head_dim))  # [B, O, O, d]
+        k = self._project(k, attn.norm_k, slice(d, 2 * d))  # [B, h, h, d]
+        if self.attention == "windowed":
+            return self._windowed(q, k, features)
+        return self._dense(q, k, features)
+
+    def _heads(self, x):
+        return x.reshape(*x.shape[:-1], self.heads, self.head_dim)
+
+    def _windowed(self, q, k, features):
+        R, C = self.rows, self.cols
+        T, G, K = R.tiles * C.tiles, R.length * C.length, R.span * C.span
+        nh, dh = self.heads, self.head_dim
+        # queries by tile, a reshape (tiles partition the output): [B, nh, T, G, dh]
+        qt = self._heads(q).reshape(-1, R.tiles, R.length, C.tiles, C.length, nh, dh)
+        qt = qt.permute(0, 5, 1, 3, 2, 4, 6).reshape(-1, nh, T, G, dh)
+        # the keys each tile may see, gathered with constant indices: [B, nh, T, dh, K]
+        kt = self._heads(k).index_select(1, R.key_idx).index_select(2, C.key_idx)
+        kt = kt.reshape(-1, R.tiles, R.span, C.tiles, C.span, nh, dh)
+        kt = kt.permute(0, 5, 1, 3, 6, 2, 4).reshape(-1, nh, T, dh, K)
+
+        def head_weights(qh, kh):  # softmax over each query's own window (-inf elsewhere)
+            logits = torch.matmul(qh, kh).reshape(-1, R.tiles, C.tiles, R.length, C.length, R.span, C.span)
+            logits = (logits + self.row_bias) + self.col_bias
+            return torch.softmax(logits.reshape(-1, T, G, K), dim=-1)
+
+        if nh * T * G * K > _PIECE_ELEMENTS:  # one head at a time: a quarter of the logits alive at once
+            weights = head_weights(qt[:, 0], kt[:, 0])
+            for i in range(1, nh):
+                weights = weights + head_weights(qt[:, i], kt[:, i])
+            weights = weights / nh
+        else:
+            weights = head_weights(qt.reshape(-1, T, G, dh), kt.reshape(-1, T, dh, K)).reshape(-1, nh, T, G, K)
+            weights = weights.mean(dim=1)  # [B, T, G, K]
+        # the features each tile may see: [B, T, K, C], in channel pieces when large
+        v = features.permute(0, 2, 3, 1).index_select(1, R.key_idx).index_select(2, C.key_idx)
+        v = v.reshape(-1, R.tiles, R.span, C.tiles, C.span, self.c)
+        pieces = max(1, math.ceil(T * K * self.c / _PIECE_ELEMENTS))
+        step = math.ceil(self.c / pieces)
+        outs = []
+        for c0 in range(0, self.c, step):
+            vt = v[..., c0:c0 + step].permute(0, 1, 3, 2, 4, 5).reshape(-1, T, K, min(step, self.c - c0))
+            outs.append(torch.matmul(weights, vt))  # [B, T, G, c]
+        out = outs[0] if len(outs) == 1 else torch.cat(outs, dim=-1)
+        out = out.reshape(-1, R.tiles, C.tiles, R.length, C.length, self.c).permute(0, 5, 1, 3, 2, 4)
+        return out.reshape(-1, self.c, self.o, self.o)
+
+    def _dense(self, q, k, features):
+        nh, dh, o, h = self.heads, self.head_dim, self.o, self.h
+        qh = self._heads(q).reshape(-1, o * o, nh, dh).transpose(1, 2)  # [B, nh, O*O, dh]
+        kh = self._heads(k).reshape(-1, h * h, nh, dh).permute(0, 2, 3, 1)  # [B, nh, dh, h*h]
+        logits = torch.matmul(qh, kh).reshape(-1, nh, o, o, h, h) + self.row_bias
+        logits = (logits + self.col_bias).reshape(-1, nh, o * o, h * h)
+        weights = torch.softmax(logits, dim=-1).mean(dim=1)  # [B, O*O, h*h]
+        out = torch.matmul(weights, features.reshape(-1, self.c, h * h).transpose(1, 2))  # [B, O*O, C]
+        return out.transpose(1, 2).reshape(-1, self.c, o, o)
+
+
+def is_anyup(module):
+    """Whether ``module`` has AnyUp's structure (the upstream class or the tool's own)."""
+    try:
+        return (hasattr(module, "rope") and hasattr(module.cross_decode.cross_attn, "attention")
+                and hasattr(module.key_features_encoder[0], "basis"))
+    except (AttributeError, TypeError, IndexError):
+        return False
+
+
+def macs(input_size, feature_size, channels, attention="windowed", qk_dim=128, heads=4, ratio=0.1, lfu=128, k=5):
+    """Multiply-accumulates per image, by stage, of the exported graph (convs, projections and attention; norms and
+    activations are memory-bound and not counted)."""
+    s, h, c, d = input_size, feature_size, channels, qk_dim
+    px = s * s
+    stages = {
+        "full-res 1x1 convs (image, query, key encoders)": px * (3 * d + 4 * d * d) + 2 * px * 5 * d * d,
+        "query 3x3 conv": px * 9 * d * d,
+        "q/k projections": px * d * d + h * h * d * d,
+        "low-res (feature unification, aggregation)": h * h * (c * lfu * k * k + 9 * 2 * d * d + 4 * d * d * 2),
+    }
+    if attention == "dense":
+        keys = h * h
+        stages["attention logits"] = px * keys * d
+        stages["attention x features"] = px * keys * c
+    else:
+        span = _Tiling(s, h, ratio).span
+        stages["attention logits"] = px * span * span * d
+        stages["attention x features"] = px * span * span * c
+    return stages

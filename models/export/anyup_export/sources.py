@@ -1,0 +1,157 @@
+"""Where the models come from: local source folders, checkpoint files, seeds -- and the provenance that goes into the
+manifest.
+
+A model is built **once** per export (so every resolution profile of a bundle carries the same weights) from:
+
+* a **source**: a local folder with a ``hubconf.py`` (a clone of facebookresearch/dinov2 or wimmerth/anyup: loaded
+  with ``torch.hub.load(folder, name, source="local")``, which never touches the network), the tool's own AnyUp
+  (``anyup-builtin``), a ``package.module:factory``, or -- only when neither a folder nor a checkpoint is given --
+  torch.hub's GitHub route (``facebookresearch/dinov2``; needs the network);
+* **weights**: a checkpoint file (a state dict, loaded strictly; its sha256 is recorded), or random weights from one
+  explicit ``--seed`` (recorded as "random, seed N"), or for the hub route the upstream pretrained download.
+"""
+
+import copy
+import hashlib
+import os
+import subprocess
+
+import torch
+
+from . import compat
+
+DINOV2 = {"dinov2_vits14", "dinov2_vitb14", "dinov2_vitl14", "dinov2_vitg14",
+          "dinov2_vits14_reg", "dinov2_vitb14_reg", "dinov2_vitl14_reg", "dinov2_vitg14_reg"}
+LICENCES = {"dinov2": "Apache-2.0", "anyup": "CC-BY-4.0"}
+
+
+class SourceError(Exception):
+    """A model source or checkpoint cannot be used; the message names the file or folder."""
+
+
+def sha256_of(path):
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def git_commit(folder):
+    """The folder's git commit, or None (not a git checkout, or git missing)."""
+    try:
+        out = subprocess.run(["git", "-C", folder, "rev-parse", "HEAD"], capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() if out.returncode == 0 else None
+
+
+def load_checkpoint(model, path):
+    """Loads a state dict (optionally wrapped in {"model"|"state_dict": ...}) strictly into ``model``."""
+    try:
+        state = torch.load(path, map_location="cpu")
+    except Exception as e:  # noqa: BLE001 - torch.load raises many kinds; all mean "not a checkpoint"
+        raise SourceError("checkpoint %s cannot be read: %s" % (path, e)) from e
+    for key in ("model", "state_dict"):
+        if isinstance(state, dict) and key in state and isinstance(state[key], dict):
+            state = state[key]
+    try:
+        model.load_state_dict(state, strict=True)
+    except RuntimeError as e:
+        raise SourceError("checkpoint %s does not fit the model: %s" % (path, str(e).splitlines()[0])) from e
+
+
+class ModelSource:
+    """Hands out the model for each profile: hub / built-in models are built once and deep-copied (every profile gets
+    the same weights); a factory that takes the profile's shapes is called per profile, under the same seed."""
+
+    def __init__(self, build, provenance, per_profile=False):
+        self._build = build
+        self._model = None
+        self.per_profile = per_profile
+        self.provenance = provenance
+
+    def get(self, **shape):
+        if self.per_profile:
+            return self._build(**shape).eval()
+        if self._model is None:
+            self._model = self._build().eval()
+        return copy.deepcopy(self._model)
+
+
+def _seeded(seed, build):
+    def run(**shape):
+        with torch.random.fork_rng():
+            torch.manual_seed(seed)
+            return build(**shape)
+    return run
+
+
+def hub_local(folder, name, **kwargs):
+    if not os.path.isfile(os.path.join(folder, "hubconf.py")):
+        raise SourceError("source folder %s has no hubconf.py (expected a clone of the model's repository)" % folder)
+    return torch.hub.load(os.path.abspath(folder), name, source="local", **kwargs)
+
+
+def resolve(kind, spec, kwargs, source_dir=None, checkpoint=None, seed=None, factory_call=None, log=print):
+    """``kind``: "encoder" or "upsampler". ``spec``: dinov2_* / anyup / anyup-builtin / package.module:factory.
+    ``factory_call(factory, **shape)`` builds from a factory with the profile's shapes. Returns a ModelSource."""
+    added = compat.install()
+    if added:
+        log("torch %s lacks %s: provided from plain ops by anyup_export.compat" % (torch.__version__, ", ".join(added)))
+    family = "dinov2" if spec in DINOV2 else "anyup" if spec in ("anyup", "anyup-builtin") else None
+    provenance = {"licence": LICENCES.get(family, "unknown")}
+    kwargs = dict(kwargs)
+    if spec == "anyup-builtin":
+        from .anyup_arch import AnyUpArch
+        build = lambda **_: AnyUpArch(**kwargs)  # noqa: E731
+        provenance["source"] = "anyup_export.anyup_arch (the tool's own AnyUp; official checkpoints load into it)"
+    elif family is not None and source_dir:
+        if family == "dinov2":
+            os.environ.setdefault("XFORMERS_DISABLED", "1")  # xformers' attention does not export
+        kwargs["pretrained"] = False
+        build = lambda **_: hub_local(source_dir, spec, **kwargs)  # noqa: E731
+        commit = git_commit(source_dir)
+        provenance["source"] = "torch.hub local %s%s" % (os.path.abspath(source_dir),
+                                                        " (git %s)" % commit if commit else "")
+        if commit:
+            provenance["commit"] = commit
+    elif family is not None:
+        repo = {"dinov2": "facebookresearch/dinov2", "anyup": "wimmerth/anyup"}[family]
+        if family == "dinov2":
+            os.environ.setdefault("XFORMERS_DISABLED", "1")
+        if checkpoint or seed is not None:
+            kwargs["pretrained"] = False
+        build = lambda **_: torch.hub.load(repo, spec, **kwargs)  # noqa: E731
+        provenance["source"] = "torch.hub %s (network)" % repo
+    else:
+        from .exporter import load_factory
+        factory = load_factory(spec)
+        build = lambda **shape: factory_call(factory, **shape)  # noqa: E731
+        provenance["source"] = "factory %s" % spec
+    if checkpoint:
+        if seed is not None:
+            log("%s: --seed is ignored, weights come from %s" % (kind, checkpoint))
+        if not os.path.isfile(checkpoint):
+            raise SourceError("%s checkpoint %s: no such file" % (kind, checkpoint))
+        provenance["weights"] = {"file": os.path.basename(checkpoint), "sha256": sha256_of(checkpoint)}
+        inner = build
+
+        def build(**shape):
+            m = inner(**shape)
+            load_checkpoint(m, checkpoint)
+            return m
+    elif seed is not None:
+        build = _seeded(seed, build)
+        provenance["weights"] = "random, seed %d" % seed
+        if provenance["licence"] != "unknown":
+            provenance["licence"] += " (code); random weights"
+    elif family is not None and source_dir or spec == "anyup-builtin":
+        raise SourceError("%s %s from a local source needs --%s-checkpoint FILE or --seed N (random weights)"
+                          % (kind, spec, kind))
+    else:
+        provenance["weights"] = "as built by the source" if family is None else "upstream pretrained (downloaded)"
+    source = ModelSource(build, provenance, per_profile=family is None and spec != "anyup-builtin")
+    log("%s: %s; weights: %s" % (kind, provenance["source"], provenance["weights"] if isinstance(
+        provenance["weights"], str) else "%s sha256 %s" % (provenance["weights"]["file"], provenance["weights"]["sha256"])))
+    return source
