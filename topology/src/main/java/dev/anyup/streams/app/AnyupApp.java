@@ -5,6 +5,8 @@ import dev.anyup.streams.models.ModelBundle;
 import dev.anyup.streams.models.VerificationReport;
 import dev.anyup.streams.topology.AnyupTopology;
 import dev.anyup.streams.topology.AppConfig;
+import dev.anyup.streams.topology.DeadLetterDeserializationExceptionHandler;
+import dev.anyup.streams.topology.DeadLetterProcessingExceptionHandler;
 import dev.anyup.streams.topology.DeadLetterProductionExceptionHandler;
 import dev.anyup.streams.topology.ImagePipeline;
 import dev.anyup.streams.topology.PipelineMetrics;
@@ -22,8 +24,6 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
-import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
-import org.apache.kafka.streams.errors.LogAndContinueProcessingExceptionHandler;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -93,7 +93,7 @@ public final class AnyupApp implements AutoCloseable {
       new JvmMemoryMetrics().bindTo(registry);
       PipelineMetrics metrics = new PipelineMetrics(registry);
       pipeline = ImagePipeline.create(bundle, cfg, metrics);
-      TopologySerdes serdes = TopologySerdes.avro(cfg.serdeConfig());
+      TopologySerdes serdes = TopologySerdes.avro(cfg);
       try {
         serdes.registerSchemas(cfg.topics(), ImagePipeline.lineage(bundle));
       } catch (RuntimeException e) {
@@ -106,9 +106,9 @@ public final class AnyupApp implements AutoCloseable {
       props.putIfAbsent(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG,
           DeadLetterProductionExceptionHandler.class.getName());
       props.putIfAbsent(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG,
-          LogAndContinueExceptionHandler.class.getName());
+          DeadLetterDeserializationExceptionHandler.class.getName());
       props.putIfAbsent(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG,
-          LogAndContinueProcessingExceptionHandler.class.getName());
+          DeadLetterProcessingExceptionHandler.class.getName());
       LOG.info("kafka streams properties {}", AppConfig.masked(props));
       streams = new KafkaStreams(topology, props);
       streams.setUncaughtExceptionHandler(e -> {
