@@ -11,10 +11,12 @@ import java.awt.image.DataBufferByte;
 import java.awt.image.Raster;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
+import java.util.zip.CRC32;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
 import javax.imageio.event.IIOReadWarningListener;
@@ -53,7 +55,7 @@ final class ImageIoDecoder implements ImageDecoder {
       throw new ImageRejectedException(Reason.TOO_MANY_BYTES,
           who + ": " + encoded.length + " encoded bytes exceed the limit of " + limits.maxEncodedBytes());
     }
-    checkPngHeader(who, encoded);
+    checkPng(who, encoded);
     try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(encoded))) {
       Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
       if (!readers.hasNext()) {
@@ -138,18 +140,69 @@ final class ImageIoDecoder implements ImageDecoder {
     }
   }
 
-  /** The JDK PNG reader throws a generic error on a zero-size IHDR; name it as the dimension problem it is. */
-  private static void checkPngHeader(String who, byte[] b) {
-    boolean png = b.length >= 24 && (b[0] & 0xff) == 0x89 && b[1] == 'P' && b[2] == 'N' && b[3] == 'G'
-        && b[12] == 'I' && b[13] == 'H' && b[14] == 'D' && b[15] == 'R';
-    if (png) {
-      int width = (b[16] & 0xff) << 24 | (b[17] & 0xff) << 16 | (b[18] & 0xff) << 8 | (b[19] & 0xff);
-      int height = (b[20] & 0xff) << 24 | (b[21] & 0xff) << 16 | (b[22] & 0xff) << 8 | (b[23] & 0xff);
-      if (width <= 0 || height <= 0) {
-        throw new ImageRejectedException(Reason.BAD_DIMENSIONS, who + ": png size " + width + "x" + height
-            + " is not positive");
-      }
+  /**
+   * PNG checks the JDK reader skips: every chunk's CRC (the JDK reader verifies none, so a damaged IHDR — size, bit
+   * depth, colour type — was decoded as if it were right) and a zero-size IHDR (which the JDK reader reports as a
+   * generic error; named here as the dimension problem it is). The walk reads only chunk headers and runs one CRC32
+   * over the bytes that are there, so it costs a pass over the input and allocates nothing. It stops at IEND or where
+   * the bytes end on a chunk boundary (the reader then reports what is missing); a chunk that claims more bytes than
+   * are left is {@link Reason#CORRUPT}.
+   */
+  private static void checkPng(String who, byte[] b) {
+    boolean png = b.length >= 8 && (b[0] & 0xff) == 0x89 && b[1] == 'P' && b[2] == 'N' && b[3] == 'G'
+        && b[4] == 0x0D && b[5] == 0x0A && b[6] == 0x1A && b[7] == 0x0A;
+    if (!png) {
+      return;
     }
+    CRC32 crc = new CRC32();
+    int pos = 8;
+    boolean first = true;
+    while (pos + 8 <= b.length) {
+      long length = readInt(b, pos) & 0xffffffffL;
+      String type = new String(b, pos + 4, 4, StandardCharsets.ISO_8859_1);
+      if (first && !type.equals("IHDR")) {
+        throw new ImageRejectedException(Reason.CORRUPT, who + ": png does not start with an IHDR chunk (found '"
+            + printable(type) + "')");
+      }
+      if (length > b.length - pos - 12L) {
+        throw new ImageRejectedException(Reason.CORRUPT, who + ": png chunk '" + printable(type) + "' at byte " + pos
+            + " declares " + length + " bytes but only " + Math.max(0, b.length - pos - 12) + " are left");
+      }
+      int end = pos + 8 + (int) length;
+      crc.reset();
+      crc.update(b, pos + 4, 4 + (int) length);
+      int stored = readInt(b, end);
+      if ((int) crc.getValue() != stored) {
+        throw new ImageRejectedException(Reason.CORRUPT, who + ": png chunk '" + printable(type) + "' at byte " + pos
+            + " has a bad CRC (stored " + String.format("%08x", stored) + ", computed "
+            + String.format("%08x", (int) crc.getValue()) + ")");
+      }
+      if (first) {
+        if (length != 13) {
+          throw new ImageRejectedException(Reason.CORRUPT, who + ": png IHDR chunk is " + length
+              + " bytes long, not 13");
+        }
+        int width = readInt(b, pos + 8);
+        int height = readInt(b, pos + 12);
+        if (width <= 0 || height <= 0) {
+          throw new ImageRejectedException(Reason.BAD_DIMENSIONS, who + ": png size " + width + "x" + height
+              + " is not positive");
+        }
+        first = false;
+      }
+      if (type.equals("IEND")) {
+        return;
+      }
+      pos = end + 4;
+    }
+  }
+
+  private static int readInt(byte[] b, int at) {
+    return (b[at] & 0xff) << 24 | (b[at + 1] & 0xff) << 16 | (b[at + 2] & 0xff) << 8 | (b[at + 3] & 0xff);
+  }
+
+  private static String printable(String chunkType) {
+    return chunkType.chars().allMatch(c -> c >= 0x20 && c < 0x7f) ? chunkType : "?";
   }
 
   private static String formatName(ImageReader reader) {

@@ -26,8 +26,22 @@ public record ImageLimits(long maxEncodedBytes, long maxPixels, int maxWidth, in
     }
   }
 
-  /** 32 MiB encoded, 40 megapixels, at most 16384 pixels on either side. */
+  /** Default largest encoded size: 20 MiB ({@value}); the app's {@code limits.image.max.bytes}. */
+  public static final int DEFAULT_MAX_ENCODED_BYTES = 20 * 1024 * 1024;
+  /** Default largest width × height: 50,000,000 pixels; the app's {@code limits.image.max.pixels}. */
+  public static final long DEFAULT_MAX_PIXELS = 50_000_000L;
+  /**
+   * Default largest width or height: 65,535 pixels ({@value}), the most a JPEG or GIF can declare; the app's
+   * {@code limits.image.max.side}. Memory is bounded by the pixel limit; the side limit only refuses extreme shapes
+   * (a 20000×2 strip is accepted).
+   */
+  public static final int DEFAULT_MAX_SIDE = 65_535;
+
+  /**
+   * 20 MiB encoded ({@link #DEFAULT_MAX_ENCODED_BYTES}), 50,000,000 pixels ({@link #DEFAULT_MAX_PIXELS}), at most
+   * 65,535 pixels on either side ({@link #DEFAULT_MAX_SIDE}): the same defaults as the app's {@code limits.*} keys.
+   */
   public static ImageLimits defaults() {
-    return new ImageLimits(32L * 1024 * 1024, 40_000_000L, 16_384, 16_384);
+    return new ImageLimits(DEFAULT_MAX_ENCODED_BYTES, DEFAULT_MAX_PIXELS, DEFAULT_MAX_SIDE, DEFAULT_MAX_SIDE);
   }
 }

@@ -145,9 +145,100 @@ class ImageDecoderTest {
   @Test
   void refusesWidthOverLimit() {
     ImageRejectedException e = assertThrows(ImageRejectedException.class,
-        () -> decoder.decode(TestImages.pngHeaderOnly(50_000, 10)));
+        () -> decoder.decode(TestImages.pngHeaderOnly(70_000, 10)));
     assertEquals(Reason.BAD_DIMENSIONS, e.reason());
-    assertTrue(e.getMessage().contains("16384"), e.getMessage());
+    assertTrue(e.getMessage().contains("65535"), e.getMessage());
+  }
+
+  @Test
+  void decodesA20000By2StripWithTheDefaultLimits() {
+    // issue 10: a fixed 16,384-pixel side limit refused this valid strip
+    DecodedImage strip = decoder.decode("strip", TestImages.encode(
+        TestImages.halves(20_000, 2, Color.RED, Color.BLUE, BufferedImage.TYPE_INT_RGB), "png"));
+    assertEquals(20_000, strip.width());
+    assertEquals(2, strip.height());
+    assertArrayEquals(new int[] {0, 0, 255}, TestImages.rgbAt(strip, 19_999, 1));
+  }
+
+  @Test
+  void refusesASideOverAConfiguredSideLimit() {
+    ImageDecoder narrow = ImageDecoder.create(new ImageLimits(1 << 20, 1_000_000L, 1000, 1000));
+    ImageRejectedException e = assertThrows(ImageRejectedException.class, () -> narrow.decode("strip",
+        TestImages.encode(TestImages.solid(1001, 2, Color.RED, BufferedImage.TYPE_INT_RGB), "png")));
+    assertEquals(Reason.BAD_DIMENSIONS, e.reason());
+    assertTrue(e.getMessage().contains("1001x2") && e.getMessage().contains("1000x1000"), e.getMessage());
+  }
+
+  @Test
+  void defaultsAre20MiB50MegapixelsAnd65535PerSide() {
+    ImageLimits d = ImageLimits.defaults();
+    assertEquals(20L * 1024 * 1024, d.maxEncodedBytes());
+    assertEquals(50_000_000L, d.maxPixels());
+    assertEquals(65_535, d.maxWidth());
+    assertEquals(65_535, d.maxHeight());
+  }
+
+  private static byte[] png(int w, int h) {
+    return TestImages.encode(TestImages.halves(w, h, Color.ORANGE, Color.CYAN, BufferedImage.TYPE_INT_RGB), "png");
+  }
+
+  /** Offset of the first chunk of {@code type} in {@code png}. */
+  private static int chunk(byte[] png, String type) {
+    for (int pos = 8; pos + 8 <= png.length; ) {
+      int length = java.nio.ByteBuffer.wrap(png, pos, 4).getInt();
+      if (new String(png, pos + 4, 4, java.nio.charset.StandardCharsets.ISO_8859_1).equals(type)) {
+        return pos;
+      }
+      pos += 12 + length;
+    }
+    throw new AssertionError("no " + type + " chunk");
+  }
+
+  @Test
+  void refusesPngWhoseIhdrCrcIsWrong() {
+    byte[] png = png(16, 8);
+    int ihdr = chunk(png, "IHDR");
+    png[ihdr + 8 + 13] ^= 0x01; // first CRC byte
+    ImageRejectedException e = assertThrows(ImageRejectedException.class, () -> decoder.decode("bad-crc", png));
+    assertEquals(Reason.CORRUPT, e.reason());
+    assertTrue(e.getMessage().contains("bad-crc") && e.getMessage().contains("'IHDR'")
+        && e.getMessage().contains("bad CRC"), e.getMessage());
+  }
+
+  @Test
+  void refusesPngWhoseIhdrWasAlteredBehindItsCrc() {
+    byte[] png = png(16, 8);
+    int ihdr = chunk(png, "IHDR");
+    png[ihdr + 8 + 3] = 8; // width 16 -> 8, CRC left as it was: decodes as a wrong image without the check
+    ImageRejectedException e = assertThrows(ImageRejectedException.class, () -> decoder.decode("altered", png));
+    assertEquals(Reason.CORRUPT, e.reason());
+  }
+
+  @Test
+  void refusesPngWhoseImageDataChunkCrcIsWrong() {
+    byte[] png = png(16, 8);
+    int idat = chunk(png, "IDAT");
+    int length = java.nio.ByteBuffer.wrap(png, idat, 4).getInt();
+    png[idat + 8 + length + 3] ^= 0x40;
+    ImageRejectedException e = assertThrows(ImageRejectedException.class, () -> decoder.decode("idat", png));
+    assertEquals(Reason.CORRUPT, e.reason());
+    assertTrue(e.getMessage().contains("'IDAT'"), e.getMessage());
+  }
+
+  @Test
+  void refusesPngChunkLongerThanTheBytesLeft() {
+    byte[] png = png(16, 8);
+    int idat = chunk(png, "IDAT");
+    java.nio.ByteBuffer.wrap(png, idat, 4).putInt(Integer.MAX_VALUE);
+    ImageRejectedException e = assertThrows(ImageRejectedException.class, () -> decoder.decode("long", png));
+    assertEquals(Reason.CORRUPT, e.reason());
+    assertTrue(e.getMessage().contains("declares 2147483647 bytes"), e.getMessage());
+  }
+
+  @Test
+  void decodesPngsWithValidCrcsInEveryChunk() {
+    assertEquals(16, decoder.decode(png(16, 8)).width());
+    assertEquals(8, decoder.decode(TestImages.encode(TestImages.paletteWithTransparency(8, 4), "png")).width());
   }
 
   @Test

@@ -18,6 +18,10 @@ import org.apache.kafka.common.header.Headers;
  * body through a resolving reader cached per writer id (the reader schema is fixed per deserializer, or derived
  * from the writer schema). Reads straight from the Kafka byte array or heap buffer, without copying the payload.
  *
+ * <p>Decoding is bounded ({@link BoundedDecoder}): every declared length (bytes, string, array or map block) is checked
+ * against {@code maxLength} and against the bytes actually present before anything is allocated for it, so no payload
+ * makes the reader allocate more than its own size or {@code maxLength}.
+ *
  * <p>Data errors are {@link org.apache.kafka.common.errors.SerializationException} subclasses; registry failures
  * other than an unknown id (unreachable, auth) propagate as {@link SchemaRegistryException}s, because they are not
  * the record's fault.
@@ -27,13 +31,19 @@ final class AvroRecordDeserializer<T> {
   private final SchemaRegistryClient client;
   private final boolean isKey;
   private final Function<Schema, DatumReader<T>> readerFactory;
+  private final long maxLength;
   private final Map<Integer, DatumReader<T>> readers = new ConcurrentHashMap<>();
 
-  /** @param readerFactory makes the resolving reader for a writer schema */
-  AvroRecordDeserializer(SchemaRegistryClient client, boolean isKey, Function<Schema, DatumReader<T>> readerFactory) {
+  /**
+   * @param readerFactory makes the resolving reader for a writer schema
+   * @param maxLength the largest declared bytes/string length or collection block count accepted
+   */
+  AvroRecordDeserializer(SchemaRegistryClient client, boolean isKey, Function<Schema, DatumReader<T>> readerFactory,
+      long maxLength) {
     this.client = Objects.requireNonNull(client, "client");
     this.isKey = isKey;
     this.readerFactory = Objects.requireNonNull(readerFactory, "readerFactory");
+    this.maxLength = maxLength;
   }
 
   T deserialize(String topic, Headers headers, byte[] data) {
@@ -65,7 +75,14 @@ final class AvroRecordDeserializer<T> {
         .binaryDecoder(data, offset + WireFormat.HEADER_SIZE, length - WireFormat.HEADER_SIZE, null);
     T result;
     try {
-      result = reader.read(null, decoder);
+      result = reader.read(null, new BoundedDecoder(decoder, maxLength));
+    } catch (BoundedDecoder.DeclaredLengthException e) {
+      String message = what(topic) + " with writer schema id " + id + " (" + describe(writer, id) + "): "
+          + e.getMessage() + "; payload " + WireFormat.hexPrefix(data, offset, length);
+      if (e.truncated()) {
+        throw new TruncatedPayloadException("truncated " + message, e);
+      }
+      throw new PayloadTooLargeException(message + " (" + SchemaRegistryConfig.AVRO_MAX_LENGTH + ")", e);
     } catch (IOException | AvroRuntimeException | IndexOutOfBoundsException | NegativeArraySizeException
         | ClassCastException e) {
       throw new PayloadMismatchException(what(topic) + " does not decode with writer schema id " + id + " ("

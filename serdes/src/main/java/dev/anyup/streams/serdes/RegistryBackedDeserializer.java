@@ -28,7 +28,7 @@ abstract class RegistryBackedDeserializer<T> implements Deserializer<T> {
   final void configure(Map<String, ?> configs, boolean isKey, SchemaRegistryClient client) {
     SchemaRegistryConfig config = SchemaRegistryConfig.fromMap(configs);
     delegate = new AvroRecordDeserializer<>(client != null ? client : SchemaRegistryClient.create(config), isKey,
-        readers(configs, isKey));
+        readers(configs, isKey), config.avroMaxLength());
   }
 
   @Override

@@ -28,6 +28,8 @@ import org.apache.kafka.common.config.ConfigException;
  * @param maxRetries retries after the first attempt on I/O errors and 5xx responses
  * @param retryBackoff wait before the first retry, doubled on each further retry
  * @param maxRetryBackoff cap on the wait between retries
+ * @param avroMaxLength deserializers refuse an Avro bytes/string value or collection block that declares more than
+ *     this ({@code avro.max.length}; default {@link #DEFAULT_AVRO_MAX_LENGTH}, Avro's own cap), before allocating it
  */
 public record SchemaRegistryConfig(
     List<URI> urls,
@@ -41,7 +43,8 @@ public record SchemaRegistryConfig(
     Duration requestTimeout,
     int maxRetries,
     Duration retryBackoff,
-    Duration maxRetryBackoff) {
+    Duration maxRetryBackoff,
+    long avroMaxLength) {
 
   public static final String URL = "schema.registry.url";
   public static final String AUTO_REGISTER_SCHEMAS = "auto.register.schemas";
@@ -59,6 +62,10 @@ public record SchemaRegistryConfig(
   public static final String MAX_RETRIES = "max.retries";
   public static final String RETRIES_WAIT_MS = "retries.wait.ms";
   public static final String RETRIES_MAX_WAIT_MS = "retries.max.wait.ms";
+  /** Not a Confluent key: the largest declared length the deserializers accept (see {@link #avroMaxLength()}). */
+  public static final String AVRO_MAX_LENGTH = "avro.max.length";
+  /** Avro's own default cap ({@code org.apache.avro.limits.bytes.maxLength}): the largest Java array. */
+  public static final long DEFAULT_AVRO_MAX_LENGTH = Integer.MAX_VALUE - 8;
 
   public SchemaRegistryConfig {
     Objects.requireNonNull(urls, URL);
@@ -99,6 +106,9 @@ public record SchemaRegistryConfig(
     if (maxRetryBackoff.compareTo(retryBackoff) < 0) {
       throw new ConfigException(RETRIES_MAX_WAIT_MS, maxRetryBackoff.toMillis(),
           "must not be below " + RETRIES_WAIT_MS + " (" + retryBackoff.toMillis() + ")");
+    }
+    if (avroMaxLength <= 0 || avroMaxLength > DEFAULT_AVRO_MAX_LENGTH) {
+      throw new ConfigException(AVRO_MAX_LENGTH, avroMaxLength, "must be in [1, " + DEFAULT_AVRO_MAX_LENGTH + "]");
     }
   }
 
@@ -179,7 +189,8 @@ public record SchemaRegistryConfig(
         Duration.ofMillis(longValue(props, READ_TIMEOUT_MS, 30_000)),
         (int) longValue(props, MAX_RETRIES, 3),
         Duration.ofMillis(longValue(props, RETRIES_WAIT_MS, 200)),
-        Duration.ofMillis(longValue(props, RETRIES_MAX_WAIT_MS, 5_000)));
+        Duration.ofMillis(longValue(props, RETRIES_MAX_WAIT_MS, 5_000)),
+        longValue(props, AVRO_MAX_LENGTH, DEFAULT_AVRO_MAX_LENGTH));
   }
 
   private static List<URI> parseUrls(Object raw) {

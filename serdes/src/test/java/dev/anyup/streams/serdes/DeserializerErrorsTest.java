@@ -98,11 +98,20 @@ class DeserializerErrorsTest {
   }
 
   @Test
-  void truncatedBodyDoesNotMatchTheWriterSchema() {
+  void truncatedBodyIsTruncatedNamingTheWriterSchema() {
     byte[] cut = Arrays.copyOf(valid, valid.length - 3);
-    PayloadMismatchException e = assertThrows(PayloadMismatchException.class,
+    TruncatedPayloadException e = assertThrows(TruncatedPayloadException.class,
         () -> deserializer.deserialize("images", cut));
     assertTrue(e.getMessage().contains("dev.anyup.streams.avro.ImageEvent"), e.getMessage());
+  }
+
+  @Test
+  void bodyCutInsideAFixedSizeValueDoesNotDecode() {
+    // cut inside the capture timestamp varint: no declared length is involved, so Avro's own EOF is reported
+    byte[] cut = Arrays.copyOf(valid, WireFormat.HEADER_SIZE + 1 + "img-1".length() + 1 + "cam-1".length() + 2);
+    PayloadMismatchException e = assertThrows(PayloadMismatchException.class,
+        () -> deserializer.deserialize("images", cut));
+    assertTrue(e.getMessage().contains("does not decode"), e.getMessage());
   }
 
   @Test
@@ -114,14 +123,14 @@ class DeserializerErrorsTest {
   }
 
   @Test
-  void hugeLengthPrefixIsAMismatchNotAnAllocation() {
+  void hugeLengthPrefixIsTruncatedNotAnAllocation() {
     // header + image_id string with a length prefix of ~1 GiB, then nothing
     byte[] bad = {0, 0, 0, 0, 1, (byte) 0x80, (byte) 0x80, (byte) 0x80, (byte) 0x80, 0x08};
     byte[] withId = bad.clone();
     System.arraycopy(valid, 1, withId, 1, 4);
-    SerializationException e = assertThrows(PayloadMismatchException.class,
+    SerializationException e = assertThrows(TruncatedPayloadException.class,
         () -> deserializer.deserialize("images", withId));
-    assertTrue(e.getMessage().contains("does not decode"), e.getMessage());
+    assertTrue(e.getMessage().contains("string declares 1073741824 bytes but only 0 are left"), e.getMessage());
   }
 
   @Test

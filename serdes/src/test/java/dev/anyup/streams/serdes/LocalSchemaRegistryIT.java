@@ -134,7 +134,8 @@ class LocalSchemaRegistryIT {
 
   private static AvroRecordDeserializer<GenericRecord> reader(Schema readerSchema) {
     return new AvroRecordDeserializer<>(client(), false,
-        writer -> new GenericDatumReader<>(writer, readerSchema, GenericData.get()));
+        writer -> new GenericDatumReader<>(writer, readerSchema, GenericData.get()),
+        SchemaRegistryConfig.DEFAULT_AVRO_MAX_LENGTH);
   }
 
   @Test

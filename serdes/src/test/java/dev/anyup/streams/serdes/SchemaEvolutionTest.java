@@ -81,7 +81,8 @@ class SchemaEvolutionTest {
     s.configure(config, false);
     byte[] bytes = s.serialize("images", TestRecords.imageEvent("c"));
     AvroRecordDeserializer<GenericRecord> v2Reader = new AvroRecordDeserializer<>(
-        MockSchemaRegistry.scope(scope), false, writer -> new GenericDatumReader<>(writer, V2, GenericData.get()));
+        MockSchemaRegistry.scope(scope), false, writer -> new GenericDatumReader<>(writer, V2, GenericData.get()),
+        SchemaRegistryConfig.DEFAULT_AVRO_MAX_LENGTH);
 
     GenericRecord read = v2Reader.deserialize("images", null, bytes);
 

@@ -5,6 +5,8 @@ import dev.anyup.streams.models.ModelBundle;
 import dev.anyup.streams.models.VerificationReport;
 import dev.anyup.streams.topology.AnyupTopology;
 import dev.anyup.streams.topology.AppConfig;
+import dev.anyup.streams.topology.DeadLetterDeserializationExceptionHandler;
+import dev.anyup.streams.topology.DeadLetterProcessingExceptionHandler;
 import dev.anyup.streams.topology.DeadLetterProductionExceptionHandler;
 import dev.anyup.streams.topology.ImagePipeline;
 import dev.anyup.streams.topology.PipelineMetrics;
@@ -22,9 +24,6 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
-import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
-import org.apache.kafka.streams.errors.LogAndContinueProcessingExceptionHandler;
-import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,11 +43,14 @@ public final class AnyupApp implements AutoCloseable {
   private final KafkaStreamsMetrics streamsMetrics;
   private final PipelineMetrics metrics;
   private final OpsHttpServer http;
+  private final StreamThreadWatch threads;
+  private final CountDownLatch ended;
   private final CountDownLatch closed = new CountDownLatch(1);
   private volatile boolean closing;
 
   private AnyupApp(AppConfig cfg, ModelBundle bundle, ImagePipeline pipeline, KafkaStreams streams,
-      KafkaStreamsMetrics streamsMetrics, PipelineMetrics metrics, OpsHttpServer http) {
+      KafkaStreamsMetrics streamsMetrics, PipelineMetrics metrics, OpsHttpServer http, StreamThreadWatch threads,
+      CountDownLatch ended) {
     this.cfg = cfg;
     this.bundle = bundle;
     this.pipeline = pipeline;
@@ -56,6 +58,8 @@ public final class AnyupApp implements AutoCloseable {
     this.streamsMetrics = streamsMetrics;
     this.metrics = metrics;
     this.http = http;
+    this.threads = threads;
+    this.ended = ended;
   }
 
   /** Loads the bundle named by {@code model.bundle} with the configured device, threads and upsampler. */
@@ -93,7 +97,7 @@ public final class AnyupApp implements AutoCloseable {
       new JvmMemoryMetrics().bindTo(registry);
       PipelineMetrics metrics = new PipelineMetrics(registry);
       pipeline = ImagePipeline.create(bundle, cfg, metrics);
-      TopologySerdes serdes = TopologySerdes.avro(cfg.serdeConfig());
+      TopologySerdes serdes = TopologySerdes.avro(cfg);
       try {
         serdes.registerSchemas(cfg.topics(), ImagePipeline.lineage(bundle));
       } catch (RuntimeException e) {
@@ -106,22 +110,22 @@ public final class AnyupApp implements AutoCloseable {
       props.putIfAbsent(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG,
           DeadLetterProductionExceptionHandler.class.getName());
       props.putIfAbsent(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG,
-          LogAndContinueExceptionHandler.class.getName());
+          DeadLetterDeserializationExceptionHandler.class.getName());
       props.putIfAbsent(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG,
-          LogAndContinueProcessingExceptionHandler.class.getName());
+          DeadLetterProcessingExceptionHandler.class.getName());
       LOG.info("kafka streams properties {}", AppConfig.masked(props));
       streams = new KafkaStreams(topology, props);
-      streams.setUncaughtExceptionHandler(e -> {
-        LOG.error("stream thread died; replacing it", e);
-        return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
-      });
+      CountDownLatch ended = new CountDownLatch(1);
+      StreamThreadWatch threads = new StreamThreadWatch(registry, cfg.readiness().threadDeathWindow(),
+          System::nanoTime, ended::countDown);
+      streams.setUncaughtExceptionHandler(threads);
       KafkaStreamsMetrics streamsMetrics = new KafkaStreamsMetrics(streams);
       streamsMetrics.bindTo(registry);
       KafkaStreams s = streams;
-      http = OpsHttpServer.start(cfg.httpPort(), registry, () -> s.state() == KafkaStreams.State.RUNNING);
+      http = OpsHttpServer.start(cfg.httpPort(), registry, () -> ready(s, threads));
       LOG.info("ops HTTP on port {}", http.port());
       streams.start();
-      return new AnyupApp(cfg, bundle, pipeline, streams, streamsMetrics, metrics, http);
+      return new AnyupApp(cfg, bundle, pipeline, streams, streamsMetrics, metrics, http, threads, ended);
     } catch (RuntimeException e) {
       if (streams != null) {
         streams.close(Duration.ofSeconds(10));
@@ -186,9 +190,37 @@ public final class AnyupApp implements AutoCloseable {
     return http.port();
   }
 
+  /**
+   * Ready: Kafka Streams is RUNNING (the models load before it starts), no stream thread was replaced within
+   * {@code readiness.thread.death.window.ms} (a thread dying in a loop does no work while the client stays RUNNING)
+   * and no fatal JVM error shut it down.
+   */
+  static boolean ready(KafkaStreams streams, StreamThreadWatch threads) {
+    return streams.state() == KafkaStreams.State.RUNNING && !threads.recentlyReplaced() && threads.fatal() == null;
+  }
+
   /** Blocks until {@link #close()} finished. */
   public void awaitClosed() throws InterruptedException {
     closed.await();
+  }
+
+  /**
+   * Blocks until the app is closed or a fatal JVM error shut Kafka Streams down, and returns the exit code for
+   * {@code run}: 0, or {@link StreamThreadWatch#FATAL_EXIT_CODE} after a fatal error.
+   */
+  int awaitExit() throws InterruptedException {
+    ended.await();
+    return exitCode();
+  }
+
+  /** The exit code the process should end with now: 0, or {@link StreamThreadWatch#FATAL_EXIT_CODE}. */
+  int exitCode() {
+    return threads.fatal() == null ? 0 : StreamThreadWatch.FATAL_EXIT_CODE;
+  }
+
+  /** Stream threads that died and were replaced so far. */
+  public long streamThreadReplacements() {
+    return threads.replacements();
   }
 
   @Override
@@ -209,6 +241,7 @@ public final class AnyupApp implements AutoCloseable {
     } finally {
       http.close();
       closed.countDown();
+      ended.countDown();
       LOG.info("stopped");
     }
   }

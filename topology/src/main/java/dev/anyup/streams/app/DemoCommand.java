@@ -78,7 +78,9 @@ final class DemoCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     Map<String, byte[]> inputs = new LinkedHashMap<>();
     if (images != null) {
-      for (Path p : ImageFiles.list(images)) {
+      ImageFiles.Listing listing = ImageFiles.scan(images);
+      listing.reportSkipped(System.err);
+      for (Path p : listing.images()) {
         inputs.put(p.getFileName().toString(), Files.readAllBytes(p));
       }
     } else {

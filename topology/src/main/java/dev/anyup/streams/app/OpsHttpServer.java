@@ -13,8 +13,9 @@ import java.util.concurrent.Executors;
 import java.util.function.BooleanSupplier;
 
 /**
- * Operations endpoints on the JDK's HTTP server: {@code GET /health} (200 while the process lives), {@code GET /ready}
- * (200 when Streams is RUNNING and the models are loaded, else 503) and {@code GET /metrics} (Prometheus text).
+ * Operations endpoints on the JDK's HTTP server: {@code GET /health} (200 while the process lives: liveness),
+ * {@code GET /ready} (200 while the readiness rule holds, else 503; the app's rule is {@code AnyupApp.ready}: Streams
+ * RUNNING, models loaded, no stream thread replaced recently) and {@code GET /metrics} (Prometheus text).
  */
 final class OpsHttpServer implements AutoCloseable {
   private final HttpServer server;

@@ -19,7 +19,10 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code produce DIR}: publishes every image file in DIR as an {@link ImageEvent} (key = source id). */
+/**
+ * {@code produce DIR}: publishes every image file in DIR as an {@link ImageEvent} (key = source id); every other entry
+ * is reported on stderr with the reason it is skipped.
+ */
 @Command(name = "produce", mixinStandardHelpOptions = true, description = "Publish image files as ImageEvents.")
 final class ProduceCommand implements Callable<Integer> {
   @Parameters(index = "0", description = "folder of images (jpg, png, bmp, gif, webp)")
@@ -36,10 +39,12 @@ final class ProduceCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    List<Path> files = ImageFiles.list(dir);
+    ImageFiles.Listing listing = ImageFiles.scan(dir);
+    listing.reportSkipped(System.err);
     AppConfig cfg = cluster.config();
-    int n = publish(cfg, topic, sourceId, files);
-    System.out.println("published " + n + " images from " + dir + " to " + topic);
+    int n = publish(cfg, topic, sourceId, listing.images());
+    System.out.println("published " + n + " images from " + dir + " to " + topic
+        + (listing.skipped().isEmpty() ? "" : " (" + listing.skipped().size() + " entries skipped, listed above)"));
     return 0;
   }
 

@@ -8,7 +8,10 @@ import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code run}: the production service, until SIGTERM/SIGINT (graceful shutdown via a JVM shutdown hook). */
+/**
+ * {@code run}: the production service, until SIGTERM/SIGINT (graceful shutdown via a JVM shutdown hook, exit code 0)
+ * or a fatal JVM error in a stream thread (exit code 70, see {@link StreamThreadWatch}).
+ */
 @Command(name = "run", mixinStandardHelpOptions = true, description = "Run the stream processor.")
 final class RunCommand implements Callable<Integer> {
   private static final Logger LOG = LoggerFactory.getLogger(RunCommand.class);
@@ -27,8 +30,16 @@ final class RunCommand implements Callable<Integer> {
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       LOG.info("signal received: graceful shutdown");
       app.close();
+      // A JVM stopped by SIGTERM exits with 143 (128 + 15) however cleanly it shut down, which orchestrators report
+      // as a failure. The shutdown is complete here (Streams closed and left the group, batcher drained, models
+      // closed; logging is synchronous), so end with the app's own code: 0, or 70 after a fatal error.
+      Runtime.getRuntime().halt(app.exitCode());
     }, "anyup-shutdown"));
-    app.awaitClosed();
-    return 0;
+    int code = app.awaitExit();
+    if (code != 0) {
+      LOG.error("exiting with code {} after a fatal JVM error in a stream thread (logged above)", code);
+      app.close();
+    }
+    return code;
   }
 }

@@ -1,5 +1,6 @@
 package dev.anyup.streams.topology;
 
+import dev.anyup.streams.models.ImageLimits;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -27,6 +28,7 @@ public record AppConfig(
     Output output,
     Batch batch,
     Limits limits,
+    Readiness readiness,
     int httpPort,
     Map<String, String> passThrough) {
 
@@ -47,6 +49,7 @@ public record AppConfig(
     require(output != null, "output must be set");
     require(batch != null, "batch must be set");
     require(limits != null, "limits must be set");
+    require(readiness != null, "readiness must be set");
     require(httpPort >= 0 && httpPort <= 65535, "http.port must be in [0, 65535] but was " + httpPort);
     passThrough = Map.copyOf(passThrough == null ? Map.of() : passThrough);
     for (String key : passThrough.keySet()) {
@@ -138,22 +141,58 @@ public record AppConfig(
     }
   }
 
-  /** Decoder limits: larger inputs are dead-lettered at stage decode. */
-  public record Limits(int maxImageBytes, long maxImagePixels) {
+  /**
+   * Input limits, all checked before anything of that size is allocated; a record over one is dead-lettered.
+   *
+   * @param maxImageBytes {@code limits.image.max.bytes}: largest encoded image, and the largest length any field of
+   *     an input {@code ImageEvent} may declare (stage deserialize, reason TOO_LARGE; stage decode, TOO_MANY_BYTES)
+   * @param maxImagePixels {@code limits.image.max.pixels}: largest width × height, read from the image header
+   *     (stage decode, TOO_MANY_PIXELS)
+   * @param maxImageSide {@code limits.image.max.side}: largest width or height (stage decode, BAD_DIMENSIONS)
+   */
+  public record Limits(int maxImageBytes, long maxImagePixels, int maxImageSide) {
     public Limits {
       require(maxImageBytes > 0, "limits.image.max.bytes must be positive but was " + maxImageBytes);
       require(maxImagePixels > 0, "limits.image.max.pixels must be positive but was " + maxImagePixels);
+      require(maxImageSide > 0, "limits.image.max.side must be positive but was " + maxImageSide);
     }
 
+    /** The decoder's defaults ({@code ImageLimits.defaults()}): 20 MiB, 50,000,000 pixels, 65,535 per side. */
     public static Limits defaults() {
-      return new Limits(20 * 1024 * 1024, 50_000_000L);
+      ImageLimits d = ImageLimits.defaults();
+      return new Limits(Math.toIntExact(d.maxEncodedBytes()), d.maxPixels(), d.maxWidth());
+    }
+
+    /** The decoder limits these settings describe. */
+    public ImageLimits imageLimits() {
+      return new ImageLimits(maxImageBytes, maxImagePixels, maxImageSide, maxImageSide);
+    }
+  }
+
+  /**
+   * What {@code /ready} requires beyond Kafka Streams being RUNNING.
+   *
+   * @param threadDeathWindow {@code readiness.thread.death.window.ms}: {@code /ready} answers 503 until this long has
+   *     passed since a stream thread last died and was replaced, so a thread dying in a loop (each replacement
+   *     re-reads the record that killed its predecessor) keeps the instance unready; longer than one loop (a
+   *     replacement rejoins within seconds, a stuck rebalance in tens of seconds)
+   */
+  public record Readiness(Duration threadDeathWindow) {
+    public Readiness {
+      require(threadDeathWindow != null && !threadDeathWindow.isNegative() && !threadDeathWindow.isZero(),
+          "readiness.thread.death.window.ms must be positive but was "
+              + (threadDeathWindow == null ? null : threadDeathWindow.toMillis()));
+    }
+
+    public static Readiness defaults() {
+      return new Readiness(Duration.ofMinutes(2));
     }
   }
 
   /** A configuration with every default and the given connection endpoints (tests, demo). */
   public static AppConfig defaults(String bootstrapServers, String schemaRegistryUrl) {
     return new AppConfig("anyup-streams", bootstrapServers, schemaRegistryUrl, Topics.defaults(), Model.defaults(),
-        Output.defaults(), Batch.defaults(), Limits.defaults(), 8080, Map.of());
+        Output.defaults(), Batch.defaults(), Limits.defaults(), Readiness.defaults(), 8080, Map.of());
   }
 
   /**
@@ -200,7 +239,10 @@ public record AppConfig(
             r.integer("batch.workers", bd.workers()),
             Duration.ofMillis(r.integer("batch.timeout.ms", (int) bd.timeout().toMillis()))),
         new Limits(r.integer("limits.image.max.bytes", ld.maxImageBytes()),
-            r.longValue("limits.image.max.pixels", ld.maxImagePixels())),
+            r.longValue("limits.image.max.pixels", ld.maxImagePixels()),
+            r.integer("limits.image.max.side", ld.maxImageSide())),
+        new Readiness(Duration.ofMillis(r.longValue("readiness.thread.death.window.ms",
+            Readiness.defaults().threadDeathWindow().toMillis()))),
         r.integer("http.port", 8080),
         pass);
   }
@@ -213,32 +255,33 @@ public record AppConfig(
       "output.dense.enabled", "output.dense.dtype", "output.dense.size", "output.projection",
       "output.embeddings.enabled", "output.regions.grid",
       "batch.max.size", "batch.max.wait.ms", "batch.workers", "batch.timeout.ms",
-      "limits.image.max.bytes", "limits.image.max.pixels", "http.port");
+      "limits.image.max.bytes", "limits.image.max.pixels", "limits.image.max.side",
+      "readiness.thread.death.window.ms", "http.port");
 
   /** A copy with other pass-through entries merged in (later wins), e.g. a computed {@code producer.max.request.size}. */
   public AppConfig withPassThrough(Map<String, String> extra) {
     Map<String, String> merged = new LinkedHashMap<>(passThrough);
     merged.putAll(extra);
     return new AppConfig(applicationId, bootstrapServers, schemaRegistryUrl, topics, model, output, batch, limits,
-        httpPort, merged);
+        readiness, httpPort, merged);
   }
 
   /** A copy with another HTTP port (0 = any free port). */
   public AppConfig withHttpPort(int port) {
     return new AppConfig(applicationId, bootstrapServers, schemaRegistryUrl, topics, model, output, batch, limits,
-        port, passThrough);
+        readiness, port, passThrough);
   }
 
   /** A copy with other output settings. */
   public AppConfig withOutput(Output newOutput) {
     return new AppConfig(applicationId, bootstrapServers, schemaRegistryUrl, topics, model, newOutput, batch, limits,
-        httpPort, passThrough);
+        readiness, httpPort, passThrough);
   }
 
   /** A copy with other batch settings. */
   public AppConfig withBatch(Batch newBatch) {
     return new AppConfig(applicationId, bootstrapServers, schemaRegistryUrl, topics, model, output, newBatch, limits,
-        httpPort, passThrough);
+        readiness, httpPort, passThrough);
   }
 
   /** Number of stream threads ({@code streams.num.stream.threads}, default 2): they share one batcher. */
@@ -367,7 +410,8 @@ public record AppConfig(
   public String toString() {
     return "AppConfig[applicationId=" + applicationId + ", bootstrapServers=" + bootstrapServers
         + ", schemaRegistryUrl=" + maskUrl(schemaRegistryUrl) + ", topics=" + topics + ", model=" + model
-        + ", output=" + output + ", batch=" + batch + ", limits=" + limits + ", httpPort=" + httpPort
+        + ", output=" + output + ", batch=" + batch + ", limits=" + limits + ", readiness=" + readiness
+        + ", httpPort=" + httpPort
         + ", passThrough=" + masked(passThrough) + "]";
   }
 

@@ -13,7 +13,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Backstop for output records the broker refuses despite the processor's size check (e.g. a topic's
  * {@code max.message.bytes} lowered behind our back): writes the SOURCE record's original key and value to the
- * dead-letter topic ({@code errors.dead.letter.queue.topic.name}, KIP-1034) with stage {@code produce} and resumes.
+ * dead-letter topic ({@code errors.dead.letter.queue.topic.name}, KIP-1034) with stage {@code produce}, reason
+ * {@code BROKER_REJECTED} or {@code SERIALIZATION}, the source record's headers and the usual {@code anyup.dlq.*}
+ * headers, and resumes.
  * Retriable errors are retried; without a dead-letter topic the stream fails rather than drop the record.
  */
 public final class DeadLetterProductionExceptionHandler implements ProductionExceptionHandler {
@@ -51,10 +53,7 @@ public final class DeadLetterProductionExceptionHandler implements ProductionExc
     LOG.warn("producing to {} failed; source record {}-{}@{} goes to dead letters: {}",
         record == null ? "?" : record.topic(), context.topic(), context.partition(), context.offset(),
         exception.toString());
-    ProducerRecord<byte[], byte[]> dlq = new ProducerRecord<>(deadLetterTopic, null, context.timestamp(),
-        context.sourceRawKey(), context.sourceRawValue(),
-        DeadLetterRouter.headers(Stage.PRODUCE, exception.getClass().getSimpleName(), exception, context.topic(),
-            context.partition(), context.offset(), context.timestamp(), null));
-    return Response.resume(List.of(dlq));
+    return Response.resume(List.of(DeadLetterRouter.backstop(deadLetterTopic, context,
+        DeadLetterReason.ofProduction(exception), exception)));
   }
 }

@@ -84,17 +84,17 @@ final class ImageFeaturesProcessor implements Processor<byte[], byte[], byte[], 
   private ImageEvent deserialize(Record<byte[], byte[]> record) {
     long t = ticker.getAsLong();
     if (record.value() == null) {
-      throw new PipelineFailure(Stage.DESERIALIZE, null, "null value",
+      throw new PipelineFailure(DeadLetterReason.DESERIALIZE_NULL_VALUE, null,
           new NullPointerException("record value is null (tombstones carry no image)"));
     }
     ImageEvent event;
     try {
       event = eventDeserializer.deserialize(sourceTopic(), record.headers(), record.value());
     } catch (RuntimeException e) {
-      throw new PipelineFailure(Stage.DESERIALIZE, null, e.getClass().getSimpleName(), e);
+      throw new PipelineFailure(DeadLetterReason.ofDeserialization(e), null, e);
     }
     if (event == null) {
-      throw new PipelineFailure(Stage.DESERIALIZE, null, "null value",
+      throw new PipelineFailure(DeadLetterReason.DESERIALIZE_NULL_VALUE, null,
           new NullPointerException("value deserialised to null"));
     }
     metrics.stage(Stage.DESERIALIZE, ticker.getAsLong() - t);
@@ -109,7 +109,7 @@ final class ImageFeaturesProcessor implements Processor<byte[], byte[], byte[], 
     try {
       return serializer.serialize(topic, new RecordHeaders(), value);
     } catch (RuntimeException e) {
-      throw new PipelineFailure(Stage.ENCODE, imageId, e.getClass().getSimpleName(), e);
+      throw new PipelineFailure(DeadLetterReason.ENCODE_ERROR, imageId, e);
     }
   }
 
@@ -119,7 +119,7 @@ final class ImageFeaturesProcessor implements Processor<byte[], byte[], byte[], 
     }
     long size = (long) (key == null ? 0 : key.length) + value.length + RECORD_OVERHEAD_BYTES;
     if (size > maxRequestSize) {
-      throw new PipelineFailure(Stage.PRODUCE, imageId, "record too large", new RecordTooLargeForTopicException(
+      throw new PipelineFailure(DeadLetterReason.PRODUCE_RECORD_TOO_LARGE, imageId, new RecordTooLargeForTopicException(
           "record for topic " + topic + " of image " + imageId + " would be " + size
               + " bytes, more than producer max.request.size " + maxRequestSize));
     }

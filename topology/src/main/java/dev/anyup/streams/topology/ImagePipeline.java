@@ -12,10 +12,10 @@ import dev.anyup.streams.models.EncodedTensor;
 import dev.anyup.streams.models.Embeddings;
 import dev.anyup.streams.models.FeatureResult;
 import dev.anyup.streams.models.ImageDecoder;
-import dev.anyup.streams.models.ImageLimits;
 import dev.anyup.streams.models.ImageRejectedException;
 import dev.anyup.streams.models.ImageTransform;
 import dev.anyup.streams.models.ModelBundle;
+import dev.anyup.streams.models.ModelException;
 import dev.anyup.streams.models.ModelRef;
 import dev.anyup.streams.models.OutputEncoder;
 import dev.anyup.streams.models.PreprocessedImage;
@@ -83,9 +83,7 @@ public final class ImagePipeline implements AutoCloseable {
       throw new ConfigException("model.input.size " + size + " is not one of the bundle's profiles "
           + bundle.inputSizes());
     }
-    ImageLimits d = ImageLimits.defaults();
-    ImageDecoder decoder = ImageDecoder.create(new ImageLimits(cfg.limits().maxImageBytes(),
-        cfg.limits().maxImagePixels(), d.maxWidth(), d.maxHeight()));
+    ImageDecoder decoder = ImageDecoder.create(cfg.limits().imageLimits());
     Preprocessor pre = bundle.preprocessor(size, ResizeMode.SHORTER_SIDE_CENTER_CROP);
     var extractor = bundle.extractor(size);
     Projection projection = null;
@@ -132,9 +130,9 @@ public final class ImagePipeline implements AutoCloseable {
       byte[] bytes = bytes(event.getImage());
       decoded = decoder.decode(id, bytes);
     } catch (ImageRejectedException e) {
-      throw new PipelineFailure(Stage.DECODE, id, e.reason().name(), e);
+      throw new PipelineFailure(DeadLetterReason.ofRejection(e), id, e);
     } catch (RuntimeException e) {
-      throw new PipelineFailure(Stage.DECODE, id, e.getClass().getSimpleName(), e);
+      throw new PipelineFailure(DeadLetterReason.DECODE_ERROR, id, e);
     }
     long t1 = ticker.getAsLong();
     metrics.stage(Stage.DECODE, t1 - t0);
@@ -142,7 +140,7 @@ public final class ImagePipeline implements AutoCloseable {
     try {
       pre = preprocessor.apply(decoded);
     } catch (RuntimeException e) {
-      throw new PipelineFailure(Stage.PREPROCESS, id, e.getClass().getSimpleName(), e);
+      throw new PipelineFailure(DeadLetterReason.PREPROCESS_ERROR, id, e);
     }
     long t2 = ticker.getAsLong();
     metrics.stage(Stage.PREPROCESS, t2 - t1);
@@ -156,7 +154,7 @@ public final class ImagePipeline implements AutoCloseable {
       metrics.stage(Stage.ENCODE, ticker.getAsLong() - t3);
       return new Outputs(dense, embedding);
     } catch (RuntimeException e) {
-      throw new PipelineFailure(Stage.ENCODE, id, e.getClass().getSimpleName(), e);
+      throw new PipelineFailure(DeadLetterReason.ENCODE_ERROR, id, e);
     }
   }
 
@@ -165,15 +163,16 @@ public final class ImagePipeline implements AutoCloseable {
     try {
       f = batcher.submit(pre);
     } catch (RuntimeException e) {
-      throw new PipelineFailure(Stage.INFERENCE, id, e.getClass().getSimpleName(), e);
+      throw new PipelineFailure(DeadLetterReason.INFERENCE_ERROR, id, e);
     }
     try {
       return f.get(inferenceTimeout.toMillis(), TimeUnit.MILLISECONDS);
     } catch (ExecutionException e) {
       Throwable cause = e.getCause() == null ? e : e.getCause();
-      throw new PipelineFailure(Stage.INFERENCE, id, cause.getClass().getSimpleName(), cause);
+      throw new PipelineFailure(cause instanceof ModelException ? DeadLetterReason.INFERENCE_MODEL_ERROR
+          : DeadLetterReason.INFERENCE_ERROR, id, cause);
     } catch (TimeoutException e) {
-      throw new PipelineFailure(Stage.INFERENCE, id, "timeout", new TimeoutException(
+      throw new PipelineFailure(DeadLetterReason.INFERENCE_TIMEOUT, id, new TimeoutException(
           "no model result within batch.timeout.ms=" + inferenceTimeout.toMillis() + " for image " + id));
     } catch (InterruptedException e) {
       // the stream thread is being stopped: fail the task instead of dead-lettering a healthy record

@@ -1,26 +1,26 @@
 package dev.anyup.streams.topology;
 
 /**
- * A record that cannot be processed: names the stage, the image (when known) and the reason; the cause is kept. The
- * processor turns it into a dead letter and goes on.
+ * A record that cannot be processed: names the reason (and so the stage), the image (when known); the cause is kept.
+ * The processor turns it into a dead letter and goes on.
  */
 public final class PipelineFailure extends RuntimeException {
-  private final Stage stage;
-  private final String reason;
+  private static final long serialVersionUID = 1L;
+  private final DeadLetterReason reason;
 
-  PipelineFailure(Stage stage, String imageId, String reason, Throwable cause) {
-    super("image " + (imageId == null ? "<unknown>" : imageId) + " failed at stage " + stage.label() + ": "
-        + (cause == null || cause.getMessage() == null ? reason : cause.getMessage()), cause);
-    this.stage = stage;
+  PipelineFailure(DeadLetterReason reason, String imageId, Throwable cause) {
+    super("image " + (imageId == null ? "<unknown>" : imageId) + " failed at stage " + reason.stage().label() + " ("
+        + reason.code() + "): " + (cause == null || cause.getMessage() == null ? reason.code() : cause.getMessage()),
+        cause);
     this.reason = reason;
   }
 
   public Stage stage() {
-    return stage;
+    return reason.stage();
   }
 
-  /** A short, low-cardinality reason (metric tag): e.g. {@code CORRUPT}, {@code null value}, an exception class. */
-  public String reason() {
+  /** The reason, one of a fixed set per stage: the {@code anyup.dlq.reason} header and the metric tag. */
+  public DeadLetterReason reason() {
     return reason;
   }
 

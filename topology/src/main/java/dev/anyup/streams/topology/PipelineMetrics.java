@@ -57,8 +57,8 @@ public final class PipelineMetrics {
     };
   }
 
-  void deadLetter(Stage stage, String reason) {
-    registry.counter("anyup.dead.letters", "stage", stage.label(), "reason", reason).increment();
+  void deadLetter(DeadLetterReason reason) {
+    registry.counter("anyup.dead.letters", "stage", reason.stage().label(), "reason", reason.code()).increment();
   }
 
   void bytesOut(String topic, long bytes) {

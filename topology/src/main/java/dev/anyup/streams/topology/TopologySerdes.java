@@ -7,8 +7,10 @@ import dev.anyup.streams.avro.DType;
 import dev.anyup.streams.avro.ModelLineage;
 import dev.anyup.streams.avro.Preprocessing;
 import dev.anyup.streams.avro.TensorHeader;
+import dev.anyup.streams.serdes.SchemaRegistryConfig;
 import java.nio.ByteBuffer;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.common.serialization.Deserializer;
@@ -46,10 +48,18 @@ public record TopologySerdes(Deserializer<ImageEvent> imageEvents, Serializer<De
         .setRegions(List.of()).build());
   }
 
-  /** Schema-registry Avro serdes configured from {@code serdeConfig} (see {@link AppConfig#serdeConfig()}). */
-  public static TopologySerdes avro(Map<String, Object> serdeConfig) {
+  /**
+   * Schema-registry Avro serdes configured from {@link AppConfig#serdeConfig()}. The input deserialiser refuses any
+   * Avro bytes/string value or collection that declares more than {@code limits.image.max.bytes}
+   * ({@code avro.max.length}), before allocating it: the image is the largest field of an {@code ImageEvent}, and a
+   * 97-byte record that declares a 2 GB image must be a dead letter, not a 2 GB allocation.
+   */
+  public static TopologySerdes avro(AppConfig cfg) {
+    Map<String, Object> serdeConfig = cfg.serdeConfig();
+    Map<String, Object> inputConfig = new HashMap<>(serdeConfig);
+    inputConfig.put(SchemaRegistryConfig.AVRO_MAX_LENGTH, Integer.toString(cfg.limits().maxImageBytes()));
     return new TopologySerdes(
-        AvroSerdeFactory.deserializer(ImageEvent.class, serdeConfig),
+        AvroSerdeFactory.deserializer(ImageEvent.class, inputConfig),
         AvroSerdeFactory.serializer(DenseFeatures.class, serdeConfig),
         AvroSerdeFactory.serializer(ImageEmbedding.class, serdeConfig));
   }

@@ -57,6 +57,19 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void limitsDefaultToTheDecodersDefaultsAndEachIsConfigurable() {
+    AppConfig d = AppConfig.fromMap(Map.of("bootstrap.servers", "b:1", "schema.registry.url", "mock://x"));
+    assertEquals(new AppConfig.Limits(20 * 1024 * 1024, 50_000_000L, 65_535), d.limits());
+    assertEquals(dev.anyup.streams.models.ImageLimits.defaults(), d.limits().imageLimits());
+    AppConfig c = AppConfig.fromMap(Map.of("bootstrap.servers", "b:1", "schema.registry.url", "mock://x",
+        "limits.image.max.bytes", "1000", "limits.image.max.pixels", "2000", "limits.image.max.side", "30000"));
+    assertEquals(new dev.anyup.streams.models.ImageLimits(1000, 2000, 30_000, 30_000), c.limits().imageLimits());
+    var e = assertThrows(ConfigException.class, () -> AppConfig.fromMap(Map.of("bootstrap.servers", "b:1",
+        "schema.registry.url", "mock://x", "limits.image.max.side", "0")));
+    assertEquals("limits.image.max.side must be positive but was 0", e.getMessage());
+  }
+
+  @Test
   void readsPropertiesFiles() throws IOException {
     Path f = write("app.properties", "bootstrap.servers=b:1\nschema.registry.url=mock://x\nhttp.port=9000\n");
     AppConfig c = ConfigLoader.load(f, Map.of());

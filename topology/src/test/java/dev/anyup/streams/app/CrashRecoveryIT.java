@@ -3,6 +3,7 @@ package dev.anyup.streams.app;
 import dev.anyup.streams.app.local.LocalStack;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.anyup.streams.avro.DenseFeatures;
@@ -34,7 +35,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Exactly-once under a crash: the app runs as a child JVM ({@code Main run --config}), is killed with SIGKILL while
  * it is processing, and restarted; a {@code read_committed} reader must then see exactly one dense and one embedding
  * record per input image — nothing lost, nothing duplicated. The restarted instance is also stopped with SIGTERM to
- * check the graceful shutdown path.
+ * check the graceful shutdown path and its exit code (0); it runs with {@code -Xmx512m} and is sent issue 10's 97-byte
+ * poison record, which must become a dead letter while the instance keeps processing.
  */
 @ExtendWith(SharedStack.class)
 class CrashRecoveryIT {
@@ -56,7 +58,7 @@ class CrashRecoveryIT {
     AppConfig cfg = ItSupport.config(stack, prefix, Map.of());
 
     try (ItSupport.Client client = new ItSupport.Client(cfg)) {
-      Process first = startApp(config, dir.resolve("first.log"));
+      Process first = startApp(config, dir.resolve("first.log"), "-Xmx768m");
       try {
         await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(200))
             .until(() -> !first.isAlive() || processed(port1) >= 0);
@@ -78,12 +80,17 @@ class CrashRecoveryIT {
 
       int port2 = freePort();
       Path config2 = writeConfig(stack, prefix, port2);
-      Process second = startApp(config2, dir.resolve("second.log"));
+      // the restarted instance runs with half a gigabyte of heap and meets the 97-byte record of issue 10, whose image
+      // claims 2,000,000,000 bytes: it must become a dead letter, not an allocation or an OutOfMemoryError loop
+      Process second = startApp(config2, dir.resolve("second.log"), "-Xmx512m");
       try {
         await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(200))
             .until(() -> !second.isAlive() || processed(port2) >= 0);
         assertTrue(second.isAlive(), () -> "restarted instance died: " + tail(dir.resolve("second.log")));
-        ItSupport.Outputs out = client.collect(n, n, 0, Duration.ofSeconds(180));
+        byte[] poison = client.poisonEvent("declares-2GB", "cam-0");
+        client.send("cam-0", poison);
+        client.flush();
+        ItSupport.Outputs out = client.collect(n, n, 1, Duration.ofSeconds(180));
         Map<String, Integer> dense = countByImage(out.dense(), client.serde(DenseFeatures.class), true);
         Map<String, Integer> emb = countByImage(out.embeddings(), client.serde(ImageEmbedding.class), false);
         Map<String, Integer> expected = new TreeMap<>();
@@ -91,11 +98,17 @@ class CrashRecoveryIT {
         assertEquals(expected, new TreeMap<>(dense), () -> "dense records per image; second log: "
             + tail(dir.resolve("second.log")));
         assertEquals(expected, new TreeMap<>(emb), "embedding records per image");
-        assertEquals(0, out.deadLetters().size(), "no dead letters");
+        assertEquals(1, out.deadLetters().size(), "one dead letter: the poison record");
+        org.junit.jupiter.api.Assertions.assertArrayEquals(poison, out.deadLetters().get(0).value());
+        assertEquals("TOO_LARGE", ItSupport.header(out.deadLetters().get(0), "anyup.dlq.reason"));
+        assertTrue(second.isAlive(), "the instance survives the poison record");
+        assertFalse(Files.readString(dir.resolve("second.log")).contains("OutOfMemoryError"), "no OutOfMemoryError");
 
         // graceful shutdown on SIGTERM
         second.destroy();
         assertTrue(second.waitFor(60, TimeUnit.SECONDS), "SIGTERM stops the app within 60 s");
+        assertEquals(0, second.exitValue(), () -> "a clean SIGTERM exits with code 0, not 143: "
+            + tail(dir.resolve("second.log")));
         String log = Files.readString(dir.resolve("second.log"));
         assertTrue(log.contains("draining the inference batcher") && log.contains("stopped"),
             () -> "graceful shutdown steps logged: " + tail(dir.resolve("second.log")));
@@ -141,11 +154,11 @@ class CrashRecoveryIT {
     return f;
   }
 
-  private static Process startApp(Path config, Path log) throws IOException {
+  private static Process startApp(Path config, Path log, String heap) throws IOException {
     String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
     List<String> cmd = new ArrayList<>(List.of(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Xmx768m", "-Dai.djl.offline=true", "-cp", cp, "dev.anyup.streams.app.Main", "run", "--config",
+        heap, "-Dai.djl.offline=true", "-cp", cp, "dev.anyup.streams.app.Main", "run", "--config",
         config.toString()));
     return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
   }

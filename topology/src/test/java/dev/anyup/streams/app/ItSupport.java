@@ -133,6 +133,36 @@ final class ItSupport {
       producer.send(new ProducerRecord<>(cfg.topics().input(), key.getBytes(StandardCharsets.UTF_8), value));
     }
 
+    /** Sends with one record header {@code name=value}. */
+    void send(String key, byte[] value, String header, String headerValue) {
+      ProducerRecord<byte[], byte[]> r = new ProducerRecord<>(cfg.topics().input(),
+          key.getBytes(StandardCharsets.UTF_8), value);
+      r.headers().add(header, headerValue.getBytes(StandardCharsets.UTF_8));
+      producer.send(r);
+    }
+
+    /**
+     * The record of issue 10: an {@code ImageEvent} of 97 bytes, with this registry's schema id, whose Avro
+     * {@code image} length claims 2,000,000,000 bytes.
+     */
+    byte[] poisonEvent(String id, String source) {
+      byte[] template = event(id, source, new byte[] {1});
+      java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+      out.write(template, 0, 5);
+      var e = org.apache.avro.io.EncoderFactory.get().binaryEncoder(out, null);
+      try {
+        e.writeString(id);
+        e.writeString(source);
+        e.writeLong(1_764_300_000_000L);
+        e.writeString("image/png");
+        e.writeLong(2_000_000_000L);
+        e.flush();
+      } catch (IOException ex) {
+        throw new java.io.UncheckedIOException(ex);
+      }
+      return java.util.Arrays.copyOf(out.toByteArray(), 97);
+    }
+
     void flush() {
       producer.flush();
     }

@@ -58,7 +58,7 @@ class AnyupTopologyTest {
 
   private void start(AppConfig cfg, Projection projection) {
     pipeline = FakeModels.pipeline(cfg, metrics, projection);
-    var serdes = TopologySerdes.avro(cfg.serdeConfig());
+    var serdes = TopologySerdes.avro(cfg);
     var topology = AnyupTopology.build(cfg, serdes, pipeline, metrics);
     Properties p = cfg.streamsProperties();
     driver = new TopologyTestDriver(topology, p);
@@ -179,7 +179,8 @@ class AnyupTopologyTest {
     assertArrayEquals(key("cam-1"), r.key());
     assertNull(r.value());
     assertEquals("deserialize", header(r.headers(), DeadLetterRouter.STAGE));
-    assertEquals("null value", header(r.headers(), DeadLetterRouter.REASON));
+    assertEquals("NULL_VALUE", header(r.headers(), DeadLetterRouter.REASON));
+    assertEquals(NullPointerException.class.getName(), header(r.headers(), DeadLetterRouter.EXCEPTION));
     assertTrue(dense.isEmpty() && embeddings.isEmpty());
   }
 
@@ -212,6 +213,8 @@ class AnyupTopologyTest {
     }
     assertEquals(List.of("0", "1", "2"),
         letters.stream().map(r -> header(r.headers(), DeadLetterRouter.OFFSET)).toList());
+    assertEquals(List.of("MAGIC_BYTE", "MAGIC_BYTE", "UNKNOWN_SCHEMA"),
+        letters.stream().map(r -> header(r.headers(), DeadLetterRouter.REASON)).toList());
     assertEquals("img-ok", dense(dense.readRecord()).getImageId());
     assertEquals(3.0, metrics.deadLetters(Stage.DESERIALIZE));
   }
@@ -248,7 +251,8 @@ class AnyupTopologyTest {
       assertTrue(header(r.headers(), DeadLetterRouter.MESSAGE).contains(id),
           "message names the image: " + header(r.headers(), DeadLetterRouter.MESSAGE));
     }
-    assertEquals("TOO_MANY_PIXELS", header(letters.get(2).headers(), DeadLetterRouter.REASON));
+    assertEquals(List.of("CORRUPT", "CORRUPT", "TOO_MANY_PIXELS", "UNSUPPORTED_FORMAT", "UNSUPPORTED_FORMAT"),
+        letters.stream().map(r -> header(r.headers(), DeadLetterRouter.REASON)).toList());
     assertEquals(bad.size(), dense.readRecordsToList().size());
     assertEquals(bad.size(), embeddings.readRecordsToList().size());
   }
@@ -261,7 +265,9 @@ class AnyupTopologyTest {
     input.pipeInput(key("a"), event("after", "a", TestImages.pattern(32, 32, 2, "png")));
     TestRecord<byte[], byte[]> letter = dlq.readRecord();
     assertEquals("inference", header(letter.headers(), DeadLetterRouter.STAGE));
-    assertEquals("ModelException", header(letter.headers(), DeadLetterRouter.REASON));
+    assertEquals("MODEL_ERROR", header(letter.headers(), DeadLetterRouter.REASON));
+    assertEquals(dev.anyup.streams.models.ModelException.class.getName(),
+        header(letter.headers(), DeadLetterRouter.EXCEPTION));
     assertEquals("poison", header(letter.headers(), DeadLetterRouter.IMAGE_ID));
     assertEquals(List.of("before", "after"), dense.readRecordsToList().stream().map(r -> dense(r).getImageId())
         .toList());
@@ -275,7 +281,7 @@ class AnyupTopologyTest {
     input.pipeInput(key("cam"), value);
     TestRecord<byte[], byte[]> letter = dlq.readRecord();
     assertEquals("produce", header(letter.headers(), DeadLetterRouter.STAGE));
-    assertEquals("record too large", header(letter.headers(), DeadLetterRouter.REASON));
+    assertEquals("RECORD_TOO_LARGE", header(letter.headers(), DeadLetterRouter.REASON));
     assertTrue(header(letter.headers(), DeadLetterRouter.MESSAGE).contains("max.request.size 4000"));
     assertArrayEquals(value, letter.value());
     assertTrue(dense.isEmpty());
@@ -327,6 +333,87 @@ class AnyupTopologyTest {
     assertEquals(1.0, metrics.deadLetters(Stage.DESERIALIZE));
     assertEquals(1.0, metrics.deadLetters(Stage.DECODE));
     assertEquals(2.0, metrics.deadLetters());
-    assertEquals(1.0, metrics.registry().get("anyup.dead.letters").tag("reason", "null value").counter().count());
+    assertEquals(1.0, metrics.registry().get("anyup.dead.letters").tag("reason", "NULL_VALUE").counter().count());
+  }
+
+  @Test
+  void processesA20000By2StripWithTheDefaultSideLimit() {
+    // issue 10: a fixed 16,384-pixel side limit refused this valid strip
+    start(config(Map.of()));
+    input.pipeInput(key("cam"), event("strip", "cam", TestImages.pattern(20_000, 2, 1, "png")));
+    DenseFeatures f = dense(dense.readRecord());
+    assertEquals("strip", f.getImageId());
+    assertEquals(20_000, f.getPreprocessing().getSourceWidth());
+    assertEquals(2, f.getPreprocessing().getSourceHeight());
+    assertTrue(dlq.isEmpty());
+  }
+
+  @Test
+  void routesAnImageOverTheConfiguredSideLimitToDeadLettersAsBadDimensions() {
+    start(config(Map.of("limits.image.max.side", "10000")));
+    input.pipeInput(key("cam"), event("strip", "cam", TestImages.pattern(20_000, 2, 1, "png")));
+    TestRecord<byte[], byte[]> letter = dlq.readRecord();
+    assertEquals("decode", header(letter.headers(), DeadLetterRouter.STAGE));
+    assertEquals("BAD_DIMENSIONS", header(letter.headers(), DeadLetterRouter.REASON));
+    assertTrue(header(letter.headers(), DeadLetterRouter.MESSAGE).contains("10000x10000"),
+        header(letter.headers(), DeadLetterRouter.MESSAGE));
+  }
+
+  /** The record from issue 10: 97 bytes whose Avro image length claims 2,000,000,000 bytes. */
+  private byte[] poisonEvent() {
+    byte[] good = event("poison", "cam", new byte[] {1, 2, 3});
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    out.write(good, 0, 5); // the registered ImageEvent schema id
+    var e = org.apache.avro.io.EncoderFactory.get().binaryEncoder(out, null);
+    try {
+      e.writeString("poison");
+      e.writeString("cam");
+      e.writeLong(1_700_000_000_000L);
+      e.writeString("image/png");
+      e.writeLong(2_000_000_000L);
+      e.flush();
+    } catch (java.io.IOException ex) {
+      throw new java.io.UncheckedIOException(ex);
+    }
+    return java.util.Arrays.copyOf(out.toByteArray(), 97);
+  }
+
+  @Test
+  void routesThe97BytePoisonRecordToDeadLettersAsTooLargeAndProcessesTheNextRecord() {
+    start(config(Map.of()));
+    byte[] poison = poisonEvent();
+    input.pipeInput(key("cam"), poison);
+    input.pipeInput(key("cam"), event("next", "cam", TestImages.pattern(32, 32, 3, "png")));
+
+    TestRecord<byte[], byte[]> letter = dlq.readRecord();
+    assertArrayEquals(poison, letter.value());
+    assertEquals("deserialize", header(letter.headers(), DeadLetterRouter.STAGE));
+    assertEquals("TOO_LARGE", header(letter.headers(), DeadLetterRouter.REASON));
+    assertEquals(dev.anyup.streams.serdes.PayloadTooLargeException.class.getName(),
+        header(letter.headers(), DeadLetterRouter.EXCEPTION));
+    assertTrue(header(letter.headers(), DeadLetterRouter.MESSAGE).contains("2000000000"),
+        header(letter.headers(), DeadLetterRouter.MESSAGE));
+    assertEquals("next", dense(dense.readRecord()).getImageId());
+    assertTrue(dlq.isEmpty());
+  }
+
+  @Test
+  void deadLettersKeepTheInputRecordsHeadersBesideTheirOwn() {
+    start(config(Map.of()));
+    Headers in = new org.apache.kafka.common.header.internals.RecordHeaders();
+    in.add("traceparent", "00-abc-def-01".getBytes(StandardCharsets.UTF_8));
+    in.add("tenant", "acme".getBytes(StandardCharsets.UTF_8));
+    in.add(DeadLetterRouter.REASON, "STALE_FROM_AN_EARLIER_DEAD_LETTER".getBytes(StandardCharsets.UTF_8));
+    input.pipeInput(new TestRecord<>(key("cam"), event("bad", "cam", new byte[0]), in));
+
+    TestRecord<byte[], byte[]> letter = dlq.readRecord();
+    assertEquals("00-abc-def-01", header(letter.headers(), "traceparent"));
+    assertEquals("acme", header(letter.headers(), "tenant"));
+    assertEquals("UNSUPPORTED_FORMAT", header(letter.headers(), DeadLetterRouter.REASON));
+    int reasons = 0;
+    for (Header h : letter.headers().headers(DeadLetterRouter.REASON)) {
+      reasons++;
+    }
+    assertEquals(1, reasons, "a stale anyup.dlq.reason from the input is not carried over");
   }
 }

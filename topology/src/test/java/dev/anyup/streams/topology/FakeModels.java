@@ -5,7 +5,6 @@ import dev.anyup.streams.avro.ModelRef;
 import dev.anyup.streams.models.FeatureMap;
 import dev.anyup.streams.models.FeatureResult;
 import dev.anyup.streams.models.ImageDecoder;
-import dev.anyup.streams.models.ImageLimits;
 import dev.anyup.streams.models.PreprocessedImage;
 import dev.anyup.streams.models.Preprocessor;
 import dev.anyup.streams.models.Projection;
@@ -81,9 +80,7 @@ final class FakeModels {
   }
 
   static ImagePipeline pipeline(AppConfig cfg, PipelineMetrics metrics, Projection projection) {
-    ImageLimits d = ImageLimits.defaults();
-    ImageDecoder decoder = ImageDecoder.create(new ImageLimits(cfg.limits().maxImageBytes(),
-        cfg.limits().maxImagePixels(), d.maxWidth(), d.maxHeight()));
+    ImageDecoder decoder = ImageDecoder.create(cfg.limits().imageLimits());
     Preprocessor pre = Preprocessor.create(INPUT, ResizeMode.SHORTER_SIDE_CENTER_CROP,
         new float[] {0.485f, 0.456f, 0.406f}, new float[] {0.229f, 0.224f, 0.225f});
     var batcher = new InferenceBatcher<>(MODEL, cfg.batch().maxSize(), cfg.batch().maxWait(), cfg.batch().workers(),
