@@ -10,7 +10,7 @@ waste work:
   convolved with the [128,1,5,5] basis (one ordinary conv, same numbers), the border normalisation is a constant.
 * **RoPE**: the angle is linear in (row, col), so cos/sin of it are products of per-row and per-column tables
   (cos(a+b) = cos a cos b - sin a sin b); the graph holds 4 small tables instead of two [128,H,W] maps.
-* **Pooling**: native AveragePool when the sizes divide (the key pooling S -> S/14), constant matrices otherwise,
+* **Pooling**: a reshape and a mean when the sizes divide (the key pooling S -> S/14), constant matrices otherwise,
   nothing at all for identity pooling (queries pooled to their own size).
 * **Cross-attention**: only the head-averaged attention weights are used, so the value projection, the weighted sum
   and the output projection of the reference's ``nn.MultiheadAttention`` are dropped. ``attention="windowed"`` (the
@@ -61,7 +61,8 @@ def _avg_pool(x, out_h, out_w):
     if (h, w) == (out_h, out_w):
         return x
     if h % out_h == 0 and w % out_w == 0:
-        return F.avg_pool2d(x, (h // out_h, w // out_w))
+        # a reshape and a mean: torch exports avg_pool2d with a zero Pad in front (a full-resolution copy)
+        return x.reshape(-1, int(x.shape[1]), out_h, h // out_h, out_w, w // out_w).mean(dim=(3, 5))
     rows = torch.from_numpy(_pool_matrix(h, out_h))
     cols = torch.from_numpy(_pool_matrix(w, out_w).T.copy())
     return torch.matmul(torch.matmul(rows, x), cols)
@@ -162,7 +163,9 @@ class AnyUpProfileGraph(nn.Module):
         responses = F.conv2d(F.pad(x, (k // 2,) * 4), self.lfu.basis) / self.lfu_taps  # [B*C, basis, h, h]
         # channel-major [B, C*basis] viewed as [B, basis, C] -- the reference's layout (see anyup_arch)
         responses = responses.reshape(-1, self.lfu_out, self.c, self.h, self.h)
-        return F.softmax(responses, dim=1).mean(dim=2)
+        # softmax over axis 1 written out: ONNX Runtime's Softmax on a non-last axis transposes (0.7 s at 224)
+        e = torch.exp(responses - responses.amax(dim=1, keepdim=True))
+        return (e / e.sum(dim=1, keepdim=True)).mean(dim=2)
 
     def _project(self, x, norm, rows):
         """RMSNorm over channels of x [B, d, ...] then the attention's in-projection rows, scaled for q."""
@@ -218,25 +221,36 @@ class AnyUpProfileGraph(nn.Module):
         else:
             weights = head_weights(qt.reshape(-1, T, G, dh), kt.reshape(-1, T, dh, K)).reshape(-1, nh, T, G, K)
             weights = weights.mean(dim=1)  # [B, T, G, K]
-        # the features each tile may see: [B, T, K, C], in channel pieces when large
-        v = features.permute(0, 2, 3, 1).index_select(1, R.key_idx).index_select(2, C.key_idx)
-        v = v.reshape(-1, R.tiles, R.span, C.tiles, C.span, self.c)
+        # the features each tile may see, channels first: [B, T, C, K], in channel pieces when large. Computing
+        # out^T = V^T W^T keeps the output's last axis a run of L pixels, so the final transpose moves blocks, not
+        # single floats (ONNX Runtime's Transpose is ~20x slower on the latter).
+        v = features.index_select(2, R.key_idx).index_select(3, C.key_idx)
+        v = v.reshape(-1, self.c, R.tiles, R.span, C.tiles, C.span)
+        weights_t = weights.transpose(-1, -2)  # [B, T, K, G]
         pieces = max(1, math.ceil(T * K * self.c / _PIECE_ELEMENTS))
         step = math.ceil(self.c / pieces)
         outs = []
         for c0 in range(0, self.c, step):
-            vt = v[..., c0:c0 + step].permute(0, 1, 3, 2, 4, 5).reshape(-1, T, K, min(step, self.c - c0))
-            outs.append(torch.matmul(weights, vt))  # [B, T, G, c]
-        out = outs[0] if len(outs) == 1 else torch.cat(outs, dim=-1)
-        out = out.reshape(-1, R.tiles, C.tiles, R.length, C.length, self.c).permute(0, 5, 1, 3, 2, 4)
+            vt = v[:, c0:c0 + step].permute(0, 2, 4, 1, 3, 5).reshape(-1, T, min(step, self.c - c0), K)
+            outs.append(torch.matmul(vt, weights_t))  # [B, T, c, G]
+        out = outs[0] if len(outs) == 1 else torch.cat(outs, dim=2)
+        # [B, T, C, G] -> [B, C, O, O] as two single-axis moves (channels out, then tile columns in), which ONNX
+        # Runtime runs as block copies; as one 6-D permutation it is several times slower
+        out = out.permute(0, 2, 1, 3).reshape(-1, R.tiles, C.tiles, R.length, C.length)
+        out = out.permute(0, 1, 3, 2, 4)
         return out.reshape(-1, self.c, self.o, self.o)
 
     def _dense(self, q, k, features):
         nh, dh, o, h = self.heads, self.head_dim, self.o, self.h
         qh = self._heads(q).reshape(-1, o * o, nh, dh).transpose(1, 2)  # [B, nh, O*O, dh]
         kh = self._heads(k).reshape(-1, h * h, nh, dh).permute(0, 2, 3, 1)  # [B, nh, dh, h*h]
-        logits = torch.matmul(qh, kh).reshape(-1, nh, o, o, h, h) + self.row_bias
-        logits = (logits + self.col_bias).reshape(-1, nh, o * o, h * h)
+        # The reference adds one [O*O, h*h] float mask. Stored, that is 0.8 GB at 448; broadcast from the row and
+        # column parts onto the 6-D logits, ONNX Runtime is several times slower than the logits themselves. So the
+        # mask is built once per run from the two parts (the zero taken from the input keeps the exporter from
+        # folding it into a constant) and added with a plain leading-axis broadcast, as the reference does.
+        zero = features[:1, :1, :1, :1].reshape(1, 1, 1, 1) * 0.0
+        mask = ((self.row_bias + zero) + self.col_bias).reshape(o * o, h * h)
+        logits = torch.matmul(qh, kh) + mask
         weights = torch.softmax(logits, dim=-1).mean(dim=1)  # [B, O*O, h*h]
         out = torch.matmul(weights, features.reshape(-1, self.c, h * h).transpose(1, 2))  # [B, O*O, C]
         return out.transpose(1, 2).reshape(-1, self.c, o, o)
