@@ -1,12 +1,16 @@
 """`export`: build a bundle from PyTorch models the user has.
 
-Encoders: ``dinov2_vit{s,b,l,g}14`` (torch.hub ``facebookresearch/dinov2``; needs the hub cache or network) or any
+Models come from :mod:`anyup_export.sources` (local source folders, checkpoints, one seed; torch.hub's network route
+only when neither a folder nor a checkpoint is given).
+
+Encoders: ``dinov2_vit{s,b,l,g}14`` (a local clone of ``facebookresearch/dinov2`` or torch.hub) or any
 ``package.module:factory`` returning an ``nn.Module`` that maps ``image`` [B,3,S,S] to one of: a tensor
 [B,C,h,w]; a tuple ``(patch_features, cls)``; a dict with ``patch_features`` (+ ``cls``) or DINOv2's
 ``x_norm_patchtokens`` / ``x_norm_clstoken``; or a token tensor [B,N(+1),C] (set ``has_cls`` on the module if the
 first token is a CLS token).
 
-Upsamplers: ``anyup`` (torch.hub ``wimmerth/anyup``), ``none``, or ``package.module:factory``; the factory is called as
+Upsamplers: ``anyup`` (a local clone of ``wimmerth/anyup`` or torch.hub), ``anyup-builtin`` (the tool's own AnyUp),
+``none``, or ``package.module:factory``; the factory is called as
 ``factory(input_size=S, channels=C, feature_size=h, **kwargs)`` when it accepts those names, else ``factory(**kwargs)``;
 the module maps (image, features) -> upsampled [B,C,S,S] (AnyUp's contract).
 
@@ -15,8 +19,8 @@ Pitfalls handled here (see README.md):
 * DINOv2 interpolates its positional embedding with (antialiased) bicubic resampling, which ONNX cannot express ->
   ``freeze_pos_embed`` computes the embedding for the target size once in PyTorch and bakes it in, so the exported
   graph does no interpolation. One graph per input size.
-* AnyUp's windowed attention mask and adaptive pooling depend on the input shape -> one upsampler graph per profile,
-  traced with the exact (S, h) of that profile and the output size fixed.
+* AnyUp (anything with its structure) is exported through :class:`~anyup_export.anyup_graph.AnyUpProfileGraph`: exact,
+  windowed attention, everything shape-dependent computed for the profile -> one upsampler graph per profile.
 """
 
 import importlib
