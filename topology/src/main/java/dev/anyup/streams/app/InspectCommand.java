@@ -50,12 +50,19 @@ final class InspectCommand implements Callable<Integer> {
   @Option(names = "--png", description = "folder for PCA→RGB PNGs of dense features")
   Path png;
 
+  @Option(names = "--npy", description = "folder for the decoded dense tensors as NumPy float32 [C,H,W] files "
+      + "(any dtype, INT8 scales applied), e.g. to compare with PyTorch")
+  Path npy;
+
   @Override
   public Integer call() throws IOException {
     String k = kind != null ? kind : topic.contains("dlq") ? "dlq" : topic.contains("embed") ? "embeddings" : "dense";
     AppConfig cfg = cluster.config();
     if (png != null) {
       Files.createDirectories(png);
+    }
+    if (npy != null) {
+      Files.createDirectories(npy);
     }
     Properties p = cfg.consumerProperties();
     p.put(ConsumerConfig.GROUP_ID_CONFIG, "anyup-inspect-" + UUID.randomUUID());
@@ -101,6 +108,11 @@ final class InspectCommand implements Callable<Integer> {
                 } catch (IOException ex) {
                   throw new UncheckedIOException("cannot write " + f, ex);
                 }
+                System.out.println("  wrote " + f);
+              }
+              if (npy != null) {
+                Path f = npy.resolve(safe(d.getImageId()) + ".npy");
+                NpyWriter.writeFloat32(f, FeatureRenderer.features(d));
                 System.out.println("  wrote " + f);
               }
             }
