@@ -40,13 +40,16 @@ final class TopicProvisioner {
 
   /**
    * Creates missing output topics with {@code max.message.bytes} from {@code outputBytes} and the dead-letter topic
-   * with {@code deadLetterBytes}; refuses to start when an existing output topic is too small for its records.
+   * with {@code deadLetterBytes} (and {@code frames.skipped.topic} when set); refuses to start when an existing output topic is too small for its records.
    */
   static void ensureOutputs(Admin admin, AppConfig cfg, Map<String, Long> outputBytes, long deadLetterBytes) {
     call(cfg, () -> {
       Map<String, Map<String, String>> wanted = new LinkedHashMap<>();
       outputBytes.forEach((t, b) -> wanted.put(t, Map.of(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Long.toString(b))));
       wanted.put(cfg.topics().dlq(), Map.of(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Long.toString(deadLetterBytes)));
+      if (cfg.frames().publishesSkipped()) {
+        wanted.put(cfg.frames().skippedTopic(), Map.of()); // small JSON records: broker defaults fit
+      }
       create(admin, cfg, wanted);
       for (Map.Entry<String, Long> e : outputBytes.entrySet()) {
         long actual = maxMessageBytes(admin, e.getKey());
