@@ -158,6 +158,9 @@ public final class AnyupApp implements AutoCloseable {
     OutputSizing sizing = OutputSizing.of(cfg, bundle);
     try (Admin admin = Admin.create(cfg.adminProperties())) {
       long inputMax = TopicProvisioner.ensureInput(admin, cfg);
+      StreamThreadSizing threads = StreamThreadSizing.of(cfg, TopicProvisioner.inputPartitions(admin, cfg));
+      LOG.info("{}", threads.summary());
+      threads.warning().ifPresent(LOG::warn);
       long deadLetterBytes = inputMax + OutputSizing.HEADROOM_BYTES;
       int maxRequest = sizing.requiredMaxRequestSize(cfg, deadLetterBytes);
       long bufferMemory = sizing.requiredBufferMemory(cfg, maxRequest);

@@ -107,6 +107,12 @@ final class TopicProvisioner {
     }
   }
 
+  /** The number of partitions of the input topic (which bounds how many stream threads in the group have work). */
+  static int inputPartitions(Admin admin, AppConfig cfg) {
+    return call(cfg, () -> admin.describeTopics(List.of(cfg.topics().input())).allTopicNames()
+        .get(TIMEOUT_S, TimeUnit.SECONDS).get(cfg.topics().input()).partitions().size());
+  }
+
   /** The broker/topic {@code max.message.bytes} of {@code topic}. */
   static long maxMessageBytes(Admin admin, String topic) throws ExecutionException, InterruptedException,
       TimeoutException {

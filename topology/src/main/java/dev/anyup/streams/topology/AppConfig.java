@@ -307,10 +307,31 @@ public record AppConfig(
         readiness, newFrames, httpPort, passThrough);
   }
 
-  /** Number of stream threads ({@code streams.num.stream.threads}, default 2): they share one batcher. */
+  /**
+   * Number of stream threads; they share one batcher and each has one image in flight, so this bounds the model batch.
+   * {@code streams.num.stream.threads} when set; else, on a GPU ({@code model.device} {@code cuda:N}),
+   * {@link #gpuStreamThreads}; else 2.
+   */
   public int streamThreads() {
     String v = passThrough.get("streams.num.stream.threads");
-    return v == null ? DEFAULT_STREAM_THREADS : parseInt("streams.num.stream.threads", v);
+    if (v != null) {
+      return parseInt("streams.num.stream.threads", v);
+    }
+    return model.device().startsWith("cuda:") ? gpuStreamThreads(batch) : DEFAULT_STREAM_THREADS;
+  }
+
+  /** Whether the user set {@code streams.num.stream.threads}. */
+  public boolean streamThreadsExplicit() {
+    return passThrough.containsKey("streams.num.stream.threads");
+  }
+
+  /**
+   * The GPU default: {@code batch.max.size × (batch.workers + 1)} stream threads, enough callers to fill a full batch
+   * for every worker and to have the next full batch decoded and queued while those run, so the GPU never waits for
+   * the CPU stages of the following batch (8 → 16 threads with one worker).
+   */
+  public static int gpuStreamThreads(Batch batch) {
+    return Math.multiplyExact(batch.maxSize(), batch.workers() + 1);
   }
 
   /** Whether exactly-once (v2) processing is on (the default). */
@@ -351,7 +372,7 @@ public record AppConfig(
     p.put("application.id", applicationId);
     p.put("bootstrap.servers", bootstrapServers);
     p.put("processing.guarantee", "exactly_once_v2");
-    p.put("num.stream.threads", Integer.toString(DEFAULT_STREAM_THREADS));
+    p.put("num.stream.threads", Integer.toString(streamThreads()));
     // KIP-1034: the built-in handlers write to our dead-letter topic too (backstop for failures outside our processor)
     p.put("errors.dead.letter.queue.topic.name", topics.dlq());
     p.putAll(strip("kafka."));
