@@ -40,7 +40,8 @@ final class TopicProvisioner {
 
   /**
    * Creates missing output topics with {@code max.message.bytes} from {@code outputBytes} and the dead-letter topic
-   * with {@code deadLetterBytes} (and {@code frames.skipped.topic} when set); refuses to start when an existing output topic is too small for its records.
+   * with {@code deadLetterBytes} (and {@code frames.skipped.topic} when set); refuses to start when an existing output
+   * topic is too small for its records.
    */
   static void ensureOutputs(Admin admin, AppConfig cfg, Map<String, Long> outputBytes, long deadLetterBytes) {
     call(cfg, () -> {

@@ -198,7 +198,8 @@ public record AppConfig(
   /** A configuration with every default and the given connection endpoints (tests, demo). */
   public static AppConfig defaults(String bootstrapServers, String schemaRegistryUrl) {
     return new AppConfig("anyup-streams", bootstrapServers, schemaRegistryUrl, Topics.defaults(), Model.defaults(),
-        Output.defaults(), Batch.defaults(), Limits.defaults(), Readiness.defaults(), FramePolicy.off(), 8080, Map.of());
+        Output.defaults(), Batch.defaults(), Limits.defaults(), Readiness.defaults(), FramePolicy.off(), 8080,
+        Map.of());
   }
 
   /**
