@@ -11,6 +11,7 @@ import dev.anyup.streams.topology.DeadLetterProductionExceptionHandler;
 import dev.anyup.streams.topology.ImagePipeline;
 import dev.anyup.streams.topology.PipelineMetrics;
 import dev.anyup.streams.topology.TopologySerdes;
+import dev.anyup.streams.topology.frames.InputLagMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -41,6 +42,7 @@ public final class AnyupApp implements AutoCloseable {
   private final ImagePipeline pipeline;
   private final KafkaStreams streams;
   private final KafkaStreamsMetrics streamsMetrics;
+  private final InputLagMetrics inputLag;
   private final PipelineMetrics metrics;
   private final OpsHttpServer http;
   private final StreamThreadWatch threads;
@@ -49,13 +51,14 @@ public final class AnyupApp implements AutoCloseable {
   private volatile boolean closing;
 
   private AnyupApp(AppConfig cfg, ModelBundle bundle, ImagePipeline pipeline, KafkaStreams streams,
-      KafkaStreamsMetrics streamsMetrics, PipelineMetrics metrics, OpsHttpServer http, StreamThreadWatch threads,
-      CountDownLatch ended) {
+      KafkaStreamsMetrics streamsMetrics, InputLagMetrics inputLag, PipelineMetrics metrics, OpsHttpServer http,
+      StreamThreadWatch threads, CountDownLatch ended) {
     this.cfg = cfg;
     this.bundle = bundle;
     this.pipeline = pipeline;
     this.streams = streams;
     this.streamsMetrics = streamsMetrics;
+    this.inputLag = inputLag;
     this.metrics = metrics;
     this.http = http;
     this.threads = threads;
@@ -86,6 +89,7 @@ public final class AnyupApp implements AutoCloseable {
     ImagePipeline pipeline = null;
     KafkaStreams streams = null;
     OpsHttpServer http = null;
+    InputLagMetrics inputLag = null;
     try {
       VerificationReport report = bundle.verify();
       if (!report.passed()) {
@@ -121,17 +125,22 @@ public final class AnyupApp implements AutoCloseable {
       streams.setUncaughtExceptionHandler(threads);
       KafkaStreamsMetrics streamsMetrics = new KafkaStreamsMetrics(streams);
       streamsMetrics.bindTo(registry);
+      inputLag = new InputLagMetrics(registry, streams::metrics, cfg.topics().input(),
+          Duration.ofSeconds(5));
       KafkaStreams s = streams;
       http = OpsHttpServer.start(cfg.httpPort(), registry, () -> ready(s, threads));
       LOG.info("ops HTTP on port {}", http.port());
       streams.start();
-      return new AnyupApp(cfg, bundle, pipeline, streams, streamsMetrics, metrics, http, threads, ended);
+      return new AnyupApp(cfg, bundle, pipeline, streams, streamsMetrics, inputLag, metrics, http, threads, ended);
     } catch (RuntimeException e) {
       if (streams != null) {
         streams.close(Duration.ofSeconds(10));
       }
       if (http != null) {
         http.close();
+      }
+      if (inputLag != null) {
+        inputLag.close();
       }
       if (pipeline != null) {
         pipeline.close();
@@ -149,6 +158,9 @@ public final class AnyupApp implements AutoCloseable {
     OutputSizing sizing = OutputSizing.of(cfg, bundle);
     try (Admin admin = Admin.create(cfg.adminProperties())) {
       long inputMax = TopicProvisioner.ensureInput(admin, cfg);
+      StreamThreadSizing threads = StreamThreadSizing.of(cfg, TopicProvisioner.inputPartitions(admin, cfg));
+      LOG.info("{}", threads.summary());
+      threads.warning().ifPresent(LOG::warn);
       long deadLetterBytes = inputMax + OutputSizing.HEADROOM_BYTES;
       int maxRequest = sizing.requiredMaxRequestSize(cfg, deadLetterBytes);
       long bufferMemory = sizing.requiredBufferMemory(cfg, maxRequest);
@@ -234,6 +246,7 @@ public final class AnyupApp implements AutoCloseable {
       streams.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
           .withTimeout(Duration.ofSeconds(30)));
       streamsMetrics.close();
+      inputLag.close();
       LOG.info("draining the inference batcher");
       pipeline.close();
       LOG.info("closing models");

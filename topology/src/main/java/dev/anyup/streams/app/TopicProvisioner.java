@@ -40,13 +40,17 @@ final class TopicProvisioner {
 
   /**
    * Creates missing output topics with {@code max.message.bytes} from {@code outputBytes} and the dead-letter topic
-   * with {@code deadLetterBytes}; refuses to start when an existing output topic is too small for its records.
+   * with {@code deadLetterBytes} (and {@code frames.skipped.topic} when set); refuses to start when an existing output
+   * topic is too small for its records.
    */
   static void ensureOutputs(Admin admin, AppConfig cfg, Map<String, Long> outputBytes, long deadLetterBytes) {
     call(cfg, () -> {
       Map<String, Map<String, String>> wanted = new LinkedHashMap<>();
       outputBytes.forEach((t, b) -> wanted.put(t, Map.of(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Long.toString(b))));
       wanted.put(cfg.topics().dlq(), Map.of(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Long.toString(deadLetterBytes)));
+      if (cfg.frames().publishesSkipped()) {
+        wanted.put(cfg.frames().skippedTopic(), Map.of()); // small JSON records: broker defaults fit
+      }
       create(admin, cfg, wanted);
       for (Map.Entry<String, Long> e : outputBytes.entrySet()) {
         long actual = maxMessageBytes(admin, e.getKey());
@@ -102,6 +106,12 @@ final class TopicProvisioner {
         throw e;
       }
     }
+  }
+
+  /** The number of partitions of the input topic (which bounds how many stream threads in the group have work). */
+  static int inputPartitions(Admin admin, AppConfig cfg) {
+    return call(cfg, () -> admin.describeTopics(List.of(cfg.topics().input())).allTopicNames()
+        .get(TIMEOUT_S, TimeUnit.SECONDS).get(cfg.topics().input()).partitions().size());
   }
 
   /** The broker/topic {@code max.message.bytes} of {@code topic}. */

@@ -1,5 +1,7 @@
 package dev.anyup.streams.topology;
 
+import dev.anyup.streams.topology.frames.FrameGate;
+import dev.anyup.streams.topology.frames.FrameMetrics;
 import java.util.function.LongSupplier;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.Topology;
@@ -13,7 +15,9 @@ import org.apache.kafka.streams.Topology;
  *                                              └──► topics.dlq         (original bytes + anyup.dlq.* headers)
  * </pre>
  * The source reads raw bytes so that every deserialisation failure happens inside our processor and is dead-lettered
- * with the original key and value.
+ * with the original key and value. With {@code frames.max.age.ms} or {@code frames.min.interval.ms} set, a
+ * {@link FrameGate} sits between the source and the processor and skips stale or over-sampled frames before they are
+ * decoded (to {@code frames.skipped.topic} if set).
  */
 public final class AnyupTopology {
   static final String SOURCE = "images-source";
@@ -26,17 +30,23 @@ public final class AnyupTopology {
 
   /** Builds the topology; {@code pipeline} and {@code metrics} are shared by every task. */
   public static Topology build(AppConfig cfg, TopologySerdes serdes, ImagePipeline pipeline, PipelineMetrics metrics) {
-    return build(cfg, serdes, pipeline, metrics, System::nanoTime);
+    return build(cfg, serdes, pipeline, metrics, System::nanoTime, System::currentTimeMillis);
   }
 
+  /**
+   * @param ticker monotonic nanoseconds for stage timings
+   * @param wallClockMillis the clock frame ages are measured against
+   */
   static Topology build(AppConfig cfg, TopologySerdes serdes, ImagePipeline pipeline, PipelineMetrics metrics,
-      LongSupplier ticker) {
+      LongSupplier ticker, LongSupplier wallClockMillis) {
     DeadLetterRouter router = new DeadLetterRouter(metrics);
     var bytes = Serdes.ByteArray();
     Topology t = new Topology();
     t.addSource(SOURCE, bytes.deserializer(), bytes.deserializer(), cfg.topics().input());
+    String parent = FrameGate.attach(t, cfg.frames(), serdes.imageEvents(), new FrameMetrics(metrics.registry()),
+        wallClockMillis, SOURCE, PROCESSOR, cfg.topics().input());
     t.addProcessor(PROCESSOR,
-        () -> new ImageFeaturesProcessor(cfg, serdes, pipeline, router, metrics, ticker), SOURCE);
+        () -> new ImageFeaturesProcessor(cfg, serdes, pipeline, router, metrics, ticker), parent);
     if (cfg.output().denseEnabled()) {
       t.addSink(DENSE_SINK, cfg.topics().dense(), bytes.serializer(), bytes.serializer(), PROCESSOR);
     }

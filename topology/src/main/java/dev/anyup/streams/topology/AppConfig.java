@@ -1,6 +1,7 @@
 package dev.anyup.streams.topology;
 
 import dev.anyup.streams.models.ImageLimits;
+import dev.anyup.streams.topology.frames.FramePolicy;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -29,6 +30,7 @@ public record AppConfig(
     Batch batch,
     Limits limits,
     Readiness readiness,
+    FramePolicy frames,
     int httpPort,
     Map<String, String> passThrough) {
 
@@ -50,6 +52,10 @@ public record AppConfig(
     require(batch != null, "batch must be set");
     require(limits != null, "limits must be set");
     require(readiness != null, "readiness must be set");
+    require(frames != null, "frames must be set");
+    require(!frames.publishesSkipped() || !Set.of(topics.input(), topics.dense(), topics.embeddings(), topics.dlq())
+        .contains(frames.skippedTopic()), "frames.skipped.topic must differ from the input, output and dead-letter "
+        + "topics but was '" + frames.skippedTopic() + "'");
     require(httpPort >= 0 && httpPort <= 65535, "http.port must be in [0, 65535] but was " + httpPort);
     passThrough = Map.copyOf(passThrough == null ? Map.of() : passThrough);
     for (String key : passThrough.keySet()) {
@@ -192,7 +198,8 @@ public record AppConfig(
   /** A configuration with every default and the given connection endpoints (tests, demo). */
   public static AppConfig defaults(String bootstrapServers, String schemaRegistryUrl) {
     return new AppConfig("anyup-streams", bootstrapServers, schemaRegistryUrl, Topics.defaults(), Model.defaults(),
-        Output.defaults(), Batch.defaults(), Limits.defaults(), Readiness.defaults(), 8080, Map.of());
+        Output.defaults(), Batch.defaults(), Limits.defaults(), Readiness.defaults(), FramePolicy.off(), 8080,
+        Map.of());
   }
 
   /**
@@ -243,6 +250,7 @@ public record AppConfig(
             r.integer("limits.image.max.side", ld.maxImageSide())),
         new Readiness(Duration.ofMillis(r.longValue("readiness.thread.death.window.ms",
             Readiness.defaults().threadDeathWindow().toMillis()))),
+        frames(r),
         r.integer("http.port", 8080),
         pass);
   }
@@ -256,38 +264,75 @@ public record AppConfig(
       "output.embeddings.enabled", "output.regions.grid",
       "batch.max.size", "batch.max.wait.ms", "batch.workers", "batch.timeout.ms",
       "limits.image.max.bytes", "limits.image.max.pixels", "limits.image.max.side",
-      "readiness.thread.death.window.ms", "http.port");
+      "readiness.thread.death.window.ms", "http.port",
+      "frames.max.age.ms", "frames.min.interval.ms", "frames.skipped.topic");
+
+  private static FramePolicy frames(Reader r) {
+    try {
+      return new FramePolicy(Duration.ofMillis(r.longValue("frames.max.age.ms", 0)),
+          Duration.ofMillis(r.longValue("frames.min.interval.ms", 0)), r.string("frames.skipped.topic", ""));
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(e.getMessage(), e);
+    }
+  }
 
   /** A copy with other pass-through entries merged in (later wins), e.g. a computed {@code producer.max.request.size}. */
   public AppConfig withPassThrough(Map<String, String> extra) {
     Map<String, String> merged = new LinkedHashMap<>(passThrough);
     merged.putAll(extra);
     return new AppConfig(applicationId, bootstrapServers, schemaRegistryUrl, topics, model, output, batch, limits,
-        readiness, httpPort, merged);
+        readiness, frames, httpPort, merged);
   }
 
   /** A copy with another HTTP port (0 = any free port). */
   public AppConfig withHttpPort(int port) {
     return new AppConfig(applicationId, bootstrapServers, schemaRegistryUrl, topics, model, output, batch, limits,
-        readiness, port, passThrough);
+        readiness, frames, port, passThrough);
   }
 
   /** A copy with other output settings. */
   public AppConfig withOutput(Output newOutput) {
     return new AppConfig(applicationId, bootstrapServers, schemaRegistryUrl, topics, model, newOutput, batch, limits,
-        readiness, httpPort, passThrough);
+        readiness, frames, httpPort, passThrough);
   }
 
   /** A copy with other batch settings. */
   public AppConfig withBatch(Batch newBatch) {
     return new AppConfig(applicationId, bootstrapServers, schemaRegistryUrl, topics, model, output, newBatch, limits,
-        readiness, httpPort, passThrough);
+        readiness, frames, httpPort, passThrough);
   }
 
-  /** Number of stream threads ({@code streams.num.stream.threads}, default 2): they share one batcher. */
+  /** A copy with another frame policy. */
+  public AppConfig withFrames(FramePolicy newFrames) {
+    return new AppConfig(applicationId, bootstrapServers, schemaRegistryUrl, topics, model, output, batch, limits,
+        readiness, newFrames, httpPort, passThrough);
+  }
+
+  /**
+   * Number of stream threads; they share one batcher and each has one image in flight, so this bounds the model batch.
+   * {@code streams.num.stream.threads} when set; else, on a GPU ({@code model.device} {@code cuda:N}),
+   * {@link #gpuStreamThreads}; else 2.
+   */
   public int streamThreads() {
     String v = passThrough.get("streams.num.stream.threads");
-    return v == null ? DEFAULT_STREAM_THREADS : parseInt("streams.num.stream.threads", v);
+    if (v != null) {
+      return parseInt("streams.num.stream.threads", v);
+    }
+    return model.device().startsWith("cuda:") ? gpuStreamThreads(batch) : DEFAULT_STREAM_THREADS;
+  }
+
+  /** Whether the user set {@code streams.num.stream.threads}. */
+  public boolean streamThreadsExplicit() {
+    return passThrough.containsKey("streams.num.stream.threads");
+  }
+
+  /**
+   * The GPU default: {@code batch.max.size × (batch.workers + 1)} stream threads, enough callers to fill a full batch
+   * for every worker and to have the next full batch decoded and queued while those run, so the GPU never waits for
+   * the CPU stages of the following batch (8 → 16 threads with one worker).
+   */
+  public static int gpuStreamThreads(Batch batch) {
+    return Math.multiplyExact(batch.maxSize(), batch.workers() + 1);
   }
 
   /** Whether exactly-once (v2) processing is on (the default). */
@@ -328,7 +373,7 @@ public record AppConfig(
     p.put("application.id", applicationId);
     p.put("bootstrap.servers", bootstrapServers);
     p.put("processing.guarantee", "exactly_once_v2");
-    p.put("num.stream.threads", Integer.toString(DEFAULT_STREAM_THREADS));
+    p.put("num.stream.threads", Integer.toString(streamThreads()));
     // KIP-1034: the built-in handlers write to our dead-letter topic too (backstop for failures outside our processor)
     p.put("errors.dead.letter.queue.topic.name", topics.dlq());
     p.putAll(strip("kafka."));
@@ -411,6 +456,7 @@ public record AppConfig(
     return "AppConfig[applicationId=" + applicationId + ", bootstrapServers=" + bootstrapServers
         + ", schemaRegistryUrl=" + maskUrl(schemaRegistryUrl) + ", topics=" + topics + ", model=" + model
         + ", output=" + output + ", batch=" + batch + ", limits=" + limits + ", readiness=" + readiness
+        + ", frames=" + frames
         + ", httpPort=" + httpPort
         + ", passThrough=" + masked(passThrough) + "]";
   }

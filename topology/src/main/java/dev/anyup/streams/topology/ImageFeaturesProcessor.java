@@ -75,10 +75,16 @@ final class ImageFeaturesProcessor implements Processor<byte[], byte[], byte[], 
         forward(record, embedding, topics.embeddings());
       }
       metrics.processed(ticker.getAsLong() - start);
+      metrics.frameAge(processedAt(out) - event.getCaptureTimestamp().toEpochMilli());
     } catch (PipelineFailure failure) {
       Optional<RecordMetadata> meta = context.recordMetadata();
       context.forward(deadLetters.deadLetter(record, meta, failure, imageId), AnyupTopology.DLQ_SINK);
     }
+  }
+
+  private static long processedAt(ImagePipeline.Outputs out) {
+    return out.dense() != null ? out.dense().getProcessedTimestamp().toEpochMilli()
+        : out.embedding().getProcessedTimestamp().toEpochMilli();
   }
 
   private ImageEvent deserialize(Record<byte[], byte[]> record) {

@@ -10,7 +10,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The pipeline's own meters (Kafka Streams' are bound separately): per-stage latency timers with histograms, batch
- * size distribution, batch duration, images processed, dead letters by stage and reason, bytes out by topic.
+ * size distribution, batch duration, images processed, age of processed frames, dead letters by stage and reason,
+ * bytes out by topic.
  */
 public final class PipelineMetrics {
   private final MeterRegistry registry;
@@ -19,6 +20,7 @@ public final class PipelineMetrics {
   private final DistributionSummary batchSize;
   private final Timer batchDuration;
   private final Counter processed;
+  private final Timer frameAge;
 
   public PipelineMetrics(MeterRegistry registry) {
     this.registry = registry;
@@ -34,6 +36,9 @@ public final class PipelineMetrics {
         .publishPercentileHistogram().register(registry);
     processed = Counter.builder("anyup.images.processed").description("images whose outputs were forwarded")
         .register(registry);
+    frameAge = Timer.builder("anyup.frame.age")
+        .description("age of a processed frame when its outputs were built: processed minus capture timestamp")
+        .publishPercentileHistogram().register(registry);
   }
 
   public MeterRegistry registry() {
@@ -47,6 +52,16 @@ public final class PipelineMetrics {
   void processed(long nanos) {
     processed.increment();
     endToEnd.record(nanos, TimeUnit.NANOSECONDS);
+  }
+
+  /** A processed frame was {@code millis} old (negative ages, from clocks ahead of ours, count as 0). */
+  void frameAge(long millis) {
+    frameAge.record(Math.max(0, millis), TimeUnit.MILLISECONDS);
+  }
+
+  /** The processed-frame age histogram ({@code anyup.frame.age}). */
+  public Timer frameAge() {
+    return frameAge;
   }
 
   /** A batcher listener feeding the batch meters. */

@@ -1,0 +1,71 @@
+package dev.anyup.streams.app;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.anyup.streams.topology.AppConfig;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The stream-thread sizing rule (issue 12): GPU default from batch.max.size, what batch can form, the warning. */
+class StreamThreadSizingTest {
+  private static AppConfig config(Map<String, String> extra) {
+    Map<String, String> m = new HashMap<>(Map.of("bootstrap.servers", "b:9092", "schema.registry.url", "http://r"));
+    m.putAll(extra);
+    return AppConfig.fromMap(m);
+  }
+
+  @Test
+  void cpuDefaultIsTwoThreads() {
+    AppConfig cfg = config(Map.of("batch.max.size", "8"));
+    assertEquals(2, cfg.streamThreads());
+    assertEquals("2", cfg.streamsProperties().getProperty("num.stream.threads"));
+  }
+
+  @Test
+  void gpuDefaultIsBatchMaxSizeTimesWorkersPlusOne() {
+    assertEquals(16, config(Map.of("model.device", "cuda:0", "batch.max.size", "8")).streamThreads());
+    assertEquals(24, config(Map.of("model.device", "cuda:1", "batch.max.size", "8", "batch.workers", "2"))
+        .streamThreads());
+    assertEquals("16", config(Map.of("model.device", "cuda:0", "batch.max.size", "8")).streamsProperties()
+        .getProperty("num.stream.threads"));
+  }
+
+  @Test
+  void aUserSetThreadCountWinsOnAGpu() {
+    AppConfig cfg = config(Map.of("model.device", "cuda:0", "batch.max.size", "8", "streams.num.stream.threads", "3"));
+    assertEquals(3, cfg.streamThreads());
+    assertEquals("3", cfg.streamsProperties().getProperty("num.stream.threads"));
+    assertTrue(StreamThreadSizing.of(cfg, 32).summary().contains("(streams.num.stream.threads)"));
+  }
+
+  @Test
+  void workedExampleOneGpuHost32CamerasOn32Partitions() {
+    StreamThreadSizing s = StreamThreadSizing.of(config(Map.of("model.device", "cuda:0", "batch.max.size", "8")), 32);
+    assertEquals(16, s.threads());
+    assertEquals(8, s.effectiveBatch());
+    assertTrue(s.warning().isEmpty());
+    assertTrue(s.summary().startsWith("16 stream threads (GPU default batch.max.size x (batch.workers + 1) = 8 x 2), "
+        + "input topic with 32 partitions, batch.max.size 8: batches of at most 8 images can form"), s.summary());
+  }
+
+  @Test
+  void fewerInputPartitionsThanThreadsWarnsAndBoundsTheBatch() {
+    StreamThreadSizing s = StreamThreadSizing.of(config(Map.of("model.device", "cuda:0", "batch.max.size", "8")), 6);
+    assertEquals(6, s.effectiveBatch());
+    assertEquals("input topic has 6 partitions but this instance runs 16 stream threads: 10 of them will be idle (a "
+        + "partition is processed by one thread of the whole group); add input partitions or lower "
+        + "streams.num.stream.threads", s.warning().orElseThrow());
+    assertTrue(s.summary().contains("raise the input partitions to fill it"), s.summary());
+  }
+
+  @Test
+  void fewerThreadsThanBatchMaxSizeSaysSo() {
+    StreamThreadSizing s = StreamThreadSizing.of(config(Map.of("batch.max.size", "8")), 3);
+    assertEquals(2, s.effectiveBatch());
+    assertTrue(s.summary().contains("batches of at most 2 images can form on this instance (fewer than "
+        + "batch.max.size: raise the stream threads to fill it)"), s.summary());
+    assertTrue(s.warning().isEmpty());
+  }
+}
