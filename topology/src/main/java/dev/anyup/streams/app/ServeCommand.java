@@ -1,5 +1,6 @@
 package dev.anyup.streams.app;
 
+import dev.anyup.streams.retrieval.BundleQueryEmbedder;
 import dev.anyup.streams.retrieval.RetrievalService;
 import dev.anyup.streams.topology.AppConfig;
 import java.util.Map;
@@ -35,6 +36,10 @@ final class ServeCommand implements Callable<Integer> {
           + "every embedding (default: <application.id>-retrieval)")
   String applicationId;
 
+  @Option(names = "--allow-upload", description = "serve POST /api/similar (search with an uploaded image): loads the "
+      + "model bundle (model.bundle) to embed it; off by default (read-only)")
+  boolean allowUpload;
+
   @Override
   public Integer call() throws InterruptedException {
     AppConfig cfg = options.load(System.getenv(), Map.of(), Map.of());
@@ -45,13 +50,26 @@ final class ServeCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new StartupException(e.getMessage());
     }
-    RetrievalService service = RetrievalService.start(cfg, settings);
+    BundleQueryEmbedder embedder = allowUpload ? new BundleQueryEmbedder(AnyupApp.loadBundle(cfg.model()), cfg) : null;
+    RetrievalService service;
+    try {
+      service = RetrievalService.start(cfg, settings, embedder);
+    } catch (RuntimeException e) {
+      if (embedder != null) {
+        embedder.close();
+      }
+      throw e;
+    }
     System.out.println("retrieval service on http://" + bind + ":" + service.port()
-        + "/api/similar?image=ID&k=10 (indexing " + cfg.topics().embeddings() + ")");
+        + "/api/similar?image=ID&k=10 (indexing " + cfg.topics().embeddings() + "; uploads "
+        + (embedder != null ? "on, model bundle " + cfg.model().bundle() : "off") + ")");
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       LOG.info("signal received: stopping the retrieval service");
       service.close();
+      if (embedder != null) {
+        embedder.close();
+      }
       stopped.countDown();
       Runtime.getRuntime().halt(0);
     }, "anyup-serve-shutdown"));

@@ -74,8 +74,16 @@ public final class RetrievalService implements AutoCloseable {
     this.refused = refused;
   }
 
-  /** Starts indexing {@code cfg.topics().embeddings()} and serving queries. */
+  /** Starts indexing {@code cfg.topics().embeddings()} and serving queries, read-only. */
   public static RetrievalService start(AppConfig cfg, Settings settings) {
+    return start(cfg, settings, null);
+  }
+
+  /**
+   * Like {@link #start(AppConfig, Settings)}; with an {@code embedder} (not null) {@code POST /api/similar} searches
+   * with uploaded images up to {@code limits.image.max.bytes}. The caller owns the embedder.
+   */
+  public static RetrievalService start(AppConfig cfg, Settings settings, QueryEmbedder embedder) {
     Objects.requireNonNull(cfg, "config must not be null");
     Objects.requireNonNull(settings, "settings must not be null");
     EmbeddingIndex index = new EmbeddingIndex();
@@ -92,7 +100,7 @@ public final class RetrievalService implements AutoCloseable {
     }
     KafkaStreams streams = new KafkaStreams(
         RetrievalTopology.build(cfg.topics().embeddings(), serde, index, refused), streamsProperties(cfg, settings));
-    http.createContext("/api/similar", new SimilarityApi(index));
+    http.createContext("/api/similar", new SimilarityApi(index, embedder, cfg.limits().maxImageBytes()));
     http.createContext("/health", ex -> text(ex, 200, "ok\n"));
     http.createContext("/ready", ex -> {
       boolean ok = streams.state() == KafkaStreams.State.RUNNING;

@@ -27,8 +27,8 @@ import org.slf4j.LoggerFactory;
  * an {@link EmbeddingIndex} kept equal to it for queries.
  *
  * <pre>
- * features.embeddings ──► index-embeddings ──► store "embeddings-by-image" (image id → source, capture time, vector;
- *   (key: source id)            │                changelogged, restored on restart)
+ * features.embeddings ──► index-embeddings ──► store "embeddings-by-image"
+ *   (key: source id)            │                (image id → source, capture time, vector; changelogged)
  *                               └──► EmbeddingIndex (in memory; rebuilt from the store when a task starts)
  * </pre>
  *

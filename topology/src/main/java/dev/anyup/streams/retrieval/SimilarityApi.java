@@ -22,8 +22,12 @@ import java.util.Optional;
  * {@code GET /api/similar?image=ID&k=N[&source=S][&from=T][&to=T]}: the k stored images most similar to stored image
  * ID (itself first), optionally only from source S and captured in {@code [from, to)} (ISO-8601 instants or epoch
  * milliseconds). Answers JSON: {@code {"image": ID, "k": N, "stored": n, "neighbours": [{"image_id", "source_id",
- * "capture_time", "score"}]}}; 400 naming the bad parameter, 404 for an unknown image, 405 for another method.
- * {@code POST} (upload an image) is not served here: 405 with a message saying so.
+ * "capture_time", "score"}]}}; 400 naming the bad parameter, 404 for an unknown image.
+ *
+ * <p>{@code POST /api/similar?k=N[&source=S][&from=T][&to=T]} with image bytes as the body: the image is embedded with
+ * the same models ({@link QueryEmbedder}) and its neighbours returned the same way ({@code "image": "(upload)"}). Off
+ * unless an embedder is given (read-only by default): then 405 saying how to turn it on. A body over
+ * {@code maxUploadBytes} is 413, an image that cannot be embedded 422 with the reason.
  */
 public final class SimilarityApi implements HttpHandler {
   /** Upper bound on {@code k}: a query answers a page of neighbours, not a dump of the index. */
@@ -32,9 +36,19 @@ public final class SimilarityApi implements HttpHandler {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final EmbeddingIndex index;
+  private final QueryEmbedder embedder;
+  private final int maxUploadBytes;
 
+  /** Read-only: {@code GET} only. */
   public SimilarityApi(EmbeddingIndex index) {
+    this(index, null, 0);
+  }
+
+  /** With uploads when {@code embedder} is not null, bodies up to {@code maxUploadBytes}. */
+  public SimilarityApi(EmbeddingIndex index, QueryEmbedder embedder, int maxUploadBytes) {
     this.index = index;
+    this.embedder = embedder;
+    this.maxUploadBytes = maxUploadBytes;
   }
 
   /** A rejected request: the status and the message for the client. */
@@ -51,14 +65,18 @@ public final class SimilarityApi implements HttpHandler {
   @Override
   public void handle(HttpExchange ex) throws IOException {
     try (ex) {
-      if (!ex.getRequestMethod().equals("GET")) {
-        ex.getResponseHeaders().set("Allow", "GET");
-        send(ex, 405, error("only GET is served: uploading an image to search with (POST) is not available in "
-            + "this build"));
-        return;
-      }
+      String method = ex.getRequestMethod();
       try {
-        send(ex, 200, answer(parse(ex.getRequestURI().getRawQuery())));
+        if (method.equals("GET")) {
+          send(ex, 200, answer(parse(ex.getRequestURI().getRawQuery())));
+        } else if (method.equals("POST") && embedder != null) {
+          send(ex, 200, upload(parse(ex.getRequestURI().getRawQuery()), ex.getRequestBody()));
+        } else {
+          ex.getResponseHeaders().set("Allow", embedder != null ? "GET, POST" : "GET");
+          throw new BadRequest(405, method.equals("POST")
+              ? "uploads are off (read-only): start serve with --allow-upload to search with an uploaded image"
+              : "method " + method + " is not served here");
+        }
       } catch (BadRequest e) {
         send(ex, e.status, error(e.getMessage()));
       }
@@ -72,22 +90,55 @@ public final class SimilarityApi implements HttpHandler {
       throw new BadRequest(400, "parameter 'image' (a stored image id) is required");
     }
     int k = parseK(params.get("k"));
-    Filter filter;
-    try {
-      filter = new Filter(params.get("source"), instant("from", params.get("from")), instant("to", params.get("to")));
-    } catch (IllegalArgumentException e) {
-      throw new BadRequest(400, e.getMessage());
-    }
+    Filter filter = filter(params);
     Optional<List<Neighbour>> found = index.similarTo(image, k, filter);
     if (found.isEmpty()) {
       throw new BadRequest(404, "image '" + image + "' has no stored embedding");
     }
+    return render(image, k, found.get());
+  }
+
+  /** The answer to an upload: the body embedded, then the same query as {@link #answer} without a stored image. */
+  ObjectNode upload(Map<String, String> params, java.io.InputStream body) throws BadRequest, IOException {
+    byte[] image = body.readNBytes(maxUploadBytes + 1);
+    if (image.length > maxUploadBytes) {
+      throw new BadRequest(413, "uploaded image is larger than " + maxUploadBytes + " bytes");
+    }
+    if (image.length == 0) {
+      throw new BadRequest(400, "the request body must hold the image bytes");
+    }
+    int k = parseK(params.get("k"));
+    Filter filter = filter(params);
+    float[] vector;
+    try {
+      vector = embedder.embed("(upload)", image);
+    } catch (RuntimeException e) {
+      throw new BadRequest(422, "cannot embed the uploaded image: " + e.getMessage());
+    }
+    List<Neighbour> found;
+    try {
+      found = index.nearest(vector, k, filter);
+    } catch (IllegalArgumentException e) {
+      throw new BadRequest(422, e.getMessage());
+    }
+    return render("(upload)", k, found);
+  }
+
+  private static Filter filter(Map<String, String> params) throws BadRequest {
+    try {
+      return new Filter(params.get("source"), instant("from", params.get("from")), instant("to", params.get("to")));
+    } catch (IllegalArgumentException e) {
+      throw new BadRequest(400, e.getMessage());
+    }
+  }
+
+  private ObjectNode render(String image, int k, List<Neighbour> found) {
     ObjectNode out = JSON.createObjectNode();
     out.put("image", image);
     out.put("k", k);
     out.put("stored", index.size());
     ArrayNode list = out.putArray("neighbours");
-    for (Neighbour n : found.get()) {
+    for (Neighbour n : found) {
       ObjectNode o = list.addObject();
       o.put("image_id", n.imageId());
       o.put("source_id", n.sourceId());

@@ -96,11 +96,51 @@ class SimilarityApiTest {
   }
 
   @Test
-  void postIsRefusedWithAReason() throws Exception {
-    HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
-            + server.getAddress().getPort() + "/api/similar")).POST(HttpRequest.BodyPublishers.ofByteArray(new byte[3]))
-        .build(), HttpResponse.BodyHandlers.ofString());
+  void postIsRefusedWhenUploadsAreOff() throws Exception {
+    HttpResponse<String> r = post("/api/similar", new byte[3]);
     assertEquals(405, r.statusCode());
     assertEquals("GET", r.headers().firstValue("Allow").orElseThrow());
+    assertEquals("uploads are off (read-only): start serve with --allow-upload to search with an uploaded image",
+        json(r).get("error").asText());
+  }
+
+  @Test
+  void uploadIsEmbeddedAndAnsweredLikeAStoredImage() throws Exception {
+    server.createContext("/upload", new SimilarityApi(index, (id, bytes) -> {
+      assertEquals(3, bytes.length, "the body reaches the embedder");
+      return new float[] {0.8f, 0.6f};
+    }, 1024));
+    HttpResponse<String> r = post("/upload?k=2", new byte[] {1, 2, 3});
+    assertEquals(200, r.statusCode(), r.body());
+    JsonNode n = json(r).get("neighbours");
+    assertEquals("b", n.get(0).get("image_id").asText());
+    assertEquals(1.0, n.get(0).get("score").asDouble(), 1e-6);
+    assertEquals("a", n.get(1).get("image_id").asText());
+    assertEquals("(upload)", json(r).get("image").asText());
+    assertEquals("c", json(post("/upload?source=cam-2", new byte[] {1, 2, 3})).get("neighbours").get(0)
+        .get("image_id").asText());
+  }
+
+  @Test
+  void uploadThatCannotBeEmbeddedIs422WithTheReason() throws Exception {
+    server.createContext("/upload", new SimilarityApi(index, (id, bytes) -> {
+      throw new IllegalArgumentException("not an image");
+    }, 1024));
+    HttpResponse<String> r = post("/upload", new byte[] {1});
+    assertEquals(422, r.statusCode());
+    assertEquals("cannot embed the uploaded image: not an image", json(r).get("error").asText());
+  }
+
+  @Test
+  void uploadOverTheLimitIs413() throws Exception {
+    server.createContext("/upload", new SimilarityApi(index, (id, bytes) -> new float[] {1, 0}, 8));
+    HttpResponse<String> r = post("/upload", new byte[9]);
+    assertEquals(413, r.statusCode());
+    assertEquals("uploaded image is larger than 8 bytes", json(r).get("error").asText());
+  }
+
+  private HttpResponse<String> post(String path, byte[] body) throws Exception {
+    return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.getAddress().getPort() + path))
+        .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofString());
   }
 }
