@@ -197,6 +197,11 @@ public final class AnyupApp implements AutoCloseable {
     return metrics;
   }
 
+  /** Lineage of the loaded bundle: its name and version, encoder and upsampler with their hashes. */
+  public dev.anyup.streams.avro.ModelLineage lineage() {
+    return ImagePipeline.lineage(bundle);
+  }
+
   /** The port the ops HTTP server listens on. */
   public int httpPort() {
     return http.port();

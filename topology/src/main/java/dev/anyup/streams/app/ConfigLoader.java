@@ -34,16 +34,45 @@ public final class ConfigLoader {
 
   /** Loads {@code file} (nullable: environment only) with {@code env} overrides. */
   public static AppConfig load(Path file, Map<String, String> env) {
-    Map<String, String> raw = new LinkedHashMap<>();
+    return load(file, env, Map.of(), Map.of());
+  }
+
+  /**
+   * Like {@link #load(Path, Map)} with {@code defaults} under the file and the environment and {@code overrides}
+   * over them (a command's own settings: {@code demo}'s local endpoints, a {@code --bundle} option).
+   */
+  static AppConfig load(Path file, Map<String, String> env, Map<String, String> defaults,
+      Map<String, String> overrides) {
+    Map<String, String> raw = new LinkedHashMap<>(defaults);
     if (file != null) {
       raw.putAll(readFile(file));
     }
     raw.putAll(fromEnv(env, raw.keySet()));
+    raw.putAll(overrides);
     try {
       return AppConfig.fromMap(raw);
     } catch (ConfigException e) {
       throw new ConfigException((file == null ? "environment" : file.toString()) + ": " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * A Kafka client properties file, as Kafka's own tools read with {@code --command-config} (always
+   * {@code .properties} syntax, whatever the file is called).
+   */
+  static Map<String, String> readClientProperties(Path file) {
+    if (!Files.isRegularFile(file)) {
+      throw new ConfigException("client config file " + file + " does not exist or is not a file");
+    }
+    Properties p = new Properties();
+    try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+      p.load(r);
+    } catch (IOException e) {
+      throw new ConfigException("cannot read client config file " + file + ": " + e.getMessage(), e);
+    }
+    Map<String, String> m = new LinkedHashMap<>();
+    p.stringPropertyNames().stream().sorted().forEach(k -> m.put(k, p.getProperty(k).trim()));
+    return m;
   }
 
   /** Flat dotted keys from a YAML or {@code .properties} file. */

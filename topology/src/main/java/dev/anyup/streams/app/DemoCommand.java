@@ -3,6 +3,7 @@ package dev.anyup.streams.app;
 import dev.anyup.streams.app.local.LocalStack;
 import dev.anyup.streams.avro.DenseFeatures;
 import dev.anyup.streams.avro.ImageEvent;
+import dev.anyup.streams.avro.ModelLineage;
 import dev.anyup.streams.serdes.SpecificAvroSerde;
 import dev.anyup.streams.topology.AppConfig;
 import dev.anyup.streams.topology.DeadLetterRouter;
@@ -32,11 +33,13 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
  * {@code demo}: the whole system on one machine with nothing but Java. Starts a real KRaft broker (in-process) and a
- * real Confluent-compatible registry (Apicurio, child process), runs the app with the default bundle, publishes the
+ * real Confluent-compatible registry (Apicurio, child process), runs the app with the configuration {@code run} would
+ * read ({@code --config}, {@code --bundle}, {@code ANYUP_*}; the default bundle unless they name one), publishes the
  * sample images (or {@code --images DIR}), consumes the outputs with {@code read_committed}, writes one PNG per image
  * (input beside PCA→RGB of its dense features) and prints a summary. Everything is stopped at the end.
  */
@@ -54,6 +57,20 @@ final class DemoCommand implements Callable<Integer> {
 
   @Option(names = "--timeout-s", defaultValue = "150", description = "give up waiting for outputs after this long")
   int timeoutS;
+
+  @Mixin
+  AppConfigOptions options = new AppConfigOptions();
+
+  /** What the demo sets unless the configuration says otherwise: small, quick to commit, any free HTTP port. */
+  static final Map<String, String> DEMO_DEFAULTS = Map.of(
+      "topics.partitions", "2",
+      "http.port", "0",
+      "streams.num.stream.threads", "2",
+      "streams.commit.interval.ms", "200");
+
+  /** Keys the demo always sets itself: it runs on its own broker and registry. */
+  static final List<String> DEMO_OWNED_KEYS = List.of("bootstrap.servers", "schema.registry.url", "application.id",
+      "topics.replication");
 
   /** What the demo measured. */
   record Summary(int images, int dense, int embeddings, int deadLetters, double seconds, double imagesPerSecond,
@@ -90,32 +107,64 @@ final class DemoCommand implements Callable<Integer> {
       System.err.println("no images to publish");
       return 1;
     }
-    Summary s = run(inputs, out, repeat, Duration.ofSeconds(timeoutS), System.out);
+    Summary s = run(inputs, out, repeat, Duration.ofSeconds(timeoutS), System.out, options, System.getenv());
     s.print(System.out);
     return s.dense() + s.deadLetters() == s.images() ? 0 : 1;
   }
 
   static Summary run(Map<String, byte[]> inputs, Path outDir, int repeat, Duration timeout, PrintStream o)
       throws Exception {
+    return run(inputs, outDir, repeat, timeout, o, new AppConfigOptions(), Map.of());
+  }
+
+  /**
+   * The demo with the configuration {@code run} would get from {@code options} and {@code env} ({@code --config},
+   * {@code --bundle}, {@code ANYUP_*}), pointed at the local stack.
+   */
+  static Summary run(Map<String, byte[]> inputs, Path outDir, int repeat, Duration timeout, PrintStream o,
+      AppConfigOptions options, Map<String, String> env) throws Exception {
     Files.createDirectories(outDir);
+    // fail on a bad configuration before starting anything
+    config(options, env, "127.0.0.1:9092", "http://127.0.0.1:8081");
+    Path file = options.file(env);
+    if (file != null) {
+      o.println("configuration " + file.toAbsolutePath() + " (demo runs on its own broker and registry: "
+          + DEMO_OWNED_KEYS + " set by the demo)");
+    }
     o.println("starting Kafka (KRaft) and the schema registry (Apicurio) ...");
     try (LocalStack stack = LocalStack.start()) {
       o.println("  kafka " + stack.bootstrapServers() + ", registry " + stack.schemaRegistryUrl() + " (started in "
           + stack.startupTime().toMillis() + " ms)");
-      AppConfig cfg = AppConfig.fromMap(Map.of(
-          "application.id", "anyup-demo-" + UUID.randomUUID().toString().substring(0, 8),
-          "bootstrap.servers", stack.bootstrapServers(),
-          "schema.registry.url", stack.schemaRegistryUrl(),
-          "topics.partitions", "2",
-          "http.port", "0",
-          "streams.num.stream.threads", "2",
-          "streams.commit.interval.ms", "200"));
-      o.println("loading and verifying the default model bundle ...");
+      AppConfig cfg = config(options, env, stack.bootstrapServers(), stack.schemaRegistryUrl());
+      o.println("loading and verifying the model bundle " + describe(cfg.model().bundle()) + " ...");
       try (AnyupApp app = AnyupApp.start(cfg)) {
+        o.println(bundleLine(app.lineage(), cfg.model()));
         o.println("  ops endpoints on http://localhost:" + app.httpPort() + "/{health,ready,metrics}");
         return publishAndCollect(app.config(), inputs, outDir, repeat, timeout, o);
       }
     }
+  }
+
+  /** The demo's configuration: its defaults, then what {@code run} would read, then the local stack's endpoints. */
+  static AppConfig config(AppConfigOptions options, Map<String, String> env, String bootstrap, String registry) {
+    return options.load(env, DEMO_DEFAULTS, Map.of(
+        "bootstrap.servers", bootstrap,
+        "schema.registry.url", registry,
+        "application.id", "anyup-demo-" + UUID.randomUUID().toString().substring(0, 8),
+        "topics.replication", "1"));
+  }
+
+  private static String describe(String bundle) {
+    return bundle.equals("default") ? "'default' (the stand-in shipped in the jar)"
+        : Path.of(bundle).toAbsolutePath().normalize().toString();
+  }
+
+  /** The line that says which bundle the demo used. */
+  static String bundleLine(ModelLineage l, AppConfig.Model model) {
+    return "  bundle " + l.getBundleName() + " " + l.getBundleVersion() + " from " + describe(model.bundle())
+        + ": encoder " + l.getEncoderModel().getName() + " " + l.getEncoderModel().getVersion()
+        + ", upsampler " + l.getUpsamplerModel().getName() + " " + l.getUpsamplerModel().getVersion()
+        + " (" + model.upsampler() + "), input " + model.inputSize() + ", device " + model.device();
   }
 
   private static Summary publishAndCollect(AppConfig cfg, Map<String, byte[]> inputs, Path outDir, int repeat,

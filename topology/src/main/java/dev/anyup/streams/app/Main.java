@@ -3,11 +3,14 @@ package dev.anyup.streams.app;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** The {@code anyup-streams} command line: {@code run}, {@code demo}, {@code produce}, {@code inspect}, {@code verify-bundle}. */
+/**
+ * The {@code anyup-streams} command line: {@code run}, {@code demo}, {@code local}, {@code serve}, {@code produce}, {@code inspect},
+ * {@code verify-bundle}.
+ */
 @Command(name = "anyup-streams", mixinStandardHelpOptions = true, version = "anyup-streams 0.1.0",
     description = "Real-time dense visual features on Kafka Streams.",
-    subcommands = {RunCommand.class, DemoCommand.class, ProduceCommand.class, InspectCommand.class,
-        VerifyBundleCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {RunCommand.class, DemoCommand.class, LocalCommand.class, ServeCommand.class, ProduceCommand.class,
+        InspectCommand.class, VerifyBundleCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
 
   public static void main(String[] args) {

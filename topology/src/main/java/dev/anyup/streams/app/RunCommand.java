@@ -1,12 +1,12 @@
 package dev.anyup.streams.app;
 
 import dev.anyup.streams.topology.AppConfig;
-import java.nio.file.Path;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 
 /**
  * {@code run}: the production service, until SIGTERM/SIGINT (graceful shutdown via a JVM shutdown hook, exit code 0)
@@ -16,16 +16,12 @@ import picocli.CommandLine.Option;
 final class RunCommand implements Callable<Integer> {
   private static final Logger LOG = LoggerFactory.getLogger(RunCommand.class);
 
-  @Option(names = {"-c", "--config"}, description = "YAML or .properties config file (default: $ANYUP_CONFIG)")
-  Path config;
+  @Mixin
+  AppConfigOptions options;
 
   @Override
   public Integer call() throws InterruptedException {
-    Path file = config;
-    if (file == null && System.getenv(ConfigLoader.CONFIG_ENV) != null) {
-      file = Path.of(System.getenv(ConfigLoader.CONFIG_ENV));
-    }
-    AppConfig cfg = ConfigLoader.load(file, System.getenv());
+    AppConfig cfg = options.load(System.getenv(), Map.of(), Map.of());
     AnyupApp app = AnyupApp.start(cfg);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       LOG.info("signal received: graceful shutdown");

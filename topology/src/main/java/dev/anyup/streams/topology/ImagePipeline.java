@@ -121,6 +121,25 @@ public final class ImagePipeline implements AutoCloseable {
         .setSha256(ref.sha256()).build();
   }
 
+  /**
+   * The global embedding of one image exactly as this pipeline publishes it (L2-normalised), for a query image
+   * uploaded to the retrieval service.
+   *
+   * @throws PipelineFailure naming the stage that failed
+   * @throws IllegalStateException when {@code output.embeddings.enabled} is false
+   */
+  public float[] embed(ImageEvent event) {
+    ImageEmbedding e = process(event).embedding();
+    if (e == null) {
+      throw new IllegalStateException("output.embeddings.enabled is false: this pipeline makes no embeddings");
+    }
+    float[] v = new float[e.getVector().size()];
+    for (int i = 0; i < v.length; i++) {
+      v[i] = e.getVector().get(i);
+    }
+    return v;
+  }
+
   /** Runs every stage for one event. @throws PipelineFailure naming the stage that failed */
   Outputs process(ImageEvent event) {
     String id = event.getImageId();

@@ -2,16 +2,24 @@ package dev.anyup.streams.app;
 
 import dev.anyup.streams.app.local.LocalStack;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.anyup.streams.avro.ImageEmbedding;
+import dev.anyup.streams.serdes.SpecificAvroSerde;
 import dev.anyup.streams.topology.AppConfig;
 import dev.anyup.streams.topology.TestImages;
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import javax.imageio.ImageIO;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -51,5 +59,54 @@ class CommandLineIT {
       assertEquals(0, Main.execute("inspect", "--bootstrap", stack.bootstrapServers(), "--registry",
           stack.schemaRegistryUrl(), "--topic", cfg.topics().embeddings(), "--max", "3", "--idle-ms", "3000"));
     }
+  }
+
+  @Test
+  void produceAndInspectAuthenticateToTheRegistryWithTheCommandConfigFile() throws Exception {
+    LocalStack stack = SharedStack.stack();
+    String prefix = "cli-auth-" + UUID.randomUUID().toString().substring(0, 8) + ".";
+    String input = prefix + "images";
+    String embeddings = prefix + "embeddings";
+    stack.kafka().createTopic(input, 1, Map.of());
+    stack.kafka().createTopic(embeddings, 1, Map.of());
+    Path images = Files.createDirectories(dir.resolve("auth-images"));
+    Files.write(images.resolve("a.png"), TestImages.pattern(40, 30, 1, "png"));
+    try (BasicAuthRegistryProxy proxy = new BasicAuthRegistryProxy(stack.schemaRegistryUrl(), "alice:s3cret")) {
+      String registry = proxy.url(stack.schemaRegistryUrl());
+      // Confluent-style client config: endpoints, a Kafka client setting and the registry's basic auth in one file
+      Path withAuth = Files.writeString(dir.resolve("client.properties"), String.join("\n",
+          "bootstrap.servers=" + stack.bootstrapServers(), "schema.registry.url=" + registry,
+          "client.id=anyup-cli-auth-test", "basic.auth.user.info=alice:s3cret", ""));
+      Path noAuth = Files.writeString(dir.resolve("no-auth.properties"), String.join("\n",
+          "bootstrap.servers=" + stack.bootstrapServers(), "schema.registry.url=" + registry, ""));
+
+      assertEquals(2, Main.execute("produce", "--command-config", noAuth.toString(), "--topic", input,
+          images.toString()), "without credentials the registry refuses the schema");
+      assertTrue(proxy.refusedRequests() > 0);
+
+      assertEquals(0, Main.execute("produce", "--command-config", withAuth.toString(), "--topic", input,
+          images.toString()));
+      int afterProduce = proxy.authorizedRequests();
+      assertTrue(afterProduce > 0, "the schema was registered through the authenticating registry");
+
+      // an embedding written with the registry directly; inspect must fetch its schema by id, with credentials
+      AppConfig direct = AppConfig.defaults(stack.bootstrapServers(), stack.schemaRegistryUrl());
+      try (ItSupport.Client client = new ItSupport.Client(direct);
+          SpecificAvroSerde<ImageEmbedding> serde = client.serde(ImageEmbedding.class);
+          KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(direct.producerProperties(),
+              new ByteArraySerializer(), new ByteArraySerializer())) {
+        producer.send(new ProducerRecord<>(embeddings, null,
+            serde.serializer().serialize(embeddings, embedding("e-1")))).get();
+      }
+      assertEquals(0, Main.execute("inspect", "--command-config", withAuth.toString(), "--topic", embeddings,
+          "--max", "1", "--idle-ms", "5000"));
+      assertTrue(proxy.authorizedRequests() > afterProduce, "inspect looked the schema up with credentials");
+    }
+  }
+
+  private static ImageEmbedding embedding(String id) {
+    return ImageEmbedding.newBuilder().setImageId(id).setSourceId("cam").setCaptureTimestamp(Instant.EPOCH)
+        .setProcessedTimestamp(Instant.EPOCH).setLineage(ItSupport.defaultLineage()).setDimension(2)
+        .setVector(List.of(0.6f, 0.8f)).setVectorKind("cls").setRegionGrid(0).setRegions(List.of()).build();
   }
 }

@@ -16,12 +16,18 @@ import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The demo end to end (its own broker and registry): one picture per image, a summary, a clean stop. */
+/**
+ * The demo end to end (its own broker and registry): one picture per image, a summary, a clean stop; configured as
+ * {@code run} is ({@code --config}, {@code --bundle}, {@code ANYUP_*}).
+ */
 class DemoIT {
+  /** The default bundle's folder in the source tree: {@code --bundle DIR} as a user passes it. */
+  private static final Path BUNDLE = Path.of("../models/src/main/resources/dev/anyup/streams/models/default-bundle");
+
   @TempDir Path out;
 
   @Test
-  void writesOnePictureOfInputBesideFeaturesPerImageAndCountsTheDeadLetters() throws Exception {
+  void writesOnePictureOfInputBesideFeaturesPerImageAndCountsTheDeadLetters(@TempDir Path conf) throws Exception {
     Map<String, byte[]> images = new LinkedHashMap<>();
     images.put("a.png", TestImages.pattern(120, 90, 1, "png"));
     images.put("b.jpg", TestImages.pattern(64, 160, 2, "jpg"));
@@ -29,7 +35,13 @@ class DemoIT {
     ByteArrayOutputStream console = new ByteArrayOutputStream();
     DemoCommand.Summary s;
     try (PrintStream p = new PrintStream(console, true, StandardCharsets.UTF_8)) {
-      s = DemoCommand.run(images, out, 1, Duration.ofSeconds(120), p);
+      // the configuration run would read: a file, a bundle folder, an ANYUP_* override
+      java.nio.file.Files.writeString(conf.resolve("app.yaml"), "output.dense.dtype: INT8\n");
+      DemoCommand demo = new DemoCommand();
+      new picocli.CommandLine(demo).parseArgs("--config", conf.resolve("app.yaml").toString(), "--bundle",
+          BUNDLE.toString());
+      s = DemoCommand.run(images, out, 1, Duration.ofSeconds(120), p, demo.options,
+          Map.of("ANYUP_OUTPUT_DENSE_DTYPE", "FLOAT32"));
       s.print(p);
     }
     assertEquals(3, s.images());
@@ -42,5 +54,9 @@ class DemoIT {
     assertEquals(224, pic.getHeight());
     String text = console.toString(StandardCharsets.UTF_8);
     assertTrue(text.contains("anyup-streams demo summary") && text.contains("latency p50 / p99"), text);
+    assertTrue(text.contains("  bundle anyup-default 0.1.0 from " + BUNDLE.toAbsolutePath().normalize()
+        + ": encoder "), "says which bundle it used: " + text);
+    assertTrue(s.denseBytesPerRecord() > 32 * 224 * 224 * 4, "ANYUP_OUTPUT_DENSE_DTYPE=FLOAT32 won over the file's "
+        + "INT8: " + s.denseBytesPerRecord() + " bytes per record");
   }
 }

@@ -81,11 +81,27 @@ public final class LocalSchemaRegistry implements AutoCloseable {
    * {@code TOKEN_ENDPOINT}); they override the defaults set here.
    */
   public static LocalSchemaRegistry start(Path workDir, Map<String, String> environment) throws IOException {
+    return start(workDir, 0, environment);
+  }
+
+  /**
+   * Like {@link #start(Path, Map)} on a fixed port ({@code 0}: a free one). For a registry whose schemas survive a
+   * restart, pass {@code REGISTRY_DATASOURCE_URL=jdbc:h2:file:/some/dir/registry} in {@code environment} (Apicurio's
+   * storage is H2, in memory by default).
+   *
+   * @throws IllegalArgumentException when the port is outside 0..65535
+   * @throws IllegalStateException when a fixed port is already taken, naming it
+   */
+  public static LocalSchemaRegistry start(Path workDir, int fixedPort, Map<String, String> environment)
+      throws IOException {
     Objects.requireNonNull(environment, "environment");
+    if (fixedPort < 0 || fixedPort > 65535) {
+      throw new IllegalArgumentException("registry port must be between 0 and 65535 but was " + fixedPort);
+    }
     Files.createDirectories(workDir);
     Path home = unpacked(locateZip());
     Path runner = findRunner(home);
-    int port = freePort();
+    int port = fixedPort == 0 ? freePort() : requireFree(fixedPort);
     Path log = workDir.resolve("apicurio-registry-" + port + ".log");
     List<String> command = new ArrayList<>(List.of(
         javaExecutable(),
@@ -297,6 +313,15 @@ public final class LocalSchemaRegistry implements AutoCloseable {
       }
     }
     throw new IllegalStateException("no Quarkus runner (*-runner.jar or quarkus-app/quarkus-run.jar) in " + home);
+  }
+
+  private static int requireFree(int port) {
+    try (ServerSocket s = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    } catch (IOException e) {
+      throw new IllegalStateException("registry port " + port + " on 127.0.0.1 is already in use: " + e.getMessage(),
+          e);
+    }
   }
 
   private static int freePort() throws IOException {

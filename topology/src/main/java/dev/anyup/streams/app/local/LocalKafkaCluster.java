@@ -48,7 +48,8 @@ import org.slf4j.LoggerFactory;
  * with {@link Formatter}, exactly as {@code kafka-storage.sh format} + {@code kafka-server-start.sh} would do it, bound
  * to 127.0.0.1 on free ports. The internal topics are sized for one broker so that transactions and consumer groups
  * work ({@code exactly_once_v2} needs the transaction state log), and the record size limit is raised so that dense
- * feature records fit. The temporary log directory is deleted by {@link #close()}.
+ * feature records fit. The temporary log directory is deleted by {@link #close()}; a data directory given with
+ * {@link Builder#optDataDir} is kept, and formatted only on first use (the {@code local} command's restarts).
  *
  * <p>Failure behaviour is the broker's own: a port taken between picking it and binding it makes {@link Builder#start}
  * try again on fresh ports; a fatal broker fault at run time (e.g. its only log directory fails because the disk is
@@ -196,7 +197,10 @@ public final class LocalKafkaCluster implements AutoCloseable {
         }
     }
 
-    /** Shuts the broker down (controlled shutdown, logs flushed) and deletes the log directory. Idempotent. */
+    /**
+     * Shuts the broker down (controlled shutdown, logs flushed) and deletes the log directory unless it is a data
+     * directory given with {@link Builder#optDataDir}. Idempotent.
+     */
     @Override
     public synchronized void close() {
         if (closed) {
@@ -245,8 +249,43 @@ public final class LocalKafkaCluster implements AutoCloseable {
         private Duration operationTimeout = Duration.ofSeconds(30);
         private final Map<String, String> brokerConfig = new LinkedHashMap<>();
         private IntSupplier portPicker = Builder::freePort;
+        private int brokerPort;
+        private int controllerPort;
+        private Path dataDir;
 
         private Builder() {
+        }
+
+        /**
+         * Fixed ports for the client listener ({@code bootstrap.servers}) and the controller (default: free ports
+         * picked at start). A port already in use fails the start with a message naming it; there is no retry.
+         */
+        public Builder optPorts(int brokerPort, int controllerPort) {
+            requirePort(brokerPort, "broker port");
+            requirePort(controllerPort, "controller port");
+            if (brokerPort == controllerPort) {
+                throw new IllegalArgumentException("broker port and controller port must differ but both were "
+                        + brokerPort);
+            }
+            this.brokerPort = brokerPort;
+            this.controllerPort = controllerPort;
+            return this;
+        }
+
+        /**
+         * A log directory that outlives the broker (default: a temporary one, deleted by {@link #close()}). It is
+         * formatted on first use only; later starts serve the topics and records already in it. {@link #close()}
+         * keeps it.
+         */
+        public Builder optDataDir(Path dir) {
+            this.dataDir = Objects.requireNonNull(dir, "data dir must not be null");
+            return this;
+        }
+
+        private static void requirePort(int port, String what) {
+            if (port < 1 || port > 65535) {
+                throw new IllegalArgumentException(what + " must be between 1 and 65535 but was " + port);
+            }
         }
 
         /** Broker-wide {@code message.max.bytes} (default 64 MiB); socket and fetch limits are raised to match. */
@@ -323,6 +362,10 @@ public final class LocalKafkaCluster implements AutoCloseable {
                     if (!causedByBind(e)) {
                         throw e;
                     }
+                    if (brokerPort != 0) {
+                        throw new LocalStackException("local Kafka broker cannot bind its fixed ports (broker "
+                                + brokerPort + ", controller " + controllerPort + "): is another broker running?", e);
+                    }
                     LOG.warn("Local Kafka broker could not bind its ports (attempt {} of {}): {}",
                             attempt, BIND_ATTEMPTS, e.getMessage());
                     last = e;
@@ -342,17 +385,20 @@ public final class LocalKafkaCluster implements AutoCloseable {
 
         private LocalKafkaCluster startOnce() {
             long started = System.nanoTime();
-            Path logDir = createLogDir();
+            boolean persistent = dataDir != null;
+            Path logDir = persistent ? createDataDir() : createLogDir();
             KafkaRaftServer server = null;
             try {
-                int controllerPort = portPicker.getAsInt();
-                int brokerPort = portPicker.getAsInt();
+                int controllerPort = this.controllerPort != 0 ? this.controllerPort : portPicker.getAsInt();
+                int brokerPort = this.brokerPort != 0 ? this.brokerPort : portPicker.getAsInt();
                 while (brokerPort == controllerPort) {
                     brokerPort = portPicker.getAsInt();
                 }
                 String bootstrap = HOST + ":" + brokerPort;
                 Properties props = brokerProperties(logDir, controllerPort, brokerPort);
-                format(logDir);
+                if (!persistent || !isFormatted(logDir)) {
+                    format(logDir);
+                }
                 KafkaConfig config = KafkaConfig.fromProps(props, false);
                 server = new KafkaRaftServer(config, Time.SYSTEM);
                 server.startup();
@@ -360,10 +406,13 @@ public final class LocalKafkaCluster implements AutoCloseable {
                 Duration took = Duration.ofNanos(System.nanoTime() - started);
                 LOG.info("Local Kafka broker (KRaft, combined broker+controller) serving on {} after {} ms; log dir {}",
                         bootstrap, took.toMillis(), logDir);
-                return new LocalKafkaCluster(server, logDir, true, bootstrap, maxMessageBytes, took, operationTimeout);
+                return new LocalKafkaCluster(server, logDir, !persistent, bootstrap, maxMessageBytes, took,
+                        operationTimeout);
             } catch (RuntimeException | Error e) {
                 stopQuietly(server, e);
-                deleteQuietly(logDir, e);
+                if (!persistent) {
+                    deleteQuietly(logDir, e);
+                }
                 throw e instanceof LocalStackException lce ? lce
                         : new LocalStackException("could not start a local Kafka broker in " + logDir + ": " + e, e);
             }
@@ -378,6 +427,19 @@ public final class LocalKafkaCluster implements AutoCloseable {
                 throw new LocalStackException("could not create a log directory for the local Kafka broker under "
                         + (logDirParent == null ? System.getProperty("java.io.tmpdir") : logDirParent), e);
             }
+        }
+
+        private Path createDataDir() {
+            try {
+                return Files.createDirectories(dataDir);
+            } catch (IOException e) {
+                throw new LocalStackException("could not create the Kafka data directory " + dataDir, e);
+            }
+        }
+
+        /** {@code kafka-storage.sh format} writes {@code meta.properties}; its presence means "formatted before". */
+        static boolean isFormatted(Path logDir) {
+            return Files.isRegularFile(logDir.resolve("meta.properties"));
         }
 
         Properties brokerProperties(Path logDir, int controllerPort, int brokerPort) {

@@ -5,6 +5,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -61,12 +62,28 @@ public final class LocalStack implements AutoCloseable {
      * {@code workDir} belongs to the caller and is kept (with the registry log) after {@link #close()}.
      */
     public static LocalStack start(Path workDir, LocalKafkaCluster.Builder kafka) {
+        return start(workDir, kafka, 0, Map.of());
+    }
+
+    /**
+     * Like {@link #start(Path, LocalKafkaCluster.Builder)} with the registry on {@code registryPort} ({@code 0}: a free
+     * port) and extra Apicurio settings as environment variables (e.g. {@code REGISTRY_DATASOURCE_URL} for schemas
+     * that survive a restart).
+     */
+    public static LocalStack start(Path workDir, LocalKafkaCluster.Builder kafka, int registryPort,
+                                   Map<String, String> registryEnvironment) {
         Objects.requireNonNull(workDir, "work dir must not be null");
         Objects.requireNonNull(kafka, "kafka builder must not be null");
-        return start(workDir, kafka, false);
+        Objects.requireNonNull(registryEnvironment, "registry environment must not be null");
+        return start(workDir, kafka, false, registryPort, Map.copyOf(registryEnvironment));
     }
 
     private static LocalStack start(Path workDir, LocalKafkaCluster.Builder kafkaBuilder, boolean ownsWorkDir) {
+        return start(workDir, kafkaBuilder, ownsWorkDir, 0, Map.of());
+    }
+
+    private static LocalStack start(Path workDir, LocalKafkaCluster.Builder kafkaBuilder, boolean ownsWorkDir,
+                                    int registryPort, Map<String, String> registryEnvironment) {
         long started = System.nanoTime();
         Path registryDir = workDir.resolve("registry");
         ExecutorService starter = Executors.newSingleThreadExecutor(r -> {
@@ -77,7 +94,7 @@ public final class LocalStack implements AutoCloseable {
         try {
             CompletableFuture<LocalSchemaRegistry> registryStart = CompletableFuture.supplyAsync(() -> {
                 try {
-                    return LocalSchemaRegistry.start(registryDir);
+                    return LocalSchemaRegistry.start(registryDir, registryPort, registryEnvironment);
                 } catch (IOException e) {
                     throw new UncheckedIOException(e);
                 }

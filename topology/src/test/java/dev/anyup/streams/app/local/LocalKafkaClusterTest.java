@@ -69,4 +69,25 @@ class LocalKafkaClusterTest {
             assertEquals(0, left.count(), "the formatted log dir must be removed when start fails");
         }
     }
+
+    @Test
+    void ports_outOfRange() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> LocalKafkaCluster.builder().optPorts(0, 9093));
+        assertEquals("broker port must be between 1 and 65535 but was 0", e.getMessage());
+    }
+
+    @Test
+    void ports_brokerAndControllerSame() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> LocalKafkaCluster.builder().optPorts(9092, 9092));
+        assertEquals("broker port and controller port must differ but both were 9092", e.getMessage());
+    }
+
+    @Test
+    void dataDir_isFormattedOnlyOnce(@TempDir Path dir) throws Exception {
+        assertEquals(false, LocalKafkaCluster.Builder.isFormatted(dir));
+        Files.writeString(dir.resolve("meta.properties"), "node.id=1\n");
+        assertTrue(LocalKafkaCluster.Builder.isFormatted(dir), "a formatted data dir is reused, not formatted again");
+    }
 }

@@ -1,0 +1,79 @@
+package dev.anyup.streams.app;
+
+import dev.anyup.streams.retrieval.BundleQueryEmbedder;
+import dev.anyup.streams.retrieval.RetrievalService;
+import dev.anyup.streams.topology.AppConfig;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code serve}: the retrieval service ({@link RetrievalService}) until SIGINT/SIGTERM (exit code 0). Reads the same
+ * configuration as {@code run} for the cluster, the registry and the embeddings topic.
+ */
+@Command(name = "serve", mixinStandardHelpOptions = true,
+    description = "Index the embeddings topic and answer GET /api/similar (exact cosine kNN).")
+final class ServeCommand implements Callable<Integer> {
+  private static final Logger LOG = LoggerFactory.getLogger(ServeCommand.class);
+
+  @Mixin
+  AppConfigOptions options = new AppConfigOptions();
+
+  @Option(names = "--bind", defaultValue = "127.0.0.1",
+      description = "HTTP address; 0.0.0.0 to serve other machines (default: ${DEFAULT-VALUE})")
+  String bind;
+
+  @Option(names = "--port", defaultValue = "8090", description = "HTTP port, 0 = any free (default: ${DEFAULT-VALUE})")
+  int port;
+
+  @Option(names = "--application-id",
+      description = "the retrieval app's Kafka Streams application id; one per replica, since each replica holds "
+          + "every embedding (default: <application.id>-retrieval)")
+  String applicationId;
+
+  @Option(names = "--allow-upload", description = "serve POST /api/similar (search with an uploaded image): loads the "
+      + "model bundle (model.bundle) to embed it; off by default (read-only)")
+  boolean allowUpload;
+
+  @Override
+  public Integer call() throws InterruptedException {
+    AppConfig cfg = options.load(System.getenv(), Map.of(), Map.of());
+    RetrievalService.Settings settings;
+    try {
+      settings = new RetrievalService.Settings(
+          applicationId != null ? applicationId : cfg.applicationId() + "-retrieval", bind, port);
+    } catch (IllegalArgumentException e) {
+      throw new StartupException(e.getMessage());
+    }
+    BundleQueryEmbedder embedder = allowUpload ? new BundleQueryEmbedder(AnyupApp.loadBundle(cfg.model()), cfg) : null;
+    RetrievalService service;
+    try {
+      service = RetrievalService.start(cfg, settings, embedder);
+    } catch (RuntimeException e) {
+      if (embedder != null) {
+        embedder.close();
+      }
+      throw e;
+    }
+    System.out.println("retrieval service on http://" + bind + ":" + service.port()
+        + "/api/similar?image=ID&k=10 (indexing " + cfg.topics().embeddings() + "; uploads "
+        + (embedder != null ? "on, model bundle " + cfg.model().bundle() : "off") + ")");
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      LOG.info("signal received: stopping the retrieval service");
+      service.close();
+      if (embedder != null) {
+        embedder.close();
+      }
+      stopped.countDown();
+      Runtime.getRuntime().halt(0);
+    }, "anyup-serve-shutdown"));
+    stopped.await();
+    return 0;
+  }
+}

@@ -1,0 +1,129 @@
+package dev.anyup.streams.retrieval;
+
+import dev.anyup.streams.avro.ImageEmbedding;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.Named;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.Stores;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The retrieval side as a pure topology: the embeddings topic materialised into a state store keyed by image id, and
+ * an {@link EmbeddingIndex} kept equal to it for queries.
+ *
+ * <pre>
+ * features.embeddings ──► index-embeddings ──► store "embeddings-by-image"
+ *   (key: source id)            │                (image id → source, capture time, vector; changelogged)
+ *                               └──► EmbeddingIndex (in memory; rebuilt from the store when a task starts)
+ * </pre>
+ *
+ * <p>The topic is keyed by source id, so the store is written by a processor, not a {@code KTable} of the topic: one
+ * entry per image. Kafka Streams initialises a processor after its stores are restored, so {@code init()} loads the
+ * restored entries into the index. A record the index refuses (another dimension, an all-zero vector) is logged and
+ * counted, never stored half.
+ */
+public final class RetrievalTopology {
+  /** Name of the state store. */
+  public static final String STORE = "embeddings-by-image";
+  static final String SOURCE = "embeddings-source";
+  static final String PROCESSOR = "index-embeddings";
+
+  private static final Logger LOG = LoggerFactory.getLogger(RetrievalTopology.class);
+
+  private RetrievalTopology() {}
+
+  /** The topology; no I/O here. {@code refused} counts the embeddings the index refused (each is logged). */
+  public static Topology build(String embeddingsTopic, Serde<ImageEmbedding> embeddings, EmbeddingIndex index,
+      AtomicLong refused) {
+    StreamsBuilder b = new StreamsBuilder();
+    b.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(STORE), Serdes.String(),
+        Serdes.ByteArray()));
+    b.stream(embeddingsTopic, Consumed.with(Serdes.ByteArray(), embeddings).withName(SOURCE))
+        .process(() -> new IndexingProcessor(index, refused), Named.as(PROCESSOR), STORE);
+    return b.build();
+  }
+
+  /** Stored value: source id, capture time and the vector as received (the index normalises it), compactly. */
+  static byte[] encode(String sourceId, Instant capture, float[] v) {
+    byte[] src = sourceId.getBytes(StandardCharsets.UTF_8);
+    ByteBuffer buf = ByteBuffer.allocate(4 + src.length + 8 + 4 + 4 * v.length);
+    buf.putInt(src.length).put(src).putLong(capture.toEpochMilli()).putInt(v.length);
+    for (float x : v) {
+      buf.putFloat(x);
+    }
+    return buf.array();
+  }
+
+  private static void load(EmbeddingIndex index, String imageId, byte[] value) {
+    ByteBuffer buf = ByteBuffer.wrap(value);
+    byte[] src = new byte[buf.getInt()];
+    buf.get(src);
+    Instant capture = Instant.ofEpochMilli(buf.getLong());
+    float[] v = new float[buf.getInt()];
+    for (int i = 0; i < v.length; i++) {
+      v[i] = buf.getFloat();
+    }
+    index.put(imageId, new String(src, StandardCharsets.UTF_8), capture, v);
+  }
+
+  private static final class IndexingProcessor implements Processor<byte[], ImageEmbedding, Void, Void> {
+    private final EmbeddingIndex index;
+    private final AtomicLong refused;
+    private KeyValueStore<String, byte[]> store;
+
+    IndexingProcessor(EmbeddingIndex index, AtomicLong refused) {
+      this.index = index;
+      this.refused = refused;
+    }
+
+    @Override
+    public void init(ProcessorContext<Void, Void> context) {
+      store = context.getStateStore(STORE);
+      int loaded = 0;
+      try (KeyValueIterator<String, byte[]> all = store.all()) {
+        while (all.hasNext()) {
+          KeyValue<String, byte[]> kv = all.next();
+          load(index, kv.key, kv.value);
+          loaded++;
+        }
+      }
+      LOG.info("retrieval index: {} embeddings loaded from store {} (task {})", loaded, STORE, context.taskId());
+    }
+
+    @Override
+    public void process(Record<byte[], ImageEmbedding> record) {
+      ImageEmbedding e = record.value();
+      if (e == null) {
+        return;
+      }
+      List<Float> vec = e.getVector();
+      float[] v = new float[vec.size()];
+      for (int i = 0; i < v.length; i++) {
+        v[i] = vec.get(i);
+      }
+      try {
+        index.put(e.getImageId(), e.getSourceId(), e.getCaptureTimestamp(), v);
+      } catch (IllegalArgumentException why) {
+        refused.incrementAndGet();
+        LOG.warn("retrieval index refused embedding of image {}: {}", e.getImageId(), why.getMessage());
+        return;
+      }
+      store.put(e.getImageId(), encode(e.getSourceId(), e.getCaptureTimestamp(), v));
+    }
+  }
+}
