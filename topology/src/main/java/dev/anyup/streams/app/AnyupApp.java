@@ -35,6 +35,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class AnyupApp implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(AnyupApp.class);
+  /** How often committed progress is read, at most (a quarter of the stall timeout when that is shorter). */
+  private static final Duration PROGRESS_POLL = Duration.ofSeconds(2);
 
   private final AppConfig cfg;
   private final ModelBundle bundle;
@@ -45,12 +47,14 @@ public final class AnyupApp implements AutoCloseable {
   private final OpsHttpServer http;
   private final StreamThreadWatch threads;
   private final CountDownLatch ended;
+  private final Admin admin;
+  private final ProgressPoller poller;
   private final CountDownLatch closed = new CountDownLatch(1);
   private volatile boolean closing;
 
   private AnyupApp(AppConfig cfg, ModelBundle bundle, ImagePipeline pipeline, KafkaStreams streams,
       KafkaStreamsMetrics streamsMetrics, PipelineMetrics metrics, OpsHttpServer http, StreamThreadWatch threads,
-      CountDownLatch ended) {
+      CountDownLatch ended, Admin admin, ProgressPoller poller) {
     this.cfg = cfg;
     this.bundle = bundle;
     this.pipeline = pipeline;
@@ -60,6 +64,8 @@ public final class AnyupApp implements AutoCloseable {
     this.http = http;
     this.threads = threads;
     this.ended = ended;
+    this.admin = admin;
+    this.poller = poller;
   }
 
   /** Loads the bundle named by {@code model.bundle} with the configured device, threads and upsampler. */
@@ -86,6 +92,7 @@ public final class AnyupApp implements AutoCloseable {
     ImagePipeline pipeline = null;
     KafkaStreams streams = null;
     OpsHttpServer http = null;
+    Admin admin = null;
     try {
       VerificationReport report = bundle.verify();
       if (!report.passed()) {
@@ -122,16 +129,29 @@ public final class AnyupApp implements AutoCloseable {
       KafkaStreamsMetrics streamsMetrics = new KafkaStreamsMetrics(streams);
       streamsMetrics.bindTo(registry);
       KafkaStreams s = streams;
-      http = OpsHttpServer.start(cfg.httpPort(), registry, () -> ready(s, threads));
+      CommittedProgress progress = new CommittedProgress(registry, cfg.readiness().progressTimeout(),
+          System.nanoTime());
+      admin = Admin.create(cfg.adminProperties());
+      ProgressPoller poller = new ProgressPoller(streams, admin, cfg.applicationId(), cfg.topics().input(), progress);
+      ReadinessProbe probe = new ReadinessProbe(s::state, threads, progress, cfg.readiness(), System::nanoTime,
+          poller::logAssignment);
+      streams.setStateListener(probe);
+      http = OpsHttpServer.start(cfg.httpPort(), registry, probe::verdict);
       LOG.info("ops HTTP on port {}", http.port());
       streams.start();
-      return new AnyupApp(cfg, bundle, pipeline, streams, streamsMetrics, metrics, http, threads, ended);
+      Duration interval = cfg.readiness().progressTimeout().dividedBy(4);
+      poller.start(interval.compareTo(PROGRESS_POLL) < 0 ? interval : PROGRESS_POLL);
+      return new AnyupApp(cfg, bundle, pipeline, streams, streamsMetrics, metrics, http, threads, ended, admin,
+          poller);
     } catch (RuntimeException e) {
       if (streams != null) {
         streams.close(Duration.ofSeconds(10));
       }
       if (http != null) {
         http.close();
+      }
+      if (admin != null) {
+        admin.close(Duration.ofSeconds(5));
       }
       if (pipeline != null) {
         pipeline.close();
@@ -190,15 +210,6 @@ public final class AnyupApp implements AutoCloseable {
     return http.port();
   }
 
-  /**
-   * Ready: Kafka Streams is RUNNING (the models load before it starts), no stream thread was replaced within
-   * {@code readiness.thread.death.window.ms} (a thread dying in a loop does no work while the client stays RUNNING)
-   * and no fatal JVM error shut it down.
-   */
-  static boolean ready(KafkaStreams streams, StreamThreadWatch threads) {
-    return streams.state() == KafkaStreams.State.RUNNING && !threads.recentlyReplaced() && threads.fatal() == null;
-  }
-
   /** Blocks until {@link #close()} finished. */
   public void awaitClosed() throws InterruptedException {
     closed.await();
@@ -231,6 +242,7 @@ public final class AnyupApp implements AutoCloseable {
     closing = true;
     LOG.info("shutting down: closing Kafka Streams (leave group)");
     try {
+      poller.close();
       streams.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
           .withTimeout(Duration.ofSeconds(30)));
       streamsMetrics.close();
@@ -239,6 +251,7 @@ public final class AnyupApp implements AutoCloseable {
       LOG.info("closing models");
       bundle.close();
     } finally {
+      admin.close(Duration.ofSeconds(5));
       http.close();
       closed.countDown();
       ended.countDown();

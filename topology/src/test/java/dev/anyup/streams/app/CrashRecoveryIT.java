@@ -40,7 +40,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @ExtendWith(SharedStack.class)
 class CrashRecoveryIT {
-  private static final Pattern PROCESSED = Pattern.compile("(?m)^anyup_images_processed_total\\s+([0-9.Ee+]+)");
+  private static final Pattern PROCESSED = Pattern.compile("(?m)^anyup_images_attempted_total\\s+([0-9.Ee+]+)");
 
   @TempDir Path dir;
 
