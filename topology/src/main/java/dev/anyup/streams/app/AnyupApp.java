@@ -79,9 +79,15 @@ public final class AnyupApp implements AutoCloseable {
         : ModelBundle.load(Path.of(model.bundle()), opts);
   }
 
-  /** Runs every startup check and starts processing; fails fast with a {@link StartupException} naming the problem. */
+  /**
+   * Runs every startup check and starts processing: broker and registry reachable (nothing is created before), the
+   * bundle loads and verifies, output sizes fit, topics exist or are created, output schemas registered; fails fast
+   * with a {@link StartupException} naming the problem.
+   */
   public static AnyupApp start(AppConfig configured) {
     LOG.info("starting with {}", configured);
+    // before anything is loaded or created: a missing server should fail the start in seconds, with its name
+    DependencyCheck.requireReachable(configured);
     ModelBundle bundle;
     try {
       bundle = loadBundle(configured.model());

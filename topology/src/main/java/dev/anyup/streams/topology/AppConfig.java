@@ -410,6 +410,12 @@ public record AppConfig(
     p.put("num.stream.threads", Integer.toString(DEFAULT_STREAM_THREADS));
     // KIP-1034: the built-in handlers write to our dead-letter topic too (backstop for failures outside our processor)
     p.put("errors.dead.letter.queue.topic.name", topics.dlq());
+    // our processing exception handler for global-store processing too (there is none in this topology), as Kafka 5.0
+    // will do by default; without it Kafka Streams warns that it is not enabled for the GlobalThread, once for the
+    // client and once per stream thread (each thread's partition assignor reads its StreamsConfig from the main
+    // consumer's settings, hence the main.consumer. copy)
+    p.put("processing.exception.handler.global.enabled", "true");
+    p.put("main.consumer.processing.exception.handler.global.enabled", "true");
     CONSUMER_DEFAULTS.forEach((k, v) -> {
       if (userClientSetting(passThrough, k, true) == null) {
         p.put("main.consumer." + k, v);

@@ -135,6 +135,11 @@ class ScaleOutIT {
       assertEquals(n, emb.size(), "every input has an embedding");
       assertEquals(0, denseDup + embDup, "no duplicates");
       assertTrue(Files.readString(a.log).contains("assignment changed:"), "assignment changes are logged");
+      String logA = Files.readString(a.log);
+      for (String noise : List.of("CUDA is not supported", "non-archive file",
+          "Processing exception handler is not enabled")) {
+        assertTrue(!logA.contains(noise), "start-up warning that is not the user's problem: " + noise);
+      }
       assertEquals(0, watchC.longestNotReadyMs(), "c stays ready while a leaves gracefully");
       c.process.destroy();
       assertTrue(c.process.waitFor(60, TimeUnit.SECONDS));

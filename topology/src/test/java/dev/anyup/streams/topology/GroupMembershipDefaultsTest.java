@@ -69,4 +69,14 @@ class GroupMembershipDefaultsTest {
         () -> config(Map.of("readiness.progress.timeout.ms", "0")));
     assertEquals("readiness.progress.timeout.ms must be positive but was 0", e.getMessage());
   }
+
+  @Test
+  void globalThreadUsesTheProcessingExceptionHandlerSoStreamsDoesNotWarnAtEveryThreadStart() {
+    Properties p = config(Map.of()).streamsProperties();
+    assertEquals("true", p.get("processing.exception.handler.global.enabled"));
+    // each stream thread's partition assignor builds a StreamsConfig from the main consumer's settings
+    Map<String, Object> consumer = new org.apache.kafka.streams.StreamsConfig(p).getMainConsumerConfigs("g", "c", 0);
+    assertTrue(new org.apache.kafka.streams.processor.internals.ClientUtils.QuietStreamsConfig(consumer)
+        .getBoolean("processing.exception.handler.global.enabled"), "the assignor's copy has it too");
+  }
 }
