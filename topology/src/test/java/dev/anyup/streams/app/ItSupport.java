@@ -150,6 +150,13 @@ final class ItSupport {
       return s;
     }
 
+    /** An event with an explicit content type (the label; the decoder goes by the bytes). */
+    byte[] event(String id, String source, String contentType, byte[] image) {
+      ImageEvent e = ImageFiles.event(id, source, id, image, Instant.now());
+      e.setContentType(contentType);
+      return events.serializer().serialize(cfg.topics().input(), e);
+    }
+
     byte[] event(String id, String source, byte[] image) {
       return events.serializer().serialize(cfg.topics().input(),
           ImageFiles.event(id, source, id, image, Instant.now()));
