@@ -2,6 +2,7 @@ package dev.anyup.streams.models;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import java.awt.Color;
 import java.awt.image.BufferedImage;
@@ -25,9 +26,31 @@ class ImageDecoderFuzzTest {
   /** Small limits: a fuzzed header may declare anything, and the decoder must refuse it before allocating. */
   private static final ImageDecoder DECODER = ImageDecoder.create(new ImageLimits(1 << 20, 1_000_000, 4096, 4096));
 
+  private static final List<byte[]> SEEDS = seeds();
+
+  /**
+   * The fuzzer either gives raw bytes or edits one of the generated seed images (every format) — overwrites at
+   * positions it chooses, an optional cut, appended bytes — so that it starts from real images without a binary seed
+   * corpus in the repository.
+   */
   @FuzzTest(maxExecutions = 20_000, maxDuration = "10m")
-  void decodeEndsAsAnImageOrATypedRejection(byte[] data) {
-    decodeOrReject(data);
+  void decodeEndsAsAnImageOrATypedRejection(FuzzedDataProvider data) {
+    int pick = data.consumeInt(0, SEEDS.size());
+    if (pick == SEEDS.size()) {
+      decodeOrReject(data.consumeRemainingAsBytes());
+      return;
+    }
+    byte[] b = SEEDS.get(pick).clone();
+    for (int edits = data.consumeInt(0, 8); edits > 0; edits--) {
+      b[data.consumeInt(0, b.length - 1)] = data.consumeByte();
+    }
+    if (data.consumeBoolean()) {
+      b = java.util.Arrays.copyOf(b, data.consumeInt(0, b.length));
+    }
+    byte[] tail = data.consumeRemainingAsBytes();
+    byte[] input = java.util.Arrays.copyOf(b, b.length + tail.length);
+    System.arraycopy(tail, 0, input, b.length, tail.length);
+    decodeOrReject(input);
   }
 
   @Test
