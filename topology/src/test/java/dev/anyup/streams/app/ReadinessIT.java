@@ -62,7 +62,7 @@ class ReadinessIT {
     run(Duration.ofSeconds(3), (topic, http, threads, producer, streams) -> {
       producer.send(new ProducerRecord<>(topic, "k", "fine")).get();
       await().atMost(Duration.ofSeconds(30)).until(() -> ItSupport.httpBody(http.port(), "/metrics")
-          .matches("(?s).*anyup_input_records_committed_total\\{partition=\"" + topic + "-0\"} 1\\.0.*"));
+          .matches("(?s).*anyup_input_committed_offset\\{partition=\"" + topic + "-0\"} 1\\.0.*"));
       await().during(Duration.ofSeconds(5)).atMost(Duration.ofSeconds(10))
           .until(() -> ItSupport.httpGet(http.port(), "/ready") == 200);
       producer.send(new ProducerRecord<>(topic, "k", "stall")).get();
