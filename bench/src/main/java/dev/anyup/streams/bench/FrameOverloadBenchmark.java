@@ -206,7 +206,7 @@ final class FrameOverloadBenchmark implements Callable<Integer> {
   /** Frames/s of a burst of fresh frames: from the first send until the app has processed them all. */
   private double burst(PipelineRun.Stack stack, Map<String, String> frames) {
     try (Running r = start(stack, frames)) {
-      double base = r.app().metrics().imagesProcessed();
+      double base = r.app().metrics().imagesAttempted();
       long t0 = System.nanoTime();
       for (int i = 0; i < burst; i++) {
         send(r, 1000 + i, Instant.now());
@@ -221,7 +221,7 @@ final class FrameOverloadBenchmark implements Callable<Integer> {
       throws IOException {
     try (Running r = start(stack, frames)) {
       FrameMetrics skippedMeter = new FrameMetrics(r.app().metrics().registry());
-      double processed0 = r.app().metrics().imagesProcessed();
+      double processed0 = r.app().metrics().imagesAttempted();
       double skipped0 = skippedMeter.skipped();
       long periodNanos = (long) (1e9 / rate);
       long t0 = System.nanoTime();
@@ -233,7 +233,7 @@ final class FrameOverloadBenchmark implements Callable<Integer> {
         send(r, 10_000 + i++, Instant.now());
       }
       long endMillis = System.currentTimeMillis();
-      double processed = r.app().metrics().imagesProcessed() - processed0;
+      double processed = r.app().metrics().imagesAttempted() - processed0;
       double skipped = skippedMeter.skipped() - skipped0;
       r.producer().flush();
       List<long[]> ages = ages(stack, r.cfg(), startMillis, endMillis, (int) processed);
@@ -283,9 +283,9 @@ final class FrameOverloadBenchmark implements Callable<Integer> {
 
   private static void awaitProcessed(AnyupApp app, double target) {
     long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
-    while (app.metrics().imagesProcessed() < target) {
+    while (app.metrics().imagesAttempted() < target) {
       if (System.nanoTime() > deadline) {
-        throw new IllegalStateException("processed " + app.metrics().imagesProcessed() + " of " + target);
+        throw new IllegalStateException("processed " + app.metrics().imagesAttempted() + " of " + target);
       }
       pause(5);
     }

@@ -271,7 +271,7 @@ final class PipelineRun {
     while (true) {
       // an image that went to the dead letter topic yields no outputs: wait only for those that were processed
       double deadLetters = app.metrics().deadLetters();
-      double processed = app.metrics().imagesProcessed();
+      double processed = app.metrics().imagesAttempted();
       boolean allAccounted = processed + deadLetters >= processedWhenDone;
       int need = allAccounted ? expectedPerTopic - (int) deadLetters : expectedPerTopic;
       if (gotDense >= Math.min(wantDense, need) && gotEmbeddings >= Math.min(wantEmbeddings, need)

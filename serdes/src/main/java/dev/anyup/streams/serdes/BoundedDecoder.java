@@ -175,36 +175,55 @@ final class BoundedDecoder extends Decoder {
 
   @Override
   public long readArrayStart() throws IOException {
-    return checkedCount("array", in.readArrayStart());
+    return checkedCount("array", avroCount("array", in::readArrayStart));
   }
 
   @Override
   public long arrayNext() throws IOException {
-    return checkedCount("array", in.arrayNext());
+    return checkedCount("array", avroCount("array", in::arrayNext));
   }
 
   @Override
   public long skipArray() throws IOException {
-    return in.skipArray();
+    return avroCount("array", in::skipArray);
   }
 
   @Override
   public long readMapStart() throws IOException {
-    return checkedCount("map", in.readMapStart());
+    return checkedCount("map", avroCount("map", in::readMapStart));
   }
 
   @Override
   public long mapNext() throws IOException {
-    return checkedCount("map", in.mapNext());
+    return checkedCount("map", avroCount("map", in::mapNext));
   }
 
   @Override
   public long skipMap() throws IOException {
-    return in.skipMap();
+    return avroCount("map", in::skipMap);
   }
 
   @Override
   public int readIndex() throws IOException {
     return in.readIndex();
+  }
+
+  /** A call of the wrapped decoder that returns a block count. */
+  private interface CountCall {
+    long call() throws IOException;
+  }
+
+  /**
+   * Avro checks a block count against the largest Java collection before it returns it, and throws an
+   * {@link UnsupportedOperationException} (its {@code SystemLimitException}) for more: that is a declared length over
+   * any limit, not a bug (found by {@code ImageEventDeserializerFuzzTest}).
+   */
+  private static long avroCount(String what, CountCall call) throws IOException {
+    try {
+      return call.call();
+    } catch (UnsupportedOperationException e) {
+      throw new DeclaredLengthException(what + " block declares more items than a Java collection can hold: "
+          + e.getMessage(), false);
+    }
   }
 }

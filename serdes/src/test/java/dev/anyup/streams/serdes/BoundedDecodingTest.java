@@ -172,4 +172,21 @@ class BoundedDecodingTest {
     ConfigException e = assertThrows(ConfigException.class, () -> SchemaRegistryConfig.fromMap(cfg));
     assertTrue(e.getMessage().contains("avro.max.length"), e.getMessage());
   }
+
+  /** Found by ImageEventDeserializerFuzzTest: a map block count beyond Avro's collection limit escaped untyped. */
+  @Test
+  void mapBlockCountBeyondJavaCollectionsIsTooLargeNotAnUnsupportedOperation() {
+    byte[] bad = withBody(e -> {
+      e.writeString("img-1");
+      e.writeString("cam-1");
+      e.writeLong(1_764_300_000_123L);
+      e.writeString("image/png");
+      e.writeBytes(new byte[0]);
+      e.writeLong(3_000_000_000L); // the attributes map's first block count
+    }, 40);
+    PayloadTooLargeException e = assertThrows(PayloadTooLargeException.class,
+        () -> bounded.deserialize("images", bad));
+    assertTrue(e.getMessage().contains("map block declares more items than a Java collection can hold"),
+        e.getMessage());
+  }
 }

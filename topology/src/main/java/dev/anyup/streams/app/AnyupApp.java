@@ -36,6 +36,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class AnyupApp implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(AnyupApp.class);
+  /** How often committed progress is read, at most (a quarter of the stall timeout when that is shorter). */
+  private static final Duration PROGRESS_POLL = Duration.ofSeconds(2);
 
   private final AppConfig cfg;
   private final ModelBundle bundle;
@@ -47,12 +49,14 @@ public final class AnyupApp implements AutoCloseable {
   private final OpsHttpServer http;
   private final StreamThreadWatch threads;
   private final CountDownLatch ended;
+  private final Admin admin;
+  private final ProgressPoller poller;
   private final CountDownLatch closed = new CountDownLatch(1);
   private volatile boolean closing;
 
   private AnyupApp(AppConfig cfg, ModelBundle bundle, ImagePipeline pipeline, KafkaStreams streams,
       KafkaStreamsMetrics streamsMetrics, InputLagMetrics inputLag, PipelineMetrics metrics, OpsHttpServer http,
-      StreamThreadWatch threads, CountDownLatch ended) {
+      StreamThreadWatch threads, CountDownLatch ended, Admin admin, ProgressPoller poller) {
     this.cfg = cfg;
     this.bundle = bundle;
     this.pipeline = pipeline;
@@ -63,6 +67,8 @@ public final class AnyupApp implements AutoCloseable {
     this.http = http;
     this.threads = threads;
     this.ended = ended;
+    this.admin = admin;
+    this.poller = poller;
   }
 
   /** Loads the bundle named by {@code model.bundle} with the configured device, threads and upsampler. */
@@ -76,9 +82,15 @@ public final class AnyupApp implements AutoCloseable {
         : ModelBundle.load(Path.of(model.bundle()), opts);
   }
 
-  /** Runs every startup check and starts processing; fails fast with a {@link StartupException} naming the problem. */
+  /**
+   * Runs every startup check and starts processing: broker and registry reachable (nothing is created before), the
+   * bundle loads and verifies, output sizes fit, topics exist or are created, output schemas registered; fails fast
+   * with a {@link StartupException} naming the problem.
+   */
   public static AnyupApp start(AppConfig configured) {
     LOG.info("starting with {}", configured);
+    // before anything is loaded or created: a missing server should fail the start in seconds, with its name
+    DependencyCheck.requireReachable(configured);
     ModelBundle bundle;
     try {
       bundle = loadBundle(configured.model());
@@ -90,6 +102,7 @@ public final class AnyupApp implements AutoCloseable {
     KafkaStreams streams = null;
     OpsHttpServer http = null;
     InputLagMetrics inputLag = null;
+    Admin admin = null;
     try {
       VerificationReport report = bundle.verify();
       if (!report.passed()) {
@@ -128,10 +141,20 @@ public final class AnyupApp implements AutoCloseable {
       inputLag = new InputLagMetrics(registry, streams::metrics, cfg.topics().input(),
           Duration.ofSeconds(5));
       KafkaStreams s = streams;
-      http = OpsHttpServer.start(cfg.httpPort(), registry, () -> ready(s, threads));
+      CommittedProgress progress = new CommittedProgress(registry, cfg.readiness().progressTimeout(),
+          System.nanoTime());
+      admin = Admin.create(cfg.adminProperties());
+      ProgressPoller poller = new ProgressPoller(streams, admin, cfg.applicationId(), cfg.topics().input(), progress);
+      ReadinessProbe probe = new ReadinessProbe(s::state, threads, progress, cfg.readiness(), System::nanoTime,
+          poller::logAssignment);
+      streams.setStateListener(probe);
+      http = OpsHttpServer.start(cfg.httpPort(), registry, probe::verdict);
       LOG.info("ops HTTP on port {}", http.port());
       streams.start();
-      return new AnyupApp(cfg, bundle, pipeline, streams, streamsMetrics, inputLag, metrics, http, threads, ended);
+      Duration interval = cfg.readiness().progressTimeout().dividedBy(4);
+      poller.start(interval.compareTo(PROGRESS_POLL) < 0 ? interval : PROGRESS_POLL);
+      return new AnyupApp(cfg, bundle, pipeline, streams, streamsMetrics, inputLag, metrics, http, threads, ended,
+          admin, poller);
     } catch (RuntimeException e) {
       if (streams != null) {
         streams.close(Duration.ofSeconds(10));
@@ -141,6 +164,9 @@ public final class AnyupApp implements AutoCloseable {
       }
       if (inputLag != null) {
         inputLag.close();
+      }
+      if (admin != null) {
+        admin.close(Duration.ofSeconds(5));
       }
       if (pipeline != null) {
         pipeline.close();
@@ -207,15 +233,6 @@ public final class AnyupApp implements AutoCloseable {
     return http.port();
   }
 
-  /**
-   * Ready: Kafka Streams is RUNNING (the models load before it starts), no stream thread was replaced within
-   * {@code readiness.thread.death.window.ms} (a thread dying in a loop does no work while the client stays RUNNING)
-   * and no fatal JVM error shut it down.
-   */
-  static boolean ready(KafkaStreams streams, StreamThreadWatch threads) {
-    return streams.state() == KafkaStreams.State.RUNNING && !threads.recentlyReplaced() && threads.fatal() == null;
-  }
-
   /** Blocks until {@link #close()} finished. */
   public void awaitClosed() throws InterruptedException {
     closed.await();
@@ -248,6 +265,7 @@ public final class AnyupApp implements AutoCloseable {
     closing = true;
     LOG.info("shutting down: closing Kafka Streams (leave group)");
     try {
+      poller.close();
       streams.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
           .withTimeout(Duration.ofSeconds(30)));
       streamsMetrics.close();
@@ -257,6 +275,7 @@ public final class AnyupApp implements AutoCloseable {
       LOG.info("closing models");
       bundle.close();
     } finally {
+      admin.close(Duration.ofSeconds(5));
       http.close();
       closed.countDown();
       ended.countDown();

@@ -10,12 +10,12 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 /**
  * Operations endpoints on the JDK's HTTP server: {@code GET /health} (200 while the process lives: liveness),
- * {@code GET /ready} (200 while the readiness rule holds, else 503; the app's rule is {@code AnyupApp.ready}: Streams
- * RUNNING, models loaded, no stream thread replaced recently) and {@code GET /metrics} (Prometheus text).
+ * {@code GET /ready} (200 while the readiness rule holds, else 503, with the reason in the body; the app's rule is
+ * {@link ReadinessProbe}) and {@code GET /metrics} (Prometheus text).
  */
 final class OpsHttpServer implements AutoCloseable {
   private final HttpServer server;
@@ -27,7 +27,7 @@ final class OpsHttpServer implements AutoCloseable {
   }
 
   /** Binds {@code 0.0.0.0:port} (0 = any free port) and starts serving. */
-  static OpsHttpServer start(int port, PrometheusMeterRegistry registry, BooleanSupplier ready) {
+  static OpsHttpServer start(int port, PrometheusMeterRegistry registry, Supplier<ReadinessProbe.Verdict> ready) {
     HttpServer server;
     try {
       server = HttpServer.create(new InetSocketAddress(port), 16);
@@ -36,8 +36,8 @@ final class OpsHttpServer implements AutoCloseable {
     }
     server.createContext("/health", ex -> respond(ex, 200, "text/plain", "ok\n"));
     server.createContext("/ready", ex -> {
-      boolean ok = ready.getAsBoolean();
-      respond(ex, ok ? 200 : 503, "text/plain", ok ? "ready\n" : "not ready\n");
+      ReadinessProbe.Verdict v = ready.get();
+      respond(ex, v.ready() ? 200 : 503, "text/plain", (v.ready() ? "ready: " : "not ready: ") + v.reason() + "\n");
     });
     server.createContext("/metrics", ex -> respond(ex, 200, "text/plain; version=0.0.4; charset=utf-8",
         registry.scrape()));

@@ -65,6 +65,69 @@ public record AppConfig(
     String guarantee = passThrough.getOrDefault("streams.processing.guarantee", "exactly_once_v2");
     require(Set.of("exactly_once_v2", "at_least_once").contains(guarantee),
         "streams.processing.guarantee must be exactly_once_v2 or at_least_once but was '" + guarantee + "'");
+    long session = clientSetting(passThrough, "session.timeout.ms", true);
+    long transaction = clientSetting(passThrough, "transaction.timeout.ms", false);
+    require(!guarantee.equals("exactly_once_v2") || transaction > session,
+        "transaction.timeout.ms (" + transaction + ") must exceed session.timeout.ms (" + session + "): a survivor "
+            + "cannot commit while the group waits out a dead member's session, and a transaction open longer than "
+            + "transaction.timeout.ms is aborted and its producer fenced");
+    long maxPoll = clientSetting(passThrough, "max.poll.interval.ms", true);
+    require(maxPoll > batch.timeout().toMillis(),
+        "max.poll.interval.ms (" + maxPoll + ") must exceed batch.timeout.ms (" + batch.timeout().toMillis()
+            + "): a stream thread waits up to batch.timeout.ms for one model call between polls");
+  }
+
+  /**
+   * Group-membership and transaction defaults for Kafka Streams' clients, each applied unless the same client key is
+   * set under any pass-through prefix ({@code kafka.}, {@code streams.}, {@code streams.consumer.},
+   * {@code streams.main.consumer.}, {@code consumer.}, {@code streams.producer.}, {@code producer.}). Why these
+   * values (measured in {@code ScaleOutIT}, figures in RELIABILITY.md):
+   * <ul>
+   *   <li>{@code session.timeout.ms} 6000 (Kafka: 45000; 6000 is the broker's default minimum) and
+   *       {@code heartbeat.interval.ms} 1500: a SIGKILLed instance is noticed in 6 s instead of 45 s; heartbeats come
+   *       from the consumer's own thread, so a long model call does not miss them;
+   *   <li>{@code transaction.timeout.ms} 10000 (Kafka Streams' exactly-once default, made explicit): longer than the
+   *       session timeout, because a survivor cannot commit while the group waits out a dead member, and short,
+   *       because a killed instance's open transaction holds back {@code read_committed} readers of every output
+   *       partition it wrote to until it times out;
+   *   <li>{@code max.poll.records} 1 (Kafka: 500; Kafka Streams: 1000): a stream thread polls, and so answers a
+   *       rebalance, after every record instead of after a buffer of records (up to half of
+   *       {@code max.poll.interval.ms}, 150 s) — with a model call per record, a busy thread otherwise delays every
+   *       rebalance by seconds. Records are still fetched ahead in batches; a poll of buffered data is cheap.
+   * </ul>
+   */
+  static final Map<String, String> CONSUMER_DEFAULTS = Map.of(
+      "session.timeout.ms", "6000",
+      "heartbeat.interval.ms", "1500",
+      "max.poll.records", "1");
+  static final Map<String, String> PRODUCER_DEFAULTS = Map.of("transaction.timeout.ms", "10000");
+  /** Kafka Streams' own default {@code max.poll.interval.ms} (the consumer's 300000, kept by Streams). */
+  static final long STREAMS_MAX_POLL_INTERVAL_MS = 300_000;
+
+  /** The user's value of a client key under any pass-through prefix that reaches that client, or null. */
+  private static String userClientSetting(Map<String, String> passThrough, String key, boolean consumer) {
+    String[] prefixes = consumer
+        ? new String[] {"streams.main.consumer.", "streams.consumer.", "consumer.", "streams.", "kafka."}
+        : new String[] {"streams.producer.", "producer.", "streams.", "kafka."};
+    for (String prefix : prefixes) {
+      String v = passThrough.get(prefix + key);
+      if (v != null) {
+        return v;
+      }
+    }
+    return null;
+  }
+
+  /** The effective numeric value of a Streams client key: the user's, else ours, else Kafka Streams' default. */
+  private static long clientSetting(Map<String, String> passThrough, String key, boolean consumer) {
+    String v = userClientSetting(passThrough, key, consumer);
+    if (v == null) {
+      v = (consumer ? CONSUMER_DEFAULTS : PRODUCER_DEFAULTS).get(key);
+    }
+    if (v == null) {
+      return key.equals("max.poll.interval.ms") ? STREAMS_MAX_POLL_INTERVAL_MS : 0;
+    }
+    return parseLong(key, v);
   }
 
   /** Input, output and dead-letter topic names and how to create them. */
@@ -182,16 +245,28 @@ public record AppConfig(
    *     passed since a stream thread last died and was replaced, so a thread dying in a loop (each replacement
    *     re-reads the record that killed its predecessor) keeps the instance unready; longer than one loop (a
    *     replacement rejoins within seconds, a stuck rebalance in tens of seconds)
+   * @param rebalanceGrace {@code readiness.rebalance.grace.ms}: how long the client may be out of RUNNING (a
+   *     rebalance, usually a second or two) or own no input partition before {@code /ready} says 503; shorter
+   *     absences are normal and keep the instance ready, so a probe does not restart healthy pods on every join
+   * @param progressTimeout {@code readiness.progress.timeout.ms}: {@code /ready} is 503 while an owned input partition
+   *     has records beyond its committed offset and the committed offset has not moved for this long (a stall);
+   *     an owned partition with nothing to read is legitimately idle. Longer than the worst normal pause: a failover
+   *     after a SIGKILL (session plus transaction timeout, about 10-15 s) and a few model calls
    */
-  public record Readiness(Duration threadDeathWindow) {
+  public record Readiness(Duration threadDeathWindow, Duration rebalanceGrace, Duration progressTimeout) {
     public Readiness {
-      require(threadDeathWindow != null && !threadDeathWindow.isNegative() && !threadDeathWindow.isZero(),
-          "readiness.thread.death.window.ms must be positive but was "
-              + (threadDeathWindow == null ? null : threadDeathWindow.toMillis()));
+      requirePositive("readiness.thread.death.window.ms", threadDeathWindow);
+      requirePositive("readiness.rebalance.grace.ms", rebalanceGrace);
+      requirePositive("readiness.progress.timeout.ms", progressTimeout);
     }
 
     public static Readiness defaults() {
-      return new Readiness(Duration.ofMinutes(2));
+      return new Readiness(Duration.ofMinutes(2), Duration.ofSeconds(30), Duration.ofSeconds(60));
+    }
+
+    private static void requirePositive(String key, Duration d) {
+      require(d != null && !d.isNegative() && !d.isZero(),
+          key + " must be positive but was " + (d == null ? null : d.toMillis()));
     }
   }
 
@@ -226,6 +301,7 @@ public record AppConfig(
     Output od = Output.defaults();
     Batch bd = Batch.defaults();
     Limits ld = Limits.defaults();
+    Readiness rd = Readiness.defaults();
     return new AppConfig(
         r.string("application.id", "anyup-streams"),
         r.string("bootstrap.servers", null),
@@ -248,8 +324,10 @@ public record AppConfig(
         new Limits(r.integer("limits.image.max.bytes", ld.maxImageBytes()),
             r.longValue("limits.image.max.pixels", ld.maxImagePixels()),
             r.integer("limits.image.max.side", ld.maxImageSide())),
-        new Readiness(Duration.ofMillis(r.longValue("readiness.thread.death.window.ms",
-            Readiness.defaults().threadDeathWindow().toMillis()))),
+        new Readiness(
+            Duration.ofMillis(r.longValue("readiness.thread.death.window.ms", rd.threadDeathWindow().toMillis())),
+            Duration.ofMillis(r.longValue("readiness.rebalance.grace.ms", rd.rebalanceGrace().toMillis())),
+            Duration.ofMillis(r.longValue("readiness.progress.timeout.ms", rd.progressTimeout().toMillis()))),
         frames(r),
         r.integer("http.port", 8080),
         pass);
@@ -264,8 +342,8 @@ public record AppConfig(
       "output.embeddings.enabled", "output.regions.grid",
       "batch.max.size", "batch.max.wait.ms", "batch.workers", "batch.timeout.ms",
       "limits.image.max.bytes", "limits.image.max.pixels", "limits.image.max.side",
-      "readiness.thread.death.window.ms", "http.port",
-      "frames.max.age.ms", "frames.min.interval.ms", "frames.skipped.topic");
+      "readiness.thread.death.window.ms", "readiness.rebalance.grace.ms", "readiness.progress.timeout.ms",
+      "http.port", "frames.max.age.ms", "frames.min.interval.ms", "frames.skipped.topic");
 
   private static FramePolicy frames(Reader r) {
     try {
@@ -376,6 +454,22 @@ public record AppConfig(
     p.put("num.stream.threads", Integer.toString(streamThreads()));
     // KIP-1034: the built-in handlers write to our dead-letter topic too (backstop for failures outside our processor)
     p.put("errors.dead.letter.queue.topic.name", topics.dlq());
+    // our processing exception handler for global-store processing too (there is none in this topology), as Kafka 5.0
+    // will do by default; without it Kafka Streams warns that it is not enabled for the GlobalThread, once for the
+    // client and once per stream thread (each thread's partition assignor reads its StreamsConfig from the main
+    // consumer's settings, hence the main.consumer. copy)
+    p.put("processing.exception.handler.global.enabled", "true");
+    p.put("main.consumer.processing.exception.handler.global.enabled", "true");
+    CONSUMER_DEFAULTS.forEach((k, v) -> {
+      if (userClientSetting(passThrough, k, true) == null) {
+        p.put("main.consumer." + k, v);
+      }
+    });
+    PRODUCER_DEFAULTS.forEach((k, v) -> {
+      if (userClientSetting(passThrough, k, false) == null) {
+        p.put("producer." + k, v);
+      }
+    });
     p.putAll(strip("kafka."));
     p.putAll(strip("streams."));
     strip("producer.").forEach((k, v) -> p.put("producer." + k, v));

@@ -10,8 +10,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The pipeline's own meters (Kafka Streams' are bound separately): per-stage latency timers with histograms, batch
- * size distribution, batch duration, images processed, age of processed frames, dead letters by stage and reason,
- * bytes out by topic.
+ * size distribution, batch duration, images attempted (forwarded, not necessarily committed), age of processed
+ * frames, dead letters by stage and reason, bytes out by topic.
  */
 public final class PipelineMetrics {
   private final MeterRegistry registry;
@@ -34,7 +34,8 @@ public final class PipelineMetrics {
         .publishPercentileHistogram().maximumExpectedValue(256.0).register(registry);
     batchDuration = Timer.builder("anyup.batch.duration").description("duration of one model call")
         .publishPercentileHistogram().register(registry);
-    processed = Counter.builder("anyup.images.processed").description("images whose outputs were forwarded")
+    processed = Counter.builder("anyup.images.attempted").description(
+        "images whose outputs were forwarded; attempted, not committed: work of an aborted transaction counts too")
         .register(registry);
     frameAge = Timer.builder("anyup.frame.age")
         .description("age of a processed frame when its outputs were built: processed minus capture timestamp")
@@ -80,8 +81,8 @@ public final class PipelineMetrics {
     registry.counter("anyup.bytes.out", "topic", topic).increment(bytes);
   }
 
-  /** Images processed so far. */
-  public double imagesProcessed() {
+  /** Images whose outputs were forwarded so far (attempted: an aborted transaction does not take them back). */
+  public double imagesAttempted() {
     return processed.count();
   }
 

@@ -41,7 +41,7 @@ import org.junit.jupiter.api.io.TempDir;
 @ExtendWith(SharedStack.class)
 class FramePolicyIT {
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final Pattern PROCESSED = Pattern.compile("(?m)^anyup_images_processed_total\\s+([0-9.Ee+]+)");
+  private static final Pattern PROCESSED = Pattern.compile("(?m)^anyup_images_attempted_total\\s+([0-9.Ee+]+)");
   private static final int SOURCES = 4;
   private static final long MAX_AGE_MS = 3_000;
   /**
@@ -75,7 +75,7 @@ class FramePolicyIT {
       int backlog = feed.sent();
       // then live: 4 cameras at 25 fps = 100 frames/s, several times what the stand-in bundle does on this host
       feed.startLive(Duration.ofMillis(40));
-      await().atMost(Duration.ofSeconds(60)).until(() -> app.metrics().imagesProcessed() >= 20);
+      await().atMost(Duration.ofSeconds(60)).until(() -> app.metrics().imagesAttempted() >= 20);
       int sent = feed.stopLive();
 
       FrameFeed.Ends ends = feed.collect(sent, Duration.ofSeconds(120));

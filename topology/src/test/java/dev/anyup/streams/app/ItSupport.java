@@ -99,6 +99,32 @@ final class ItSupport {
         .build(), HttpResponse.BodyHandlers.ofString()).body();
   }
 
+  /** Starts {@code Main run --config config} as a child JVM on the test class path, output to {@code log}. */
+  static Process startApp(java.nio.file.Path config, java.nio.file.Path log, String heap) throws IOException {
+    String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+    List<String> cmd = new ArrayList<>(List.of(
+        java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        heap, "-Dai.djl.offline=true", "-cp", cp, "dev.anyup.streams.app.Main", "run", "--config",
+        config.toString()));
+    return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+  }
+
+  static int freePort() throws IOException {
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+
+  /** The last 60 lines of a child's log, for failure messages. */
+  static String tail(java.nio.file.Path log) {
+    try {
+      List<String> lines = java.nio.file.Files.readAllLines(log);
+      return String.join("\n", lines.subList(Math.max(0, lines.size() - 60), lines.size()));
+    } catch (IOException e) {
+      return "(no log: " + e + ")";
+    }
+  }
+
   /** Output records by topic. */
   record Outputs(List<ConsumerRecord<byte[], byte[]>> dense, List<ConsumerRecord<byte[], byte[]>> embeddings,
       List<ConsumerRecord<byte[], byte[]>> deadLetters) {}
@@ -124,9 +150,21 @@ final class ItSupport {
       return s;
     }
 
+    /** An event with an explicit content type (the label; the decoder goes by the bytes). */
+    byte[] event(String id, String source, String contentType, byte[] image) {
+      ImageEvent e = ImageFiles.event(id, source, id, image, Instant.now());
+      e.setContentType(contentType);
+      return events.serializer().serialize(cfg.topics().input(), e);
+    }
+
     byte[] event(String id, String source, byte[] image) {
       return events.serializer().serialize(cfg.topics().input(),
           ImageFiles.event(id, source, id, image, Instant.now()));
+    }
+
+    void send(int partition, String key, byte[] value) {
+      producer.send(new ProducerRecord<>(cfg.topics().input(), partition, key.getBytes(StandardCharsets.UTF_8),
+          value));
     }
 
     void send(String key, byte[] value) {

@@ -11,17 +11,19 @@ import org.junit.jupiter.api.Test;
 
 class OpsHttpServerTest {
   @Test
-  void healthIsAlwaysOkReadyFollowsTheAppAndMetricsArePrometheusText() throws Exception {
+  void healthIsAlwaysOkReadyFollowsTheProbeWithItsReasonAndMetricsArePrometheusText() throws Exception {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     new PipelineMetrics(registry);
     AtomicBoolean ready = new AtomicBoolean(false);
-    try (OpsHttpServer http = OpsHttpServer.start(0, registry, ready::get)) {
+    try (OpsHttpServer http = OpsHttpServer.start(0, registry, () -> ready.get()
+        ? ReadinessProbe.Verdict.ready("fine") : ReadinessProbe.Verdict.notReady("stalled"))) {
       assertEquals(200, ItSupport.httpGet(http.port(), "/health"));
       assertEquals(503, ItSupport.httpGet(http.port(), "/ready"));
+      assertEquals("not ready: stalled\n", ItSupport.httpBody(http.port(), "/ready"), "the reason is in the body");
       ready.set(true);
       assertEquals(200, ItSupport.httpGet(http.port(), "/ready"));
       String body = ItSupport.httpBody(http.port(), "/metrics");
-      assertTrue(body.contains("# TYPE anyup_images_processed_total counter"), body);
+      assertTrue(body.contains("# TYPE anyup_images_attempted_total counter"), body);
       assertTrue(body.contains("anyup_stage_latency_seconds_bucket"), "per-stage latency histograms");
     }
   }

@@ -146,7 +146,7 @@ class PipelineIT {
       assertEquals(97, letters.get("declares-2GB").value().length);
 
       String metrics = ItSupport.httpBody(app.httpPort(), "/metrics");
-      assertTrue(metrics.contains("anyup_images_processed_total 50.0"), "images counter in /metrics");
+      assertTrue(metrics.contains("anyup_images_attempted_total 50.0"), "images counter in /metrics");
       assertTrue(metrics.contains("anyup_batch_size"), "batch size histogram in /metrics");
       assertTrue(metrics.contains("kafka_stream"), "Kafka Streams metrics in /metrics");
     }

@@ -150,7 +150,7 @@ class AnyupTopologyTest {
     double norm = e.getVector().stream().mapToDouble(v -> v * v).sum();
     assertEquals(1.0, norm, 1e-5);
     assertTrue(dlq.isEmpty());
-    assertEquals(1.0, metrics.imagesProcessed());
+    assertEquals(1.0, metrics.imagesAttempted());
   }
 
   @Test
