@@ -32,8 +32,12 @@ public final class GraphBench {
     String out = args.length > 2 ? args[2] : "-";
     OrtEnvironment env = OrtEnvironment.getEnvironment();
     OrtSession.SessionOptions options = new OrtSession.SessionOptions();
-    if (args.length > 3) {
+    if (args.length > 3 && !args[3].equals("-")) {
       options.enableProfiling(args[3]);
+    }
+    if (Boolean.getBoolean("bench.noArena")) { // ORT's CPU arena keeps its high-water mark; without it memory is freed
+      options.setCPUArenaAllocator(false);
+      options.setMemoryPatternOptimization(false);
     }
     long t0 = System.nanoTime();
     try (OrtSession session = env.createSession(graph.toString(), options)) {
@@ -50,7 +54,6 @@ public final class GraphBench {
         inputs.put(e.getKey(), OnnxTensor.createTensor(env, FloatBuffer.wrap(values), shape));
       }
       List<Double> times = new ArrayList<>();
-      float[] first = null;
       for (int r = 0; r <= runs; r++) { // run 0 is the warm-up
         long start = System.nanoTime();
         try (OrtSession.Result result = session.run(inputs)) {
@@ -58,21 +61,20 @@ public final class GraphBench {
           if (r > 0) {
             times.add(ms);
           }
-          if (first == null && !out.equals("-")) {
-            FloatBuffer fb = ((OnnxTensor) result.get(0)).getFloatBuffer();
-            first = new float[fb.remaining()];
-            fb.get(first);
+        }
+      }
+      long peakRssMb = peakRssMb(); // before the output is copied onto the Java heap (benchmark overhead, not graph)
+      if (!out.equals("-")) {
+        try (OrtSession.Result result = session.run(inputs);
+            DataOutputStream dos = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(Path.of(out)),
+                1 << 20))) {
+          FloatBuffer fb = ((OnnxTensor) result.get(0)).getFloatBuffer();
+          while (fb.hasRemaining()) {
+            dos.writeInt(Integer.reverseBytes(Float.floatToRawIntBits(fb.get())));
           }
         }
       }
-      if (first != null) {
-        try (DataOutputStream dos = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(Path.of(out))))) {
-          for (float v : first) {
-            dos.writeInt(Integer.reverseBytes(Float.floatToRawIntBits(v)));
-          }
-        }
-      }
-      if (args.length > 3) {
+      if (args.length > 3 && !args[3].equals("-")) {
         System.out.println("PROFILE " + session.endProfiling());
       }
       for (OnnxTensor t : inputs.values()) {
@@ -80,7 +82,7 @@ public final class GraphBench {
       }
       double[] sorted = times.stream().mapToDouble(Double::doubleValue).sorted().toArray();
       System.out.printf("RESULT load_ms=%.0f median_ms=%.1f min_ms=%.1f runs=%d peak_rss_mb=%d%n", loadMs,
-          sorted[sorted.length / 2], sorted[0], sorted.length, peakRssMb());
+          sorted[sorted.length / 2], sorted[0], sorted.length, peakRssMb);
     }
   }
 
