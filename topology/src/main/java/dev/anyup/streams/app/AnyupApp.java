@@ -1,5 +1,7 @@
 package dev.anyup.streams.app;
 
+import dev.anyup.streams.console.ConsoleServer;
+import dev.anyup.streams.console.ConsoleView;
 import dev.anyup.streams.models.InferenceOptions;
 import dev.anyup.streams.models.ModelBundle;
 import dev.anyup.streams.models.VerificationReport;
@@ -9,6 +11,7 @@ import dev.anyup.streams.topology.DeadLetterDeserializationExceptionHandler;
 import dev.anyup.streams.topology.DeadLetterProcessingExceptionHandler;
 import dev.anyup.streams.topology.DeadLetterProductionExceptionHandler;
 import dev.anyup.streams.topology.ImagePipeline;
+import dev.anyup.streams.topology.OutputTap;
 import dev.anyup.streams.topology.PipelineMetrics;
 import dev.anyup.streams.topology.TopologySerdes;
 import dev.anyup.streams.topology.frames.InputLagMetrics;
@@ -45,6 +48,8 @@ public final class AnyupApp implements AutoCloseable {
   private final InputLagMetrics inputLag;
   private final PipelineMetrics metrics;
   private final OpsHttpServer http;
+  private final ConsoleView consoleView;
+  private final ConsoleServer console;
   private final StreamThreadWatch threads;
   private final CountDownLatch ended;
   private final CountDownLatch closed = new CountDownLatch(1);
@@ -52,7 +57,7 @@ public final class AnyupApp implements AutoCloseable {
 
   private AnyupApp(AppConfig cfg, ModelBundle bundle, ImagePipeline pipeline, KafkaStreams streams,
       KafkaStreamsMetrics streamsMetrics, InputLagMetrics inputLag, PipelineMetrics metrics, OpsHttpServer http,
-      StreamThreadWatch threads, CountDownLatch ended) {
+      ConsoleView consoleView, ConsoleServer console, StreamThreadWatch threads, CountDownLatch ended) {
     this.cfg = cfg;
     this.bundle = bundle;
     this.pipeline = pipeline;
@@ -61,6 +66,8 @@ public final class AnyupApp implements AutoCloseable {
     this.inputLag = inputLag;
     this.metrics = metrics;
     this.http = http;
+    this.consoleView = consoleView;
+    this.console = console;
     this.threads = threads;
     this.ended = ended;
   }
@@ -90,6 +97,8 @@ public final class AnyupApp implements AutoCloseable {
     KafkaStreams streams = null;
     OpsHttpServer http = null;
     InputLagMetrics inputLag = null;
+    ConsoleView consoleView = null;
+    ConsoleServer console = null;
     try {
       VerificationReport report = bundle.verify();
       if (!report.passed()) {
@@ -108,7 +117,12 @@ public final class AnyupApp implements AutoCloseable {
         throw new StartupException("cannot register the output schemas with " + cfg.schemaRegistryUrl() + ": "
             + e.getMessage(), e);
       }
-      var topology = AnyupTopology.build(cfg, serdes, pipeline, metrics);
+      OutputTap tap = OutputTap.NONE;
+      if (cfg.console().enabled()) {
+        consoleView = new ConsoleView(cfg.console().recentPerSource(), FeatureRenderer::pcaRgbPng);
+        tap = consoleView;
+      }
+      var topology = AnyupTopology.build(cfg, serdes, pipeline, metrics, tap);
       LOG.debug("topology:\n{}", topology.describe());
       Properties props = cfg.streamsProperties();
       props.putIfAbsent(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG,
@@ -130,14 +144,25 @@ public final class AnyupApp implements AutoCloseable {
       KafkaStreams s = streams;
       http = OpsHttpServer.start(cfg.httpPort(), registry, () -> ready(s, threads));
       LOG.info("ops HTTP on port {}", http.port());
+      if (consoleView != null) {
+        console = ConsoleServer.start(cfg.console().bind(), cfg.console().port(), consoleView, registry, null);
+        LOG.info("web console (read-only) on http://{}:{}/", cfg.console().bind(), console.port());
+      }
       streams.start();
-      return new AnyupApp(cfg, bundle, pipeline, streams, streamsMetrics, inputLag, metrics, http, threads, ended);
+      return new AnyupApp(cfg, bundle, pipeline, streams, streamsMetrics, inputLag, metrics, http, consoleView,
+          console, threads, ended);
     } catch (RuntimeException e) {
       if (streams != null) {
         streams.close(Duration.ofSeconds(10));
       }
       if (http != null) {
         http.close();
+      }
+      if (console != null) {
+        console.close();
+      }
+      if (consoleView != null) {
+        consoleView.close();
       }
       if (inputLag != null) {
         inputLag.close();
@@ -207,6 +232,11 @@ public final class AnyupApp implements AutoCloseable {
     return http.port();
   }
 
+  /** The port the web console listens on, or -1 when {@code console.enabled} is false. */
+  public int consolePort() {
+    return console == null ? -1 : console.port();
+  }
+
   /**
    * Ready: Kafka Streams is RUNNING (the models load before it starts), no stream thread was replaced within
    * {@code readiness.thread.death.window.ms} (a thread dying in a loop does no work while the client stays RUNNING)
@@ -257,6 +287,10 @@ public final class AnyupApp implements AutoCloseable {
       LOG.info("closing models");
       bundle.close();
     } finally {
+      if (console != null) {
+        console.close();
+        consoleView.close();
+      }
       http.close();
       closed.countDown();
       ended.countDown();
