@@ -67,6 +67,8 @@ async function segmentAt(imageId, x, y) {
     c.width = s.width;
     c.height = s.height;
     c.dataset.imageId = s.image_id;
+    c.dataset.x = s.x;
+    c.dataset.y = s.y;
     c.dataset.featureX = s.feature_x;
     c.dataset.featureY = s.feature_y;
     c.dataset.threshold = s.threshold;
@@ -135,6 +137,7 @@ function chart(id, series) {
   g.fillText(n > 0 ? n + ' s' : 'waiting for data', left, h - 2);
   series.forEach((s, i) => {
     g.strokeStyle = COLORS[i % COLORS.length];
+    g.fillStyle = COLORS[i % COLORS.length];
     g.lineWidth = 1.5;
     g.beginPath();
     let pen = false;
@@ -145,7 +148,11 @@ function chart(id, series) {
       if (pen) { g.lineTo(px, py); } else { g.moveTo(px, py); pen = true; }
     });
     g.stroke();
-    g.fillStyle = COLORS[i % COLORS.length];
+    // a point with no neighbour draws no line: mark every point with a dot
+    s.values.forEach((v, x) => {
+      if (v == null) { return; }
+      g.fillRect(left + (w - left) * (n <= 1 ? 1 : x / (n - 1)) - 1.5, (h - bottom) * (1 - v / max) - 1.5, 3, 3);
+    });
     g.fillText(s.name, left + 4 + 110 * (i % 3), 10 + 11 * Math.floor(i / 3));
   });
   c.dataset.points = n;
