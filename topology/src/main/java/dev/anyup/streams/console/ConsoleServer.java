@@ -152,7 +152,8 @@ public final class ConsoleServer implements AutoCloseable {
       ArrayNode tiles = s.putArray("tiles");
       for (ConsoleView.Tile t : e.getValue()) {
         tiles.addObject().put("seq", t.seq()).put("image_id", t.imageId()).put("capture_millis", t.captureMillis())
-            .put("processed_millis", t.processedMillis()).put("segmentable", view.segmentable(t.imageId()));
+            .put("processed_millis", t.processedMillis()).put("source_width", t.sourceWidth())
+            .put("source_height", t.sourceHeight()).put("segmentable", view.segmentable(t.imageId()));
       }
     }
     root.put("dropped", view.dropped());

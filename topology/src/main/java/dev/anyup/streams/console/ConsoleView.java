@@ -3,6 +3,12 @@ package dev.anyup.streams.console;
 import dev.anyup.streams.avro.DenseFeatures;
 import dev.anyup.streams.avro.ImageEvent;
 import dev.anyup.streams.topology.OutputTap;
+import java.awt.Graphics2D;
+import java.awt.RenderingHints;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -17,6 +23,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
+import javax.imageio.ImageIO;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,7 +32,7 @@ import org.slf4j.LoggerFactory;
  * The stream thread only {@code offer}s to a bounded queue (dropping, and counting the drop, when it is full), so the
  * console can never slow or block the pipeline; one daemon thread drains it, renders the feature picture and keeps:
  * the latest {@code recentPerSource} tiles of each of at most {@link #MAX_SOURCES} sources (the least recently updated
- * source is forgotten first), the decoded record of only the last {@link #SEGMENTABLE} images (for click-to-segment),
+ * source is forgotten first; originals over {@link #MAX_TILE_IMAGE_BYTES} are kept as thumbnails), the decoded record of only the last {@link #SEGMENTABLE} images (for click-to-segment),
  * and the last {@link #DEAD_LETTERS} dead letters with their original bytes (up to {@link #MAX_DEAD_LETTER_BYTES}).
  */
 public final class ConsoleView implements OutputTap, AutoCloseable {
@@ -34,11 +41,17 @@ public final class ConsoleView implements OutputTap, AutoCloseable {
   static final int SEGMENTABLE = 4;
   static final int DEAD_LETTERS = 20;
   static final int MAX_DEAD_LETTER_BYTES = 8 * 1024 * 1024;
+  /** Larger originals are kept as a JPEG thumbnail of {@link #THUMBNAIL_SIDE} pixels, so memory stays bounded. */
+  static final int MAX_TILE_IMAGE_BYTES = 256 * 1024;
+  static final int THUMBNAIL_SIDE = 256;
   private static final Logger LOG = LoggerFactory.getLogger(ConsoleView.class);
 
-  /** A shown image: its ids and times, the original bytes and the PNG of its features. */
-  record Tile(long seq, String imageId, String sourceId, long captureMillis, long processedMillis, String contentType,
-      byte[] image, byte[] featurePng) {}
+  /**
+   * A shown image: its ids, times and source size, the picture (the original bytes, or a thumbnail of a large one)
+   * and the PNG of its features.
+   */
+  record Tile(long seq, String imageId, String sourceId, long captureMillis, long processedMillis, int sourceWidth,
+      int sourceHeight, String contentType, byte[] image, byte[] featurePng) {}
 
   /** A kept dead letter; {@code value} is null when the original was larger than {@link #MAX_DEAD_LETTER_BYTES}. */
   record DeadLetterEntry(long seq, OutputTap.DeadLetter letter, int originalBytes, byte[] value) {}
@@ -125,9 +138,19 @@ public final class ConsoleView implements OutputTap, AutoCloseable {
   void add(ImageEvent event, DenseFeatures dense) {
     byte[] png = featurePicture.apply(dense);
     byte[] image = bytes(event.getImage());
+    String type = event.getContentType();
+    if (image.length > MAX_TILE_IMAGE_BYTES) {
+      image = thumbnail(image);
+      type = "image/jpeg";
+      if (image == null) {
+        image = png;
+        type = "image/png";
+      }
+    }
     synchronized (this) {
       Tile t = new Tile(++seq, event.getImageId(), event.getSourceId(), event.getCaptureTimestamp().toEpochMilli(),
-          dense.getProcessedTimestamp().toEpochMilli(), event.getContentType(), image, png);
+          dense.getProcessedTimestamp().toEpochMilli(), dense.getPreprocessing().getSourceWidth(),
+          dense.getPreprocessing().getSourceHeight(), type, image, png);
       Deque<Tile> q = tiles.computeIfAbsent(event.getSourceId(), s -> new ArrayDeque<>());
       q.addFirst(t);
       while (q.size() > recentPerSource) {
@@ -191,6 +214,32 @@ public final class ConsoleView implements OutputTap, AutoCloseable {
   /** The kept dead letters, newest first. */
   synchronized List<DeadLetterEntry> deadLetters() {
     return List.copyOf(deadLetters);
+  }
+
+  /** A JPEG of at most {@link #THUMBNAIL_SIDE} pixels a side, or null if the image cannot be read here. */
+  static byte[] thumbnail(byte[] encoded) {
+    try {
+      BufferedImage src = ImageIO.read(new ByteArrayInputStream(encoded));
+      if (src == null) {
+        return null;
+      }
+      double scale = Math.min(1.0, (double) THUMBNAIL_SIDE / Math.max(src.getWidth(), src.getHeight()));
+      int w = Math.max(1, (int) Math.round(src.getWidth() * scale));
+      int h = Math.max(1, (int) Math.round(src.getHeight() * scale));
+      BufferedImage out = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+      Graphics2D g = out.createGraphics();
+      try {
+        g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
+        g.drawImage(src, 0, 0, w, h, null);
+      } finally {
+        g.dispose();
+      }
+      ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+      return ImageIO.write(out, "jpg", bytes) ? bytes.toByteArray() : null;
+    } catch (IOException | RuntimeException e) {
+      LOG.debug("no thumbnail: {}", e.toString());
+      return null;
+    }
   }
 
   private static byte[] bytes(ByteBuffer b) {

@@ -211,7 +211,7 @@ public record AppConfig(
     }
 
     public static Console defaults() {
-      return new Console(false, "127.0.0.1", 8081, 8);
+      return new Console(false, "127.0.0.1", 8070, 8);
     }
   }
 

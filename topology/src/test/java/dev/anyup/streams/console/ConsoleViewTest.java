@@ -9,10 +9,16 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.anyup.streams.avro.ImageEvent;
+import dev.anyup.streams.topology.TestImages;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import javax.imageio.ImageIO;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 
@@ -85,6 +91,22 @@ class ConsoleViewTest {
       release.countDown();
       Awaitility.await().atMost(Duration.ofSeconds(30))
           .until(() -> view.tile("x" + (ConsoleView.QUEUE_CAPACITY - 1)).isPresent());
+    }
+  }
+
+  @Test
+  void keepsALargeOriginalAsASmallJpegThumbnail() throws Exception {
+    byte[] bmp = TestImages.pattern(640, 480, 1, "bmp");
+    assertTrue(bmp.length > ConsoleView.MAX_TILE_IMAGE_BYTES, "the fixture is large");
+    ImageEvent event = ImageEvent.newBuilder(event("big", "cam")).setImage(ByteBuffer.wrap(bmp))
+        .setContentType("image/bmp").build();
+    try (ConsoleView view = new ConsoleView(8, d -> new byte[0])) {
+      view.add(event, dense("big", "cam", 1));
+      ConsoleView.Tile t = view.tile("big").orElseThrow();
+      assertEquals("image/jpeg", t.contentType());
+      BufferedImage thumb = ImageIO.read(new ByteArrayInputStream(t.image()));
+      assertEquals(ConsoleView.THUMBNAIL_SIDE, thumb.getWidth());
+      assertEquals(192, thumb.getHeight());
     }
   }
 

@@ -21,7 +21,7 @@ class ConsoleConfigTest {
     AppConfig.Console c = load(Map.of()).console();
     assertFalse(c.enabled());
     assertEquals("127.0.0.1", c.bind());
-    assertEquals(8081, c.port());
+    assertEquals(8070, c.port());
     assertEquals(8, c.recentPerSource());
   }
 

@@ -41,10 +41,13 @@ function tile(t) {
   const feat = el('img', {className: 'feat', src: '/api/features?' + q, alt: 'features of ' + t.image_id});
   if (t.segmentable) {
     src.addEventListener('click', ev => {
-      // the tile letterboxes the image (object-fit: contain): undo that to get source-image pixels
+      // the tile letterboxes the picture (object-fit: contain), which may be a thumbnail: undo both to get
+      // source-image pixels
       const scale = Math.min(src.clientWidth / src.naturalWidth, src.clientHeight / src.naturalHeight);
-      const x = (ev.offsetX - (src.clientWidth - src.naturalWidth * scale) / 2) / scale;
-      const y = (ev.offsetY - (src.clientHeight - src.naturalHeight * scale) / 2) / scale;
+      const fx = (ev.offsetX - (src.clientWidth - src.naturalWidth * scale) / 2) / (src.naturalWidth * scale);
+      const fy = (ev.offsetY - (src.clientHeight - src.naturalHeight * scale) / 2) / (src.naturalHeight * scale);
+      const x = fx * t.source_width;
+      const y = fy * t.source_height;
       segmentAt(t.image_id, x, y).catch(report);
     });
   }
