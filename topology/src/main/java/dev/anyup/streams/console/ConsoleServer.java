@@ -204,6 +204,7 @@ public final class ConsoleServer implements AutoCloseable {
       putFinite(o, "p50_ms", p.p50Millis());
       putFinite(o, "p99_ms", p.p99Millis());
       putFinite(o, "batch_mean", p.batchMean());
+      putFinite(o, "input_lag", p.inputLag());
       ObjectNode dead = o.putObject("dead_letters");
       p.deadLetters().forEach(dead::put);
     }

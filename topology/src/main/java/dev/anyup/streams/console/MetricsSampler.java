@@ -2,6 +2,7 @@ package dev.anyup.streams.console;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.distribution.CountAtBucket;
@@ -14,17 +15,18 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The console's charts' data: once per interval, the pipeline's own meters ({@code anyup.images.processed},
- * {@code anyup.process.latency}, {@code anyup.batch.size}, {@code anyup.dead.letters}) turned into one point per
- * series over the last interval: throughput, latency p50/p99 (from the timer's cumulative histogram buckets, so the
- * value is the upper bound of the bucket the quantile falls in), mean batch size, and dead letters so far by
- * stage/reason. Keeps the last {@link #POINTS} points. Nothing here is on the stream thread.
+ * {@code anyup.process.latency}, {@code anyup.batch.size}, {@code anyup.dead.letters},
+ * {@code anyup.input.records.lag}) turned into one point per series over the last interval: throughput, latency
+ * p50/p99 (from the timer's cumulative histogram bucket counts, as the app's Prometheus registry keeps them, so the
+ * value is the upper bound of the bucket the quantile falls in), mean batch size, dead letters so far by stage/reason, and the input consumers' lag summed over the
+ * partitions this instance owns (NaN when none reports). Keeps the last {@link #POINTS} points. Nothing here is on the stream thread.
  */
 final class MetricsSampler {
   static final int POINTS = 120;
 
   /** One chart point; latency and batch fields are NaN when nothing was processed in the interval. */
   record Point(long millis, double imagesPerSecond, double p50Millis, double p99Millis, double batchMean,
-      Map<String, Double> deadLetters) {}
+      Map<String, Double> deadLetters, double inputLag) {}
 
   private final MeterRegistry registry;
   private final Deque<Point> points = new ArrayDeque<>();
@@ -54,6 +56,13 @@ final class MetricsSampler {
     for (Counter c : registry.find("anyup.dead.letters").counters()) {
       dead.merge(c.getId().getTag("stage") + "/" + c.getId().getTag("reason"), c.count(), Double::sum);
     }
+    double lag = Double.NaN;
+    for (Gauge g : registry.find("anyup.input.records.lag").gauges()) {
+      double v = g.value();
+      if (Double.isFinite(v)) {
+        lag = (Double.isNaN(lag) ? 0 : lag) + v;
+      }
+    }
     if (lastMillis >= 0 && nowMillis > lastMillis && counts.length == lastBuckets.length) {
       double seconds = (nowMillis - lastMillis) / 1000.0;
       long[] delta = new long[counts.length];
@@ -63,7 +72,7 @@ final class MetricsSampler {
       long batches = batchCount - lastBatchCount;
       points.addLast(new Point(nowMillis, (processed - lastProcessed) / seconds, quantile(buckets, delta, 0.50),
           quantile(buckets, delta, 0.99), batches == 0 ? Double.NaN : (batchTotal - lastBatchTotal) / batches,
-          dead));
+          dead, lag));
       while (points.size() > POINTS) {
         points.removeFirst();
       }

@@ -156,7 +156,7 @@ function chart(id, series) {
       if (v == null) { return; }
       g.fillRect(left + (w - left) * (n <= 1 ? 1 : x / (n - 1)) - 1.5, (h - bottom) * (1 - v / max) - 1.5, 3, 3);
     });
-    g.fillText(s.name, left + 4 + 110 * (i % 3), 10 + 11 * Math.floor(i / 3));
+    g.fillText(s.name, left + 4 + 90 * (i % 2), 10 + 11 * Math.floor(i / 2));
   });
   c.dataset.points = n;
 }
@@ -169,6 +169,7 @@ async function pollMetrics() {
   chart('chart-throughput', [{name: 'images/s', values: p.map(x => x.images_per_second)}]);
   chart('chart-latency', [{name: 'p50', values: p.map(x => x.p50_ms)}, {name: 'p99', values: p.map(x => x.p99_ms)}]);
   chart('chart-batch', [{name: 'mean', values: p.map(x => x.batch_mean)}]);
+  chart('chart-lag', [{name: 'records behind', values: p.map(x => x.input_lag)}]);
   const reasons = [...new Set(p.flatMap(x => Object.keys(x.dead_letters)))].sort();
   chart('chart-dead', reasons.map(r => ({name: r, values: p.map(x => x.dead_letters[r] ?? 0)})));
 }
