@@ -1,5 +1,7 @@
 package dev.anyup.streams.app;
 
+import dev.anyup.streams.console.ConsoleServer;
+import dev.anyup.streams.console.ConsoleView;
 import dev.anyup.streams.models.InferenceOptions;
 import dev.anyup.streams.models.ModelBundle;
 import dev.anyup.streams.models.VerificationReport;
@@ -9,6 +11,7 @@ import dev.anyup.streams.topology.DeadLetterDeserializationExceptionHandler;
 import dev.anyup.streams.topology.DeadLetterProcessingExceptionHandler;
 import dev.anyup.streams.topology.DeadLetterProductionExceptionHandler;
 import dev.anyup.streams.topology.ImagePipeline;
+import dev.anyup.streams.topology.OutputTap;
 import dev.anyup.streams.topology.PipelineMetrics;
 import dev.anyup.streams.topology.TopologySerdes;
 import dev.anyup.streams.topology.frames.InputLagMetrics;
@@ -47,6 +50,8 @@ public final class AnyupApp implements AutoCloseable {
   private final InputLagMetrics inputLag;
   private final PipelineMetrics metrics;
   private final OpsHttpServer http;
+  private final ConsoleView consoleView;
+  private final ConsoleServer console;
   private final StreamThreadWatch threads;
   private final CountDownLatch ended;
   private final Admin admin;
@@ -56,7 +61,8 @@ public final class AnyupApp implements AutoCloseable {
 
   private AnyupApp(AppConfig cfg, ModelBundle bundle, ImagePipeline pipeline, KafkaStreams streams,
       KafkaStreamsMetrics streamsMetrics, InputLagMetrics inputLag, PipelineMetrics metrics, OpsHttpServer http,
-      StreamThreadWatch threads, CountDownLatch ended, Admin admin, ProgressPoller poller) {
+      ConsoleView consoleView, ConsoleServer console, StreamThreadWatch threads, CountDownLatch ended, Admin admin,
+      ProgressPoller poller) {
     this.cfg = cfg;
     this.bundle = bundle;
     this.pipeline = pipeline;
@@ -65,6 +71,8 @@ public final class AnyupApp implements AutoCloseable {
     this.inputLag = inputLag;
     this.metrics = metrics;
     this.http = http;
+    this.consoleView = consoleView;
+    this.console = console;
     this.threads = threads;
     this.ended = ended;
     this.admin = admin;
@@ -103,6 +111,8 @@ public final class AnyupApp implements AutoCloseable {
     OpsHttpServer http = null;
     InputLagMetrics inputLag = null;
     Admin admin = null;
+    ConsoleView consoleView = null;
+    ConsoleServer console = null;
     try {
       VerificationReport report = bundle.verify();
       if (!report.passed()) {
@@ -121,7 +131,12 @@ public final class AnyupApp implements AutoCloseable {
         throw new StartupException("cannot register the output schemas with " + cfg.schemaRegistryUrl() + ": "
             + e.getMessage(), e);
       }
-      var topology = AnyupTopology.build(cfg, serdes, pipeline, metrics);
+      OutputTap tap = OutputTap.NONE;
+      if (cfg.console().enabled()) {
+        consoleView = new ConsoleView(cfg.console().recentPerSource(), FeatureRenderer::pcaRgbPng);
+        tap = consoleView;
+      }
+      var topology = AnyupTopology.build(cfg, serdes, pipeline, metrics, tap);
       LOG.debug("topology:\n{}", topology.describe());
       Properties props = cfg.streamsProperties();
       props.putIfAbsent(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG,
@@ -150,17 +165,27 @@ public final class AnyupApp implements AutoCloseable {
       streams.setStateListener(probe);
       http = OpsHttpServer.start(cfg.httpPort(), registry, probe::verdict);
       LOG.info("ops HTTP on port {}", http.port());
+      if (consoleView != null) {
+        console = ConsoleServer.start(cfg.console().bind(), cfg.console().port(), consoleView, registry, null);
+        LOG.info("web console (read-only) on http://{}:{}/", cfg.console().bind(), console.port());
+      }
       streams.start();
       Duration interval = cfg.readiness().progressTimeout().dividedBy(4);
       poller.start(interval.compareTo(PROGRESS_POLL) < 0 ? interval : PROGRESS_POLL);
-      return new AnyupApp(cfg, bundle, pipeline, streams, streamsMetrics, inputLag, metrics, http, threads, ended,
-          admin, poller);
+      return new AnyupApp(cfg, bundle, pipeline, streams, streamsMetrics, inputLag, metrics, http, consoleView,
+          console, threads, ended, admin, poller);
     } catch (RuntimeException e) {
       if (streams != null) {
         streams.close(Duration.ofSeconds(10));
       }
       if (http != null) {
         http.close();
+      }
+      if (console != null) {
+        console.close();
+      }
+      if (consoleView != null) {
+        consoleView.close();
       }
       if (inputLag != null) {
         inputLag.close();
@@ -233,6 +258,11 @@ public final class AnyupApp implements AutoCloseable {
     return http.port();
   }
 
+  /** The port the web console listens on, or -1 when {@code console.enabled} is false. */
+  public int consolePort() {
+    return console == null ? -1 : console.port();
+  }
+
   /** Blocks until {@link #close()} finished. */
   public void awaitClosed() throws InterruptedException {
     closed.await();
@@ -276,6 +306,10 @@ public final class AnyupApp implements AutoCloseable {
       bundle.close();
     } finally {
       admin.close(Duration.ofSeconds(5));
+      if (console != null) {
+        console.close();
+        consoleView.close();
+      }
       http.close();
       closed.countDown();
       ended.countDown();

@@ -46,6 +46,17 @@ final class FeatureRenderer {
     return OutputEncoder.decode(t);
   }
 
+  /** The PCA→RGB picture of the record's features as PNG bytes (the console's feature tiles). */
+  static byte[] pcaRgbPng(DenseFeatures d) {
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    try {
+      ImageIO.write(pcaRgb(features(d)), "png", out);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException("cannot encode the feature picture of image " + d.getImageId(), e);
+    }
+    return out.toByteArray();
+  }
+
   /** PCA→RGB picture of {@code map}, one pixel per feature pixel. */
   static BufferedImage pcaRgb(FeatureMap map) {
     int c = map.channels();

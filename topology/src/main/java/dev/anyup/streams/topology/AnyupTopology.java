@@ -30,15 +30,27 @@ public final class AnyupTopology {
 
   /** Builds the topology; {@code pipeline} and {@code metrics} are shared by every task. */
   public static Topology build(AppConfig cfg, TopologySerdes serdes, ImagePipeline pipeline, PipelineMetrics metrics) {
-    return build(cfg, serdes, pipeline, metrics, System::nanoTime, System::currentTimeMillis);
+    return build(cfg, serdes, pipeline, metrics, OutputTap.NONE);
+  }
+
+  /** As {@link #build(AppConfig, TopologySerdes, ImagePipeline, PipelineMetrics)}, with {@code tap} seeing outputs. */
+  public static Topology build(AppConfig cfg, TopologySerdes serdes, ImagePipeline pipeline, PipelineMetrics metrics,
+      OutputTap tap) {
+    return build(cfg, serdes, pipeline, metrics, System::nanoTime, System::currentTimeMillis, tap);
+  }
+
+  static Topology build(AppConfig cfg, TopologySerdes serdes, ImagePipeline pipeline, PipelineMetrics metrics,
+      LongSupplier ticker, LongSupplier wallClockMillis) {
+    return build(cfg, serdes, pipeline, metrics, ticker, wallClockMillis, OutputTap.NONE);
   }
 
   /**
    * @param ticker monotonic nanoseconds for stage timings
    * @param wallClockMillis the clock frame ages are measured against
+   * @param tap sees every image's outputs and every dead letter (must not block)
    */
   static Topology build(AppConfig cfg, TopologySerdes serdes, ImagePipeline pipeline, PipelineMetrics metrics,
-      LongSupplier ticker, LongSupplier wallClockMillis) {
+      LongSupplier ticker, LongSupplier wallClockMillis, OutputTap tap) {
     DeadLetterRouter router = new DeadLetterRouter(metrics);
     var bytes = Serdes.ByteArray();
     Topology t = new Topology();
@@ -46,7 +58,7 @@ public final class AnyupTopology {
     String parent = FrameGate.attach(t, cfg.frames(), serdes.imageEvents(), new FrameMetrics(metrics.registry()),
         wallClockMillis, SOURCE, PROCESSOR, cfg.topics().input());
     t.addProcessor(PROCESSOR,
-        () -> new ImageFeaturesProcessor(cfg, serdes, pipeline, router, metrics, ticker), parent);
+        () -> new ImageFeaturesProcessor(cfg, serdes, pipeline, router, metrics, ticker, tap), parent);
     if (cfg.output().denseEnabled()) {
       t.addSink(DENSE_SINK, cfg.topics().dense(), bytes.serializer(), bytes.serializer(), PROCESSOR);
     }

@@ -31,6 +31,7 @@ public record AppConfig(
     Limits limits,
     Readiness readiness,
     FramePolicy frames,
+    Console console,
     int httpPort,
     Map<String, String> passThrough) {
 
@@ -53,6 +54,7 @@ public record AppConfig(
     require(limits != null, "limits must be set");
     require(readiness != null, "readiness must be set");
     require(frames != null, "frames must be set");
+    require(console != null, "console must be set");
     require(!frames.publishesSkipped() || !Set.of(topics.input(), topics.dense(), topics.embeddings(), topics.dlq())
         .contains(frames.skippedTopic()), "frames.skipped.topic must differ from the input, output and dead-letter "
         + "topics but was '" + frames.skippedTopic() + "'");
@@ -270,11 +272,29 @@ public record AppConfig(
     }
   }
 
+  /**
+   * The web console ({@code console.*}): off by default; when on, a read-only page and JSON API on its own HTTP
+   * server bound to {@code console.bind} (loopback by default, so images are not exposed to the network unless asked)
+   * and {@code console.port}, showing the latest {@code console.recent.per.source} outputs of each source.
+   */
+  public record Console(boolean enabled, String bind, int port, int recentPerSource) {
+    public Console {
+      require(bind != null && !bind.isBlank(), "console.bind must not be blank but was '" + bind + "'");
+      require(port >= 0 && port <= 65535, "console.port must be in [0, 65535] but was " + port);
+      require(recentPerSource >= 1 && recentPerSource <= 64,
+          "console.recent.per.source must be in [1, 64] but was " + recentPerSource);
+    }
+
+    public static Console defaults() {
+      return new Console(false, "127.0.0.1", 8070, 8);
+    }
+  }
+
   /** A configuration with every default and the given connection endpoints (tests, demo). */
   public static AppConfig defaults(String bootstrapServers, String schemaRegistryUrl) {
     return new AppConfig("anyup-streams", bootstrapServers, schemaRegistryUrl, Topics.defaults(), Model.defaults(),
-        Output.defaults(), Batch.defaults(), Limits.defaults(), Readiness.defaults(), FramePolicy.off(), 8080,
-        Map.of());
+        Output.defaults(), Batch.defaults(), Limits.defaults(), Readiness.defaults(), FramePolicy.off(),
+        Console.defaults(), 8080, Map.of());
   }
 
   /**
@@ -329,6 +349,9 @@ public record AppConfig(
             Duration.ofMillis(r.longValue("readiness.rebalance.grace.ms", rd.rebalanceGrace().toMillis())),
             Duration.ofMillis(r.longValue("readiness.progress.timeout.ms", rd.progressTimeout().toMillis()))),
         frames(r),
+        new Console(r.bool("console.enabled", false), r.string("console.bind", Console.defaults().bind()),
+            r.integer("console.port", Console.defaults().port()),
+            r.integer("console.recent.per.source", Console.defaults().recentPerSource())),
         r.integer("http.port", 8080),
         pass);
   }
@@ -343,7 +366,8 @@ public record AppConfig(
       "batch.max.size", "batch.max.wait.ms", "batch.workers", "batch.timeout.ms",
       "limits.image.max.bytes", "limits.image.max.pixels", "limits.image.max.side",
       "readiness.thread.death.window.ms", "readiness.rebalance.grace.ms", "readiness.progress.timeout.ms",
-      "http.port", "frames.max.age.ms", "frames.min.interval.ms", "frames.skipped.topic");
+      "http.port", "frames.max.age.ms", "frames.min.interval.ms", "frames.skipped.topic",
+      "console.enabled", "console.bind", "console.port", "console.recent.per.source");
 
   private static FramePolicy frames(Reader r) {
     try {
@@ -359,31 +383,37 @@ public record AppConfig(
     Map<String, String> merged = new LinkedHashMap<>(passThrough);
     merged.putAll(extra);
     return new AppConfig(applicationId, bootstrapServers, schemaRegistryUrl, topics, model, output, batch, limits,
-        readiness, frames, httpPort, merged);
+        readiness, frames, console, httpPort, merged);
   }
 
   /** A copy with another HTTP port (0 = any free port). */
   public AppConfig withHttpPort(int port) {
     return new AppConfig(applicationId, bootstrapServers, schemaRegistryUrl, topics, model, output, batch, limits,
-        readiness, frames, port, passThrough);
+        readiness, frames, console, port, passThrough);
   }
 
   /** A copy with other output settings. */
   public AppConfig withOutput(Output newOutput) {
     return new AppConfig(applicationId, bootstrapServers, schemaRegistryUrl, topics, model, newOutput, batch, limits,
-        readiness, frames, httpPort, passThrough);
+        readiness, frames, console, httpPort, passThrough);
   }
 
   /** A copy with other batch settings. */
   public AppConfig withBatch(Batch newBatch) {
     return new AppConfig(applicationId, bootstrapServers, schemaRegistryUrl, topics, model, output, newBatch, limits,
-        readiness, frames, httpPort, passThrough);
+        readiness, frames, console, httpPort, passThrough);
+  }
+
+  /** A copy with other console settings. */
+  public AppConfig withConsole(Console newConsole) {
+    return new AppConfig(applicationId, bootstrapServers, schemaRegistryUrl, topics, model, output, batch, limits,
+        readiness, frames, newConsole, httpPort, passThrough);
   }
 
   /** A copy with another frame policy. */
   public AppConfig withFrames(FramePolicy newFrames) {
     return new AppConfig(applicationId, bootstrapServers, schemaRegistryUrl, topics, model, output, batch, limits,
-        readiness, newFrames, httpPort, passThrough);
+        readiness, newFrames, console, httpPort, passThrough);
   }
 
   /**
@@ -550,7 +580,7 @@ public record AppConfig(
     return "AppConfig[applicationId=" + applicationId + ", bootstrapServers=" + bootstrapServers
         + ", schemaRegistryUrl=" + maskUrl(schemaRegistryUrl) + ", topics=" + topics + ", model=" + model
         + ", output=" + output + ", batch=" + batch + ", limits=" + limits + ", readiness=" + readiness
-        + ", frames=" + frames
+        + ", frames=" + frames + ", console=" + console
         + ", httpPort=" + httpPort
         + ", passThrough=" + masked(passThrough) + "]";
   }

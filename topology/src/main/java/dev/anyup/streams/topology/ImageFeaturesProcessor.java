@@ -35,10 +35,11 @@ final class ImageFeaturesProcessor implements Processor<byte[], byte[], byte[], 
   private final PipelineMetrics metrics;
   private final int maxRequestSize;
   private final LongSupplier ticker;
+  private final OutputTap tap;
   private ProcessorContext<byte[], byte[]> context;
 
   ImageFeaturesProcessor(AppConfig cfg, TopologySerdes serdes, ImagePipeline pipeline, DeadLetterRouter deadLetters,
-      PipelineMetrics metrics, LongSupplier ticker) {
+      PipelineMetrics metrics, LongSupplier ticker, OutputTap tap) {
     this.topics = cfg.topics();
     this.eventDeserializer = serdes.imageEvents();
     this.denseSerializer = serdes.dense();
@@ -48,6 +49,7 @@ final class ImageFeaturesProcessor implements Processor<byte[], byte[], byte[], 
     this.metrics = metrics;
     this.maxRequestSize = cfg.maxRequestSize();
     this.ticker = ticker;
+    this.tap = tap;
   }
 
   @Override
@@ -76,9 +78,13 @@ final class ImageFeaturesProcessor implements Processor<byte[], byte[], byte[], 
       }
       metrics.processed(ticker.getAsLong() - start);
       metrics.frameAge(processedAt(out) - event.getCaptureTimestamp().toEpochMilli());
+      tap.processed(event, out.dense());
     } catch (PipelineFailure failure) {
       Optional<RecordMetadata> meta = context.recordMetadata();
       context.forward(deadLetters.deadLetter(record, meta, failure, imageId), AnyupTopology.DLQ_SINK);
+      tap.deadLettered(new OutputTap.DeadLetter(failure.reason().stage().label(), failure.reason().code(),
+          String.valueOf(failure.rootForHeaders().getMessage()), imageId, record.key(), record.value(),
+          record.timestamp()));
     }
   }
 

@@ -55,7 +55,9 @@ class RetrievalServiceIT {
     }
     RetrievalService.Settings settings = new RetrievalService.Settings(prefix + "retrieval", "127.0.0.1", 0);
     try (RetrievalService service = RetrievalService.start(cfg, settings)) {
-      await().atMost(Duration.ofSeconds(60)).until(() -> service.index().size() == 3);
+      // the index can fill while Streams is still REBALANCING (a second assignment round); /ready waits for RUNNING
+      await().atMost(Duration.ofSeconds(60)).until(() -> service.index().size() == 3
+          && service.state() == KafkaStreams.State.RUNNING);
       assertEquals(200, ItSupport.httpGet(service.port(), "/ready"));
       JsonNode n = new ObjectMapper().readTree(ItSupport.httpBody(service.port(), "/api/similar?image=a&k=3"))
           .get("neighbours");

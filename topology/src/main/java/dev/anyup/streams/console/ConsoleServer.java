@@ -1,0 +1,314 @@
+package dev.anyup.streams.console;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
+import com.sun.net.httpserver.HttpServer;
+import dev.anyup.streams.avro.DenseFeatures;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.URLDecoder;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The web console: a read-only page ({@code GET /}: plain HTML, JS and CSS from the jar, no build step, no CDN) and
+ * its JSON API on the JDK's HTTP server, bound to {@code console.bind}:{@code console.port}.
+ *
+ * <ul>
+ *   <li>{@code GET /api/status}: whether similar-image search is available here
+ *   <li>{@code GET /api/recent}: sources with their latest tiles (ids, times, whether click-to-segment is possible)
+ *   <li>{@code GET /api/image?image=ID}, {@code GET /api/features?image=ID}: the original bytes and the PCA→RGB PNG
+ *   <li>{@code GET /api/segment?image=ID&x=X&y=Y[&threshold=T]}: {@link ClickSegmenter} on the kept record, the
+ *       similarities as little-endian float32 in base64 (exact values for the page and for tests)
+ *   <li>{@code GET /api/metrics}: chart points ({@link MetricsSampler})
+ *   <li>{@code GET /api/deadletters}, {@code GET /api/deadletter?seq=N}: the latest dead letters and the download of
+ *       one's original value bytes
+ *   <li>{@code GET /api/similar?...}: the retrieval API when an index is in this process, else 503 saying so
+ * </ul>
+ * Every other method is 405: nothing here writes.
+ */
+public final class ConsoleServer implements AutoCloseable {
+  /** The default click-to-segment threshold on cosine similarity. */
+  static final double DEFAULT_THRESHOLD = 0.6;
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final String WEB = "/dev/anyup/streams/console/web/";
+  private static final Map<String, String> PAGES = Map.of("/", "index.html", "/index.html", "index.html",
+      "/console.js", "console.js", "/console.css", "console.css");
+
+  private final HttpServer server;
+  private final ExecutorService executor;
+  private final ScheduledExecutorService sampling;
+
+  private ConsoleServer(HttpServer server, ExecutorService executor, ScheduledExecutorService sampling) {
+    this.server = server;
+    this.executor = executor;
+    this.sampling = sampling;
+  }
+
+  /**
+   * Binds {@code bind:port} (0 = any free port) and starts serving.
+   *
+   * @param similar the retrieval API's handler when an index is in this process, or null
+   */
+  public static ConsoleServer start(String bind, int port, ConsoleView view, MeterRegistry registry,
+      HttpHandler similar) {
+    HttpServer server;
+    try {
+      server = HttpServer.create(new InetSocketAddress(bind, port), 16);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot bind the console to " + bind + ":" + port
+          + " (console.bind, console.port)", e);
+    }
+    MetricsSampler sampler = new MetricsSampler(registry);
+    ScheduledExecutorService sampling = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "anyup-console-meters"));
+    sampling.scheduleAtFixedRate(() -> sampler.sample(System.currentTimeMillis()), 0, 1, TimeUnit.SECONDS);
+    server.createContext("/", readOnly(ex -> page(ex)));
+    server.createContext("/api/recent", readOnly(ex -> json(ex, 200, recent(view))));
+    server.createContext("/api/image", readOnly(ex -> tileBytes(ex, view, false)));
+    server.createContext("/api/features", readOnly(ex -> tileBytes(ex, view, true)));
+    server.createContext("/api/segment", readOnly(ex -> segment(ex, view)));
+    server.createContext("/api/metrics", readOnly(ex -> json(ex, 200, metrics(sampler, view))));
+    server.createContext("/api/deadletters", readOnly(ex -> json(ex, 200, deadLetters(view))));
+    server.createContext("/api/deadletter", readOnly(ex -> deadLetterBytes(ex, view)));
+    String noIndex = "similar-image search is not available in this process: it has no retrieval index (run "
+        + "`anyup-streams serve`, which answers GET /api/similar)";
+    server.createContext("/api/status", readOnly(ex -> json(ex, 200, JSON.createObjectNode()
+        .put("similar_available", similar != null).put("similar_message", similar != null ? "" : noIndex)
+        .put("segmentable_images", ConsoleView.SEGMENTABLE))));
+    server.createContext("/api/similar", readOnly(similar != null ? similar : ex -> json(ex, 503, message(noIndex))));
+    ExecutorService executor = Executors.newFixedThreadPool(2, r -> daemon(r, "anyup-console-http"));
+    server.setExecutor(executor);
+    server.start();
+    return new ConsoleServer(server, executor, sampling);
+  }
+
+  private static Thread daemon(Runnable r, String name) {
+    Thread t = new Thread(r, name);
+    t.setDaemon(true);
+    return t;
+  }
+
+  public int port() {
+    return server.getAddress().getPort();
+  }
+
+  private static HttpHandler readOnly(HttpHandler h) {
+    return ex -> {
+      try (ex) {
+        if (!ex.getRequestMethod().equals("GET") && !ex.getRequestMethod().equals("HEAD")) {
+          ex.getResponseHeaders().set("Allow", "GET, HEAD");
+          json(ex, 405, message("the console is read-only: " + ex.getRequestMethod() + " is not served"));
+          return;
+        }
+        try {
+          h.handle(ex);
+        } catch (IllegalArgumentException e) {
+          json(ex, 400, message(e.getMessage()));
+        }
+      }
+    };
+  }
+
+  private static void page(HttpExchange ex) throws IOException {
+    String name = PAGES.get(ex.getRequestURI().getPath());
+    if (name == null) {
+      json(ex, 404, message("no page " + ex.getRequestURI().getPath()));
+      return;
+    }
+    byte[] body;
+    try (InputStream in = ConsoleServer.class.getResourceAsStream(WEB + name)) {
+      if (in == null) {
+        throw new IllegalStateException("console resource " + WEB + name + " is missing from the jar");
+      }
+      body = in.readAllBytes();
+    }
+    String type = name.endsWith(".html") ? "text/html; charset=utf-8"
+        : name.endsWith(".js") ? "text/javascript; charset=utf-8" : "text/css; charset=utf-8";
+    send(ex, 200, type, body);
+  }
+
+  private static ObjectNode recent(ConsoleView view) {
+    ObjectNode root = JSON.createObjectNode();
+    ArrayNode sources = root.putArray("sources");
+    for (Map.Entry<String, List<ConsoleView.Tile>> e : view.recent().entrySet()) {
+      ObjectNode s = sources.addObject().put("source_id", e.getKey());
+      ArrayNode tiles = s.putArray("tiles");
+      for (ConsoleView.Tile t : e.getValue()) {
+        tiles.addObject().put("seq", t.seq()).put("image_id", t.imageId()).put("capture_millis", t.captureMillis())
+            .put("processed_millis", t.processedMillis()).put("source_width", t.sourceWidth())
+            .put("source_height", t.sourceHeight()).put("segmentable", view.segmentable(t.imageId()));
+      }
+    }
+    root.put("dropped", view.dropped());
+    return root;
+  }
+
+  private static void tileBytes(HttpExchange ex, ConsoleView view, boolean features) throws IOException {
+    String id = required(query(ex), "image");
+    Optional<ConsoleView.Tile> tile = view.tile(id);
+    if (tile.isEmpty()) {
+      json(ex, 404, message("image '" + id + "' is not among the recent images"));
+      return;
+    }
+    ConsoleView.Tile t = tile.get();
+    ex.getResponseHeaders().set("Cache-Control", "max-age=3600");
+    send(ex, 200, features ? "image/png" : t.contentType(), features ? t.featurePng() : t.image());
+  }
+
+  private static void segment(HttpExchange ex, ConsoleView view) throws IOException {
+    Map<String, String> q = query(ex);
+    String id = required(q, "image");
+    double x = number(q, "x", Double.NaN);
+    double y = number(q, "y", Double.NaN);
+    double threshold = number(q, "threshold", DEFAULT_THRESHOLD);
+    Optional<DenseFeatures> d = view.features(id);
+    if (d.isEmpty()) {
+      json(ex, 404, message("image '" + id + "' is not one of the last " + ConsoleView.SEGMENTABLE
+          + " images, whose features the console keeps for click-to-segment"));
+      return;
+    }
+    ClickSegmenter.Segmentation s = ClickSegmenter.segment(d.get(), x, y, threshold);
+    ByteBuffer b = ByteBuffer.allocate(4 * s.similarity().length).order(ByteOrder.LITTLE_ENDIAN);
+    for (float v : s.similarity()) {
+      b.putFloat(v);
+    }
+    ObjectNode root = JSON.createObjectNode().put("image_id", id).put("x", x).put("y", y)
+        .put("width", s.width()).put("height", s.height()).put("feature_x", s.featureX())
+        .put("feature_y", s.featureY()).put("threshold", s.threshold())
+        .put("similarity_f32le", Base64.getEncoder().encodeToString(b.array()));
+    json(ex, 200, root);
+  }
+
+  private static ObjectNode metrics(MetricsSampler sampler, ConsoleView view) {
+    ObjectNode root = JSON.createObjectNode();
+    ArrayNode points = root.putArray("points");
+    for (MetricsSampler.Point p : sampler.points()) {
+      ObjectNode o = points.addObject().put("millis", p.millis()).put("images_per_second", p.imagesPerSecond());
+      putFinite(o, "p50_ms", p.p50Millis());
+      putFinite(o, "p99_ms", p.p99Millis());
+      putFinite(o, "batch_mean", p.batchMean());
+      putFinite(o, "input_lag", p.inputLag());
+      ObjectNode dead = o.putObject("dead_letters");
+      p.deadLetters().forEach(dead::put);
+    }
+    root.put("dropped", view.dropped());
+    return root;
+  }
+
+  private static void putFinite(ObjectNode o, String key, double v) {
+    if (Double.isFinite(v)) {
+      o.put(key, v);
+    } else {
+      o.putNull(key);
+    }
+  }
+
+  private static ArrayNode deadLetters(ConsoleView view) {
+    ArrayNode out = JSON.createArrayNode();
+    for (ConsoleView.DeadLetterEntry e : view.deadLetters()) {
+      out.addObject().put("seq", e.seq()).put("stage", e.letter().stage()).put("reason", e.letter().reason())
+          .put("message", e.letter().message()).put("image_id", e.letter().imageId())
+          .put("timestamp", e.letter().timestamp()).put("bytes", e.originalBytes())
+          .put("downloadable", e.value() != null);
+    }
+    return out;
+  }
+
+  private static void deadLetterBytes(HttpExchange ex, ConsoleView view) throws IOException {
+    long seq = (long) number(query(ex), "seq", Double.NaN);
+    for (ConsoleView.DeadLetterEntry e : view.deadLetters()) {
+      if (e.seq() == seq && e.value() != null) {
+        ex.getResponseHeaders().set("Content-Disposition", "attachment; filename=\"dead-letter-" + seq + ".bin\"");
+        send(ex, 200, "application/octet-stream", e.value());
+        return;
+      }
+    }
+    json(ex, 404, message("dead letter " + seq + " is not kept (or was larger than "
+        + ConsoleView.MAX_DEAD_LETTER_BYTES + " bytes)"));
+  }
+
+  private static Map<String, String> query(HttpExchange ex) {
+    Map<String, String> out = new HashMap<>();
+    String raw = ex.getRequestURI().getRawQuery();
+    if (raw != null) {
+      for (String part : raw.split("&")) {
+        int eq = part.indexOf('=');
+        if (eq > 0) {
+          out.put(URLDecoder.decode(part.substring(0, eq), StandardCharsets.UTF_8),
+              URLDecoder.decode(part.substring(eq + 1), StandardCharsets.UTF_8));
+        }
+      }
+    }
+    return out;
+  }
+
+  private static String required(Map<String, String> q, String name) {
+    String v = q.get(name);
+    if (v == null || v.isEmpty()) {
+      throw new IllegalArgumentException("parameter '" + name + "' is required");
+    }
+    return v;
+  }
+
+  private static double number(Map<String, String> q, String name, double fallback) {
+    String v = q.get(name);
+    if (v == null) {
+      if (Double.isNaN(fallback)) {
+        throw new IllegalArgumentException("parameter '" + name + "' is required");
+      }
+      return fallback;
+    }
+    try {
+      double d = Double.parseDouble(v);
+      if (!Double.isFinite(d)) {
+        throw new NumberFormatException();
+      }
+      return d;
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("parameter '" + name + "' must be a number but was '" + v + "'", e);
+    }
+  }
+
+  private static ObjectNode message(String text) {
+    return JSON.createObjectNode().put("message", text);
+  }
+
+  private static void json(HttpExchange ex, int status, Object body) throws IOException {
+    send(ex, status, "application/json", JSON.writeValueAsBytes(body));
+  }
+
+  private static void send(HttpExchange ex, int status, String type, byte[] body) throws IOException {
+    ex.getResponseHeaders().set("Content-Type", type);
+    boolean head = ex.getRequestMethod().equals("HEAD");
+    ex.sendResponseHeaders(status, head ? -1 : body.length);
+    if (!head) {
+      try (OutputStream out = ex.getResponseBody()) {
+        out.write(body);
+      }
+    }
+  }
+
+  @Override
+  public void close() {
+    sampling.shutdownNow();
+    server.stop(0);
+    executor.shutdownNow();
+  }
+}

@@ -1,0 +1,262 @@
+package dev.anyup.streams.console;
+
+import dev.anyup.streams.avro.DenseFeatures;
+import dev.anyup.streams.avro.ImageEvent;
+import dev.anyup.streams.topology.OutputTap;
+import java.awt.Graphics2D;
+import java.awt.RenderingHints;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+import javax.imageio.ImageIO;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The console's bounded, in-memory view of recent outputs, fed by the images processor through {@link OutputTap}.
+ * The stream thread only {@code offer}s to a bounded queue (dropping, and counting the drop, when it is full), so the
+ * console can never slow or block the pipeline; one daemon thread drains it, renders the feature picture and keeps:
+ * the latest {@code recentPerSource} tiles of each of at most {@link #MAX_SOURCES} sources (the least recently updated
+ * source is forgotten first; originals over {@link #MAX_TILE_IMAGE_BYTES} are kept as thumbnails), the decoded record of only the last {@link #SEGMENTABLE} images (for click-to-segment),
+ * and the last {@link #DEAD_LETTERS} dead letters with their original bytes (up to {@link #MAX_DEAD_LETTER_BYTES}).
+ */
+public final class ConsoleView implements OutputTap, AutoCloseable {
+  static final int QUEUE_CAPACITY = 64;
+  static final int MAX_SOURCES = 32;
+  static final int SEGMENTABLE = 4;
+  static final int DEAD_LETTERS = 20;
+  static final int MAX_DEAD_LETTER_BYTES = 8 * 1024 * 1024;
+  /** Larger originals are kept as a JPEG thumbnail of {@link #THUMBNAIL_SIDE} pixels, so memory stays bounded. */
+  static final int MAX_TILE_IMAGE_BYTES = 256 * 1024;
+  static final int THUMBNAIL_SIDE = 256;
+  private static final Logger LOG = LoggerFactory.getLogger(ConsoleView.class);
+
+  /**
+   * A shown image: its ids, times and source size, the picture (the original bytes, or a thumbnail of a large one)
+   * and the PNG of its features.
+   */
+  record Tile(long seq, String imageId, String sourceId, long captureMillis, long processedMillis, int sourceWidth,
+      int sourceHeight, String contentType, byte[] image, byte[] featurePng) {}
+
+  /** A kept dead letter; {@code value} is null when the original was larger than {@link #MAX_DEAD_LETTER_BYTES}. */
+  record DeadLetterEntry(long seq, OutputTap.DeadLetter letter, int originalBytes, byte[] value) {}
+
+  private final int recentPerSource;
+  private final Function<DenseFeatures, byte[]> featurePicture;
+  private final BlockingQueue<Object> queue = new ArrayBlockingQueue<>(QUEUE_CAPACITY);
+  private final AtomicLong dropped = new AtomicLong();
+  private final Thread worker;
+  private volatile boolean closed;
+
+  // guarded by this
+  private final LinkedHashMap<String, Deque<Tile>> tiles = new LinkedHashMap<>(16, 0.75f, true);
+  private final LinkedHashMap<String, DenseFeatures> segmentable = new LinkedHashMap<>();
+  private final Deque<DeadLetterEntry> deadLetters = new ArrayDeque<>();
+  private long seq;
+
+  private record Processed(ImageEvent event, DenseFeatures dense) {}
+
+  /**
+   * @param recentPerSource tiles kept per source
+   * @param featurePicture the PNG shown for a record's features (the app passes its PCA→RGB renderer)
+   */
+  public ConsoleView(int recentPerSource, Function<DenseFeatures, byte[]> featurePicture) {
+    if (recentPerSource < 1) {
+      throw new IllegalArgumentException("recentPerSource must be at least 1 but was " + recentPerSource);
+    }
+    this.recentPerSource = recentPerSource;
+    this.featurePicture = featurePicture;
+    this.worker = new Thread(this::drain, "anyup-console-view");
+    worker.setDaemon(true);
+    worker.start();
+  }
+
+  @Override
+  public void processed(ImageEvent event, DenseFeatures dense) {
+    if (dense != null) {
+      offer(new Processed(event, dense));
+    }
+  }
+
+  @Override
+  public void deadLettered(DeadLetter deadLetter) {
+    offer(deadLetter);
+  }
+
+  private void offer(Object item) {
+    if (closed || !queue.offer(item)) {
+      dropped.incrementAndGet();
+    }
+  }
+
+  /** Outputs not shown because the console was behind (the queue was full). */
+  public long dropped() {
+    return dropped.get();
+  }
+
+  private void drain() {
+    while (!closed) {
+      Object item;
+      try {
+        item = queue.poll(200, TimeUnit.MILLISECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+      if (item == null) {
+        continue;
+      }
+      try {
+        if (item instanceof Processed p) {
+          add(p.event(), p.dense());
+        } else if (item instanceof DeadLetter d) {
+          add(d);
+        }
+      } catch (RuntimeException e) {
+        // a record the console cannot draw must not stop the view; the pipeline already published it
+        LOG.warn("console cannot show an output: {}", e.toString());
+      }
+    }
+  }
+
+  /** Adds a processed image now (the worker's step; package-private for tests). */
+  void add(ImageEvent event, DenseFeatures dense) {
+    byte[] png = featurePicture.apply(dense);
+    byte[] image = bytes(event.getImage());
+    String type = event.getContentType();
+    if (image.length > MAX_TILE_IMAGE_BYTES) {
+      image = thumbnail(image);
+      type = "image/jpeg";
+      if (image == null) {
+        image = png;
+        type = "image/png";
+      }
+    }
+    synchronized (this) {
+      Tile t = new Tile(++seq, event.getImageId(), event.getSourceId(), event.getCaptureTimestamp().toEpochMilli(),
+          dense.getProcessedTimestamp().toEpochMilli(), dense.getPreprocessing().getSourceWidth(),
+          dense.getPreprocessing().getSourceHeight(), type, image, png);
+      Deque<Tile> q = tiles.computeIfAbsent(event.getSourceId(), s -> new ArrayDeque<>());
+      q.addFirst(t);
+      while (q.size() > recentPerSource) {
+        q.removeLast();
+      }
+      if (tiles.size() > MAX_SOURCES) {
+        Iterator<String> eldest = tiles.keySet().iterator();
+        eldest.next();
+        eldest.remove();
+      }
+      segmentable.remove(event.getImageId());
+      segmentable.put(event.getImageId(), dense);
+      if (segmentable.size() > SEGMENTABLE) {
+        Iterator<String> eldest = segmentable.keySet().iterator();
+        eldest.next();
+        eldest.remove();
+      }
+    }
+  }
+
+  /** Adds a dead letter now (the worker's step; package-private for tests). */
+  synchronized void add(DeadLetter d) {
+    int size = d.value() == null ? 0 : d.value().length;
+    deadLetters.addFirst(new DeadLetterEntry(++seq, d, size, size <= MAX_DEAD_LETTER_BYTES ? d.value() : null));
+    while (deadLetters.size() > DEAD_LETTERS) {
+      deadLetters.removeLast();
+    }
+  }
+
+  /** Sources, most recently updated first, each with its tiles newest first. */
+  synchronized Map<String, List<Tile>> recent() {
+    Map<String, List<Tile>> out = new LinkedHashMap<>();
+    List<String> sources = new ArrayList<>(tiles.keySet());
+    for (int i = sources.size() - 1; i >= 0; i--) {
+      out.put(sources.get(i), List.copyOf(tiles.get(sources.get(i))));
+    }
+    return out;
+  }
+
+  /** The shown tile of {@code imageId}, if it is still kept. */
+  synchronized Optional<Tile> tile(String imageId) {
+    for (Deque<Tile> q : tiles.values()) {
+      for (Tile t : q) {
+        if (t.imageId().equals(imageId)) {
+          return Optional.of(t);
+        }
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** The record of {@code imageId} if it is one of the last few and can be segmented. */
+  synchronized Optional<DenseFeatures> features(String imageId) {
+    return Optional.ofNullable(segmentable.get(imageId));
+  }
+
+  synchronized boolean segmentable(String imageId) {
+    return segmentable.containsKey(imageId);
+  }
+
+  /** The kept dead letters, newest first. */
+  synchronized List<DeadLetterEntry> deadLetters() {
+    return List.copyOf(deadLetters);
+  }
+
+  /** A JPEG of at most {@link #THUMBNAIL_SIDE} pixels a side, or null if the image cannot be read here. */
+  static byte[] thumbnail(byte[] encoded) {
+    try {
+      BufferedImage src = ImageIO.read(new ByteArrayInputStream(encoded));
+      if (src == null) {
+        return null;
+      }
+      double scale = Math.min(1.0, (double) THUMBNAIL_SIDE / Math.max(src.getWidth(), src.getHeight()));
+      int w = Math.max(1, (int) Math.round(src.getWidth() * scale));
+      int h = Math.max(1, (int) Math.round(src.getHeight() * scale));
+      BufferedImage out = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+      Graphics2D g = out.createGraphics();
+      try {
+        g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
+        g.drawImage(src, 0, 0, w, h, null);
+      } finally {
+        g.dispose();
+      }
+      ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+      return ImageIO.write(out, "jpg", bytes) ? bytes.toByteArray() : null;
+    } catch (IOException | RuntimeException e) {
+      LOG.debug("no thumbnail: {}", e.toString());
+      return null;
+    }
+  }
+
+  private static byte[] bytes(ByteBuffer b) {
+    ByteBuffer d = b.duplicate();
+    byte[] out = new byte[d.remaining()];
+    d.get(out);
+    return out;
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    worker.interrupt();
+    try {
+      worker.join(TimeUnit.SECONDS.toMillis(5));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

@@ -1,0 +1,119 @@
+package dev.anyup.streams.console;
+
+import static dev.anyup.streams.console.ConsoleTestData.deadLetter;
+import static dev.anyup.streams.console.ConsoleTestData.dense;
+import static dev.anyup.streams.console.ConsoleTestData.event;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.anyup.streams.avro.DenseFeatures;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.Base64;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class ConsoleServerTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private final HttpClient client = HttpClient.newHttpClient();
+  private ConsoleView view;
+  private ConsoleServer server;
+  private DenseFeatures record;
+
+  @BeforeEach
+  void start() {
+    view = new ConsoleView(4, d -> new byte[] {(byte) 0x89, 'P', 'N', 'G'});
+    record = dense("img-1", "cam", 3);
+    view.add(event("img-1", "cam"), record);
+    view.add(deadLetter(null, new byte[] {7, 7, 7}));
+    server = ConsoleServer.start("127.0.0.1", 0, view, new SimpleMeterRegistry(), null);
+  }
+
+  @AfterEach
+  void stop() {
+    server.close();
+    view.close();
+  }
+
+  private HttpResponse<byte[]> get(String path) throws IOException, InterruptedException {
+    return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path)).build(),
+        HttpResponse.BodyHandlers.ofByteArray());
+  }
+
+  private JsonNode json(String path, int status) throws IOException, InterruptedException {
+    HttpResponse<byte[]> r = get(path);
+    assertEquals(status, r.statusCode(), new String(r.body(), java.nio.charset.StandardCharsets.UTF_8));
+    return JSON.readTree(r.body());
+  }
+
+  @Test
+  void servesThePageAndItsScriptFromTheJar() throws Exception {
+    HttpResponse<byte[]> page = get("/");
+    assertEquals(200, page.statusCode());
+    assertTrue(new String(page.body(), java.nio.charset.StandardCharsets.UTF_8).contains("console.js"));
+    assertEquals(200, get("/console.js").statusCode());
+    assertEquals(200, get("/console.css").statusCode());
+    assertEquals(404, get("/nothing.html").statusCode());
+  }
+
+  @Test
+  void segmentAnswersTheClickSegmenterSimilaritiesExactly() throws Exception {
+    JsonNode s = json("/api/segment?image=img-1&x=5.5&y=2.5&threshold=0.3", 200);
+    ClickSegmenter.Segmentation expected = ClickSegmenter.segment(record, 5.5, 2.5, 0.3);
+    assertEquals(expected.featureX(), s.get("feature_x").asInt());
+    assertEquals(expected.featureY(), s.get("feature_y").asInt());
+    ByteBuffer b = ByteBuffer.wrap(Base64.getDecoder().decode(s.get("similarity_f32le").asText()))
+        .order(ByteOrder.LITTLE_ENDIAN);
+    float[] got = new float[b.remaining() / 4];
+    b.asFloatBuffer().get(got);
+    assertArrayEquals(expected.similarity(), got, 0f);
+  }
+
+  @Test
+  void segmentRejectsAMissingCoordinateAndAnUnknownImage() throws Exception {
+    assertEquals("parameter 'y' is required", json("/api/segment?image=img-1&x=1", 400).get("message").asText());
+    assertTrue(json("/api/segment?image=other&x=1&y=1", 404).get("message").asText().contains("'other'"));
+  }
+
+  @Test
+  void listsTheRecentTilesAndServesTheirPictures() throws Exception {
+    JsonNode recent = json("/api/recent", 200);
+    JsonNode tile = recent.get("sources").get(0).get("tiles").get(0);
+    assertEquals("img-1", tile.get("image_id").asText());
+    assertTrue(tile.get("segmentable").asBoolean());
+    assertArrayEquals(new byte[] {1, 2, 3}, get("/api/image?image=img-1").body());
+    assertEquals("image/png", get("/api/features?image=img-1").headers().firstValue("Content-Type").orElseThrow());
+  }
+
+  @Test
+  void listsDeadLettersWithADownloadOfTheOriginalBytes() throws Exception {
+    JsonNode d = json("/api/deadletters", 200).get(0);
+    assertEquals("deserialize", d.get("stage").asText());
+    assertEquals("invalid_image", d.get("reason").asText());
+    assertArrayEquals(new byte[] {7, 7, 7}, get("/api/deadletter?seq=" + d.get("seq").asLong()).body());
+  }
+
+  @Test
+  void saysSimilarImageSearchIsUnavailableWithoutAnIndex() throws Exception {
+    assertFalse(json("/api/status", 200).get("similar_available").asBoolean());
+    assertTrue(json("/api/similar?image=img-1", 503).get("message").asText().contains("serve"));
+  }
+
+  @Test
+  void isReadOnly() throws Exception {
+    HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port()
+        + "/api/recent")).POST(HttpRequest.BodyPublishers.ofString("x")).build(), HttpResponse.BodyHandlers.ofString());
+    assertEquals(405, r.statusCode());
+  }
+}

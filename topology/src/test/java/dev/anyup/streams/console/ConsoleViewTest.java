@@ -1,0 +1,128 @@
+package dev.anyup.streams.console;
+
+import static dev.anyup.streams.console.ConsoleTestData.deadLetter;
+import static dev.anyup.streams.console.ConsoleTestData.dense;
+import static dev.anyup.streams.console.ConsoleTestData.event;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.anyup.streams.avro.ImageEvent;
+import dev.anyup.streams.topology.TestImages;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import javax.imageio.ImageIO;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Test;
+
+class ConsoleViewTest {
+
+  @Test
+  void keepsOnlyTheLatestTilesOfEachSourceNewestFirst() {
+    try (ConsoleView view = new ConsoleView(3, d -> new byte[] {9})) {
+      for (int i = 0; i < 5; i++) {
+        view.add(event("a" + i, "cam-a"), dense("a" + i, "cam-a", i));
+      }
+      view.add(event("b0", "cam-b"), dense("b0", "cam-b", 7));
+      var recent = view.recent();
+      assertEquals(List.of("cam-b", "cam-a"), List.copyOf(recent.keySet()));
+      assertEquals(List.of("a4", "a3", "a2"), recent.get("cam-a").stream().map(ConsoleView.Tile::imageId).toList());
+      assertTrue(view.tile("a2").isPresent());
+      assertTrue(view.tile("a1").isEmpty());
+    }
+  }
+
+  @Test
+  void keepsTheFeaturesOfOnlyTheLastFewImagesForSegmentation() {
+    try (ConsoleView view = new ConsoleView(8, d -> new byte[0])) {
+      for (int i = 0; i < ConsoleView.SEGMENTABLE + 2; i++) {
+        view.add(event("i" + i, "cam"), dense("i" + i, "cam", i));
+      }
+      assertFalse(view.segmentable("i0"));
+      assertFalse(view.segmentable("i1"));
+      assertTrue(view.segmentable("i2"));
+      assertTrue(view.features("i" + (ConsoleView.SEGMENTABLE + 1)).isPresent());
+    }
+  }
+
+  @Test
+  void keepsTheLatestDeadLettersAndDropsTheBytesOfHugeOnes() {
+    try (ConsoleView view = new ConsoleView(8, d -> new byte[0])) {
+      for (int i = 0; i < ConsoleView.DEAD_LETTERS + 3; i++) {
+        view.add(deadLetter("d" + i, new byte[] {(byte) i}));
+      }
+      view.add(deadLetter("huge", new byte[ConsoleView.MAX_DEAD_LETTER_BYTES + 1]));
+      List<ConsoleView.DeadLetterEntry> kept = view.deadLetters();
+      assertEquals(ConsoleView.DEAD_LETTERS, kept.size());
+      assertEquals("huge", kept.get(0).letter().imageId());
+      assertNull(kept.get(0).value());
+      assertEquals(ConsoleView.MAX_DEAD_LETTER_BYTES + 1, kept.get(0).originalBytes());
+      assertEquals("d" + (ConsoleView.DEAD_LETTERS + 2), kept.get(1).letter().imageId());
+    }
+  }
+
+  @Test
+  void neverBlocksTheCallerWhenTheConsoleIsBehindButCountsWhatItDropped() throws InterruptedException {
+    CountDownLatch rendering = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    try (ConsoleView view = new ConsoleView(8, d -> {
+      rendering.countDown();
+      try {
+        release.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      return new byte[0];
+    })) {
+      view.processed(event("first", "cam"), dense("first", "cam", 0));
+      assertTrue(rendering.await(10, TimeUnit.SECONDS), "the worker picks up the first output");
+      int extra = 10;
+      for (int i = 0; i < ConsoleView.QUEUE_CAPACITY + extra; i++) {
+        view.processed(event("x" + i, "cam"), dense("x" + i, "cam", i));
+      }
+      assertEquals(extra, view.dropped());
+      release.countDown();
+      Awaitility.await().atMost(Duration.ofSeconds(30))
+          .until(() -> view.tile("x" + (ConsoleView.QUEUE_CAPACITY - 1)).isPresent());
+    }
+  }
+
+  @Test
+  void keepsALargeOriginalAsASmallJpegThumbnail() throws Exception {
+    byte[] bmp = TestImages.pattern(640, 480, 1, "bmp");
+    assertTrue(bmp.length > ConsoleView.MAX_TILE_IMAGE_BYTES, "the fixture is large");
+    ImageEvent event = ImageEvent.newBuilder(event("big", "cam")).setImage(ByteBuffer.wrap(bmp))
+        .setContentType("image/bmp").build();
+    try (ConsoleView view = new ConsoleView(8, d -> new byte[0])) {
+      view.add(event, dense("big", "cam", 1));
+      ConsoleView.Tile t = view.tile("big").orElseThrow();
+      assertEquals("image/jpeg", t.contentType());
+      BufferedImage thumb = ImageIO.read(new ByteArrayInputStream(t.image()));
+      assertEquals(ConsoleView.THUMBNAIL_SIDE, thumb.getWidth());
+      assertEquals(192, thumb.getHeight());
+    }
+  }
+
+  @Test
+  void ignoresImagesWithoutDenseOutput() {
+    try (ConsoleView view = new ConsoleView(8, d -> new byte[0])) {
+      view.processed(event("e", "cam"), null);
+      assertEquals(0, view.dropped());
+      assertTrue(view.recent().isEmpty());
+    }
+  }
+
+  @Test
+  void recentPerSource_belowOne() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> new ConsoleView(0, d -> new byte[0]));
+    assertEquals("recentPerSource must be at least 1 but was 0", e.getMessage());
+  }
+}

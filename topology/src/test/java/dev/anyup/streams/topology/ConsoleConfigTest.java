@@ -1,0 +1,49 @@
+package dev.anyup.streams.topology;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class ConsoleConfigTest {
+  private static AppConfig load(Map<String, String> extra) {
+    Map<String, String> m = new HashMap<>(Map.of("bootstrap.servers", "b:9092", "schema.registry.url", "http://r"));
+    m.putAll(extra);
+    return AppConfig.fromMap(m);
+  }
+
+  @Test
+  void consoleIsOffAndBoundToLoopbackByDefault() {
+    AppConfig.Console c = load(Map.of()).console();
+    assertFalse(c.enabled());
+    assertEquals("127.0.0.1", c.bind());
+    assertEquals(8070, c.port());
+    assertEquals(8, c.recentPerSource());
+  }
+
+  @Test
+  void consoleKeysAreRead() {
+    AppConfig.Console c = load(Map.of("console.enabled", "true", "console.bind", "0.0.0.0", "console.port", "0",
+        "console.recent.per.source", "3")).console();
+    assertTrue(c.enabled());
+    assertEquals("0.0.0.0", c.bind());
+    assertEquals(0, c.port());
+    assertEquals(3, c.recentPerSource());
+  }
+
+  @Test
+  void consolePort_outOfRange() {
+    ConfigException e = assertThrows(ConfigException.class, () -> load(Map.of("console.port", "70000")));
+    assertEquals("console.port must be in [0, 65535] but was 70000", e.getMessage());
+  }
+
+  @Test
+  void consoleRecentPerSource_zero() {
+    ConfigException e = assertThrows(ConfigException.class, () -> load(Map.of("console.recent.per.source", "0")));
+    assertEquals("console.recent.per.source must be in [1, 64] but was 0", e.getMessage());
+  }
+}
