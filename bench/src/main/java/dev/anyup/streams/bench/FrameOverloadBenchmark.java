@@ -69,6 +69,10 @@ final class FrameOverloadBenchmark implements Callable<Integer> {
       + "(default: ${DEFAULT-VALUE}).")
   int repeats;
 
+  @Option(names = "--bundle", defaultValue = "default", description = "model.bundle: the stand-in (default) or "
+      + "a bundle folder, e.g. a real DINOv2 + AnyUp export (default: ${DEFAULT-VALUE}).")
+  String bundle;
+
   @Option(names = "--work-dir", defaultValue = "target/frame-overload", description = "Scratch folder "
       + "(default: ${DEFAULT-VALUE}).")
   Path workDir;
@@ -167,6 +171,7 @@ final class FrameOverloadBenchmark implements Callable<Integer> {
     m.put("topics.partitions", Integer.toString(Math.max(3, sources)));
     m.put("output.embeddings.enabled", "false");
     m.put("output.dense.size", "56"); // model cost unchanged; keeps the broker's disk small at hundreds of frames
+    m.put("model.bundle", bundle);
     m.put("http.port", "0");
     m.putAll(frames);
     AnyupApp app = AnyupApp.start(AppConfig.fromMap(m));
