@@ -35,7 +35,8 @@ ORT_JAR = os.path.expanduser("~/.m2/repository/com/microsoft/onnxruntime/onnxrun
 TOOL = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tools", "GraphBench.java")
 
 
-def _perturb_norms(model, seed):
+def perturb_norms(model, seed):
+    """Moves the GroupNorm and RMSNorm parameters off their init values (so a formulation ignoring them fails)."""
     g = torch.Generator().manual_seed(seed + 100)
     with torch.no_grad():
         for name, p in model.named_parameters():
@@ -52,7 +53,7 @@ def check(source_dir, sizes, seed, channels, log=print):
     with torch.random.fork_rng():
         torch.manual_seed(seed)
         upstream = sources.hub_local(source_dir, "anyup", pretrained=False)
-    upstream = _perturb_norms(upstream.eval(), seed)
+    upstream = perturb_norms(upstream.eval(), seed)
     log("upstream AnyUp from %s, git %s, random weights seed %d (norms perturbed)" % (
         source_dir, sources.git_commit(source_dir), seed))
     for s in sizes:

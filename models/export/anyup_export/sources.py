@@ -12,13 +12,13 @@ A model is built **once** per export (so every resolution profile of a bundle ca
 """
 
 import copy
-import hashlib
 import os
 import subprocess
 
 import torch
 
 from . import compat
+from .npyio import sha256_file
 
 DINOV2 = {"dinov2_vits14", "dinov2_vitb14", "dinov2_vitl14", "dinov2_vitg14",
           "dinov2_vits14_reg", "dinov2_vitb14_reg", "dinov2_vitl14_reg", "dinov2_vitg14_reg"}
@@ -27,14 +27,6 @@ LICENCES = {"dinov2": "Apache-2.0", "anyup": "CC-BY-4.0"}
 
 class SourceError(Exception):
     """A model source or checkpoint cannot be used; the message names the file or folder."""
-
-
-def sha256_of(path):
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def git_commit(folder):
@@ -134,7 +126,7 @@ def resolve(kind, spec, kwargs, source_dir=None, checkpoint=None, seed=None, fac
             log("%s: --seed is ignored, weights come from %s" % (kind, checkpoint))
         if not os.path.isfile(checkpoint):
             raise SourceError("%s checkpoint %s: no such file" % (kind, checkpoint))
-        provenance["weights"] = {"file": os.path.basename(checkpoint), "sha256": sha256_of(checkpoint)}
+        provenance["weights"] = {"file": os.path.basename(checkpoint), "sha256": sha256_file(checkpoint)}
         inner = build
 
         def build(**shape):

@@ -15,7 +15,7 @@ import numpy as np
 import onnx
 import torch
 
-from anyup_export import anyup_arch, anyup_graph, compat
+from anyup_export import anyup_arch, anyup_graph, bench_upsampler, compat
 from anyup_export.npyio import load_npy, sha256_file
 from test_export import run_cli
 
@@ -24,15 +24,8 @@ EXACT_ATOL = 1e-4
 
 
 def perturbed_anyup(seed=0):
-    """Random AnyUp whose norm parameters are not at their init values either (so a formulation that ignored them
-    would fail)."""
-    m = anyup_arch.anyup_arch(seed).eval()
-    g = torch.Generator().manual_seed(seed + 100)
-    with torch.no_grad():
-        for name, p in m.named_parameters():
-            if "block.0" in name or "block.3" in name or "norm_" in name:
-                p.add_(0.3 * torch.randn(p.shape, generator=g))
-    return m
+    """Random AnyUp whose norm parameters are not at their init values either."""
+    return bench_upsampler.perturb_norms(anyup_arch.anyup_arch(seed).eval(), seed)
 
 
 def inputs(size, feature_size, channels, batch=2, seed=1):
