@@ -3,17 +3,14 @@ package dev.anyup.streams.app;
 import dev.anyup.streams.avro.DenseFeatures;
 import dev.anyup.streams.avro.Preprocessing;
 import dev.anyup.streams.avro.TensorHeader;
-import dev.anyup.streams.models.DType;
-import dev.anyup.streams.models.EncodedTensor;
 import dev.anyup.streams.models.FeatureMap;
-import dev.anyup.streams.models.OutputEncoder;
+import dev.anyup.streams.topology.DenseTensors;
 import java.awt.Color;
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
@@ -27,30 +24,11 @@ import org.slf4j.LoggerFactory;
 final class FeatureRenderer {
   private FeatureRenderer() {}
 
-  /** Decodes the record's tensor (any dtype, scales applied) to floats. */
-  static FeatureMap features(DenseFeatures d) {
-    TensorHeader h = d.getHeader();
-    int[] shape = h.getShape().stream().mapToInt(Integer::intValue).toArray();
-    float[] scales = null;
-    if (!h.getScales().isEmpty()) {
-      scales = new float[h.getScales().size()];
-      for (int i = 0; i < scales.length; i++) {
-        scales[i] = h.getScales().get(i);
-      }
-    }
-    ByteBuffer b = d.getTensor().duplicate();
-    byte[] bytes = new byte[b.remaining()];
-    b.get(bytes);
-    EncodedTensor t = new EncodedTensor(DType.valueOf(h.getDtype().name()), shape, scales,
-        h.getProjectionId(), bytes);
-    return OutputEncoder.decode(t);
-  }
-
   /** The PCA→RGB picture of the record's features as PNG bytes (the console's feature tiles). */
   static byte[] pcaRgbPng(DenseFeatures d) {
     java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
     try {
-      ImageIO.write(pcaRgb(features(d)), "png", out);
+      ImageIO.write(pcaRgb(DenseTensors.decode(d)), "png", out);
     } catch (IOException e) {
       throw new java.io.UncheckedIOException("cannot encode the feature picture of image " + d.getImageId(), e);
     }
@@ -184,7 +162,7 @@ final class FeatureRenderer {
   /** Input (left) beside the PCA→RGB features (right), each {@code size × size}. */
   static BufferedImage sideBySide(byte[] source, DenseFeatures d, int size) {
     BufferedImage left = modelView(source, d.getPreprocessing(), size);
-    BufferedImage right = pcaRgb(features(d));
+    BufferedImage right = pcaRgb(DenseTensors.decode(d));
     BufferedImage out = new BufferedImage(2 * size + 8, size, BufferedImage.TYPE_INT_RGB);
     Graphics2D g = out.createGraphics();
     try {

@@ -4,6 +4,7 @@ import dev.anyup.streams.avro.DenseFeatures;
 import dev.anyup.streams.avro.ImageEmbedding;
 import dev.anyup.streams.serdes.SpecificAvroSerde;
 import dev.anyup.streams.topology.AppConfig;
+import dev.anyup.streams.topology.DenseTensors;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -104,7 +105,7 @@ final class InspectCommand implements Callable<Integer> {
               if (png != null) {
                 Path f = png.resolve(safe(d.getImageId()) + ".png");
                 try {
-                  ImageIO.write(FeatureRenderer.pcaRgb(FeatureRenderer.features(d)), "png", f.toFile());
+                  ImageIO.write(FeatureRenderer.pcaRgb(DenseTensors.decode(d)), "png", f.toFile());
                 } catch (IOException ex) {
                   throw new UncheckedIOException("cannot write " + f, ex);
                 }
@@ -112,7 +113,7 @@ final class InspectCommand implements Callable<Integer> {
               }
               if (npy != null) {
                 Path f = npy.resolve(safe(d.getImageId()) + ".npy");
-                NpyWriter.writeFloat32(f, FeatureRenderer.features(d));
+                NpyWriter.writeFloat32(f, DenseTensors.decode(d));
                 System.out.println("  wrote " + f);
               }
             }

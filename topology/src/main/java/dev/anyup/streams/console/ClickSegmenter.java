@@ -2,12 +2,8 @@ package dev.anyup.streams.console;
 
 import dev.anyup.streams.avro.DenseFeatures;
 import dev.anyup.streams.avro.Preprocessing;
-import dev.anyup.streams.avro.TensorHeader;
-import dev.anyup.streams.models.DType;
-import dev.anyup.streams.models.EncodedTensor;
 import dev.anyup.streams.models.FeatureMap;
-import dev.anyup.streams.models.OutputEncoder;
-import java.nio.ByteBuffer;
+import dev.anyup.streams.topology.DenseTensors;
 
 /**
  * Click-to-segment, the standard way to inspect dense features: the cosine similarity of every feature pixel to the
@@ -37,7 +33,7 @@ public final class ClickSegmenter {
     if (!(threshold >= -1 && threshold <= 1)) {
       throw new IllegalArgumentException("threshold must be in [-1, 1] but was " + threshold);
     }
-    FeatureMap f = features(d);
+    FeatureMap f = DenseTensors.decode(d);
     int[] at = featurePixel(d.getImageId(), d.getPreprocessing(), f.width(), f.height(), srcX, srcY);
     int w = f.width();
     int h = f.height();
@@ -70,24 +66,6 @@ public final class ClickSegmenter {
       mask[p] = sim[p] >= threshold;
     }
     return new Segmentation(w, h, at[0], at[1], sim, mask, threshold);
-  }
-
-  /** The record's tensor decoded to floats (dtype and scales applied). */
-  static FeatureMap features(DenseFeatures d) {
-    TensorHeader h = d.getHeader();
-    int[] shape = h.getShape().stream().mapToInt(Integer::intValue).toArray();
-    float[] scales = null;
-    if (!h.getScales().isEmpty()) {
-      scales = new float[h.getScales().size()];
-      for (int i = 0; i < scales.length; i++) {
-        scales[i] = h.getScales().get(i);
-      }
-    }
-    ByteBuffer b = d.getTensor().duplicate();
-    byte[] bytes = new byte[b.remaining()];
-    b.get(bytes);
-    return OutputEncoder.decode(new EncodedTensor(DType.valueOf(h.getDtype().name()), shape, scales,
-        h.getProjectionId(), bytes));
   }
 
   /**

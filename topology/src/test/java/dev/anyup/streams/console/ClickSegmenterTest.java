@@ -15,6 +15,7 @@ import dev.anyup.streams.console.ClickSegmenter.Segmentation;
 import dev.anyup.streams.models.DType;
 import dev.anyup.streams.models.EncodedTensor;
 import dev.anyup.streams.models.FeatureMap;
+import dev.anyup.streams.topology.DenseTensors;
 import dev.anyup.streams.models.OutputEncoder;
 import dev.anyup.streams.models.Projection;
 import java.nio.ByteBuffer;
@@ -134,7 +135,7 @@ class ClickSegmenterTest {
     Projection pca3 = new Projection("pca3", C, 3, basis, null);
     EncodedTensor t = OutputEncoder.create().encode(f, DType.FLOAT32, pca3);
     DenseFeatures d = record(t, identity());
-    FeatureMap projected = ClickSegmenter.features(d);
+    FeatureMap projected = DenseTensors.decode(d);
     assertEquals(3, projected.channels());
     assertArrayEquals(cosineTo(projected, 1, 1), ClickSegmenter.segment(d, 1, 1, 0.5).similarity(), 1e-6f);
   }
