@@ -14,9 +14,13 @@ import java.util.regex.Pattern;
  * @param predictors how many calls each graph runs concurrently (a pool of DJL predictors over one shared session;
  *     a predictor is not thread-safe); further callers wait. On CPU, predictors × intraOpThreads ≈ cores avoids
  *     oversubscription; on a GPU, 1–2 predictors with larger batches keep it busy
+ * @param spinning whether ONNX Runtime's idle pool threads busy-wait for the next operator
+ *     ({@code session.intra_op.allow_spinning} / {@code session.inter_op.allow_spinning}). Spinning shaves a little
+ *     latency off a model that has the machine to itself, and burns the cores that decoding, encoding and Kafka need
+ *     when it does not: off is the pipeline's default (see BENCHMARKS.md, "the pipeline's own cost")
  */
-public record InferenceOptions(
-    String device, int intraOpThreads, int interOpThreads, UpsamplerKind upsampler, int outputSize, int predictors) {
+public record InferenceOptions(String device, int intraOpThreads, int interOpThreads, UpsamplerKind upsampler,
+    int outputSize, int predictors, boolean spinning) {
 
   private static final Pattern CUDA = Pattern.compile("cuda:(\\d+)");
 
@@ -41,7 +45,7 @@ public record InferenceOptions(
     }
   }
 
-  /** CPU, runtime-default threads, the bundle's ONNX upsampler at its native size, two predictors. */
+  /** CPU, runtime-default threads, the bundle's ONNX upsampler at its native size, two predictors, spinning on. */
   public static InferenceOptions defaults() {
     return builder().build();
   }
@@ -69,6 +73,7 @@ public record InferenceOptions(
     private UpsamplerKind upsampler = UpsamplerKind.ONNX;
     private int outputSize;
     private int predictors = 2;
+    private boolean spinning = true;
 
     private Builder() {}
 
@@ -108,8 +113,14 @@ public record InferenceOptions(
       return this;
     }
 
+    /** Whether idle ONNX Runtime pool threads busy-wait (the runtime's default, true). */
+    public Builder spinning(boolean spinning) {
+      this.spinning = spinning;
+      return this;
+    }
+
     public InferenceOptions build() {
-      return new InferenceOptions(device, intraOpThreads, interOpThreads, upsampler, outputSize, predictors);
+      return new InferenceOptions(device, intraOpThreads, interOpThreads, upsampler, outputSize, predictors, spinning);
     }
   }
 }

@@ -98,6 +98,22 @@ class ModelBundleTest {
   }
 
   @Test
+  void threadAndSpinningSessionOptionsReachOnnxRuntimeAndLeaveResultsUnchanged() {
+    float[] expected;
+    try (ModelBundle b = load(TinyBundle.source(), InferenceOptions.defaults())) {
+      expected = b.extractor(28).run(List.of(TinyBundle.randomInput(28, 5))).get(0).upsampled().data();
+    }
+    InferenceOptions budget = InferenceOptions.builder().intraOpThreads(1).interOpThreads(1).spinning(false).build();
+    try (ModelBundle b = load(TinyBundle.source(), budget)) {
+      float[] got = b.extractor(28).run(List.of(TinyBundle.randomInput(28, 5))).get(0).upsampled().data();
+      assertEquals(expected.length, got.length);
+      for (int i = 0; i < got.length; i++) {
+        assertEquals(expected[i], got[i], 1e-5f, "value " + i);
+      }
+    }
+  }
+
+  @Test
   void builtInUpsamplersProduceTheRequestedOutputSize() {
     for (UpsamplerKind kind : new UpsamplerKind[] {UpsamplerKind.BILINEAR, UpsamplerKind.JBU}) {
       InferenceOptions o = InferenceOptions.builder().upsampler(kind).outputSize(40).build();

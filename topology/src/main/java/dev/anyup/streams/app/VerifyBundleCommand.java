@@ -22,7 +22,7 @@ final class VerifyBundleCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    AppConfig.Model model = new AppConfig.Model(bundle, device, 224, upsampler, 0);
+    AppConfig.Model model = new AppConfig.Model(bundle, device, 224, upsampler, 0, false);
     try (ModelBundle b = AnyupApp.loadBundle(model)) {
       VerificationReport report = b.verify();
       System.out.println("bundle " + report.bundle() + " (encoder " + b.encoderRef() + ", upsampler "

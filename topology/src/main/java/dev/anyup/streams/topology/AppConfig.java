@@ -152,7 +152,7 @@ public record AppConfig(
   }
 
   /** Which model bundle to load and how to run it. {@code bundle} is {@code default} or a folder path. */
-  public record Model(String bundle, String device, int inputSize, String upsampler, int threads) {
+  public record Model(String bundle, String device, int inputSize, String upsampler, int threads, boolean spinning) {
     public Model {
       bundle = nonBlank("model.bundle", bundle);
       device = nonBlank("model.device", device);
@@ -166,7 +166,7 @@ public record AppConfig(
     }
 
     public static Model defaults() {
-      return new Model("default", "cpu", 224, "onnx", 0);
+      return new Model("default", "cpu", 224, "onnx", 0, false);
     }
   }
 
@@ -332,7 +332,7 @@ public record AppConfig(
             (short) r.integer("topics.replication", td.replication())),
         new Model(r.string("model.bundle", md.bundle()), r.string("model.device", md.device()),
             r.integer("model.input.size", md.inputSize()), r.string("model.upsampler", md.upsampler()),
-            r.integer("model.threads", md.threads())),
+            r.integer("model.threads", md.threads()), r.bool("model.spinning", md.spinning())),
         new Output(r.bool("output.dense.enabled", od.denseEnabled()), r.string("output.dense.dtype", od.denseDtype()),
             r.integer("output.dense.size", od.denseSize()), r.string("output.projection", od.projection()),
             r.bool("output.embeddings.enabled", od.embeddingsEnabled()),
@@ -360,7 +360,7 @@ public record AppConfig(
   public static final Set<String> KNOWN_KEYS = Set.of(
       "application.id", "bootstrap.servers", "schema.registry.url",
       "topics.input", "topics.dense", "topics.embeddings", "topics.dlq", "topics.partitions", "topics.replication",
-      "model.bundle", "model.device", "model.input.size", "model.upsampler", "model.threads",
+      "model.bundle", "model.device", "model.input.size", "model.upsampler", "model.threads", "model.spinning",
       "output.dense.enabled", "output.dense.dtype", "output.dense.size", "output.projection",
       "output.embeddings.enabled", "output.regions.grid",
       "batch.max.size", "batch.max.wait.ms", "batch.workers", "batch.timeout.ms",

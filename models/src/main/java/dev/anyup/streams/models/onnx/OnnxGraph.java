@@ -42,10 +42,12 @@ final class OnnxGraph implements AutoCloseable {
   private final List<Predictor<Map<String, Tensor>, Map<String, Tensor>>> all = new ArrayList<>();
   private final int maxPredictors;
   private final int maxBatch;
+  private final OrtSession.SessionOptions sessionOptions; // outlives the session (ORT's rule); closed after the model
 
   private OnnxGraph(String modelName, Path file, ZooModel<Map<String, Tensor>, Map<String, Tensor>> model,
-      int maxPredictors, int maxBatch) {
+      int maxPredictors, int maxBatch, OrtSession.SessionOptions sessionOptions) {
     this.modelName = modelName;
+    this.sessionOptions = sessionOptions;
     this.file = file;
     this.model = model;
     this.maxPredictors = maxPredictors;
@@ -67,17 +69,38 @@ final class OnnxGraph implements AutoCloseable {
         .optModelName(file.getFileName().toString().replaceFirst("\\.onnx$", ""))
         .optTranslator(new TensorTranslator())
         .optDevice(options.isCuda() ? Device.gpu(options.cudaDeviceId()) : Device.cpu());
-    if (options.intraOpThreads() > 0) {
-      criteria.optOption("intraOpNumThreads", Integer.toString(options.intraOpThreads()));
-    }
-    if (options.interOpThreads() > 0) {
-      criteria.optOption("interOpNumThreads", Integer.toString(options.interOpThreads()));
-    }
+    OrtSession.SessionOptions session = sessionOptions(options);
+    // DJL's OrtModel takes a ready SessionOptions under the option key "sessionOptions" (and adds the device's
+    // execution provider to it); its string options cannot express session config entries such as spinning
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    Map<String, String> djlOptions = (Map) Map.of("sessionOptions", session);
+    criteria.optOptions(djlOptions);
     try {
-      return new OnnxGraph(modelName, file, criteria.build().loadModel(), options.predictors(), maxBatch);
+      return new OnnxGraph(modelName, file, criteria.build().loadModel(), options.predictors(), maxBatch, session);
     } catch (ModelNotFoundException | MalformedModelException | IOException | RuntimeException e) {
+      session.close();
       throw new ModelException("model " + modelName + ": cannot load " + file + " on " + options.device() + ": "
           + e.getMessage(), e);
+    }
+  }
+
+  /** The session options {@code options} describe: thread counts and spinning (ONNX Runtime's config keys). */
+  static OrtSession.SessionOptions sessionOptions(InferenceOptions options) {
+    OrtSession.SessionOptions so = new OrtSession.SessionOptions();
+    try {
+      if (options.intraOpThreads() > 0) {
+        so.setIntraOpNumThreads(options.intraOpThreads());
+      }
+      if (options.interOpThreads() > 0) {
+        so.setInterOpNumThreads(options.interOpThreads());
+      }
+      String spin = options.spinning() ? "1" : "0";
+      so.addConfigEntry("session.intra_op.allow_spinning", spin);
+      so.addConfigEntry("session.inter_op.allow_spinning", spin);
+      return so;
+    } catch (OrtException e) {
+      so.close();
+      throw new ModelException("cannot set ONNX Runtime session options " + options + ": " + e.getMessage(), e);
     }
   }
 
@@ -178,6 +201,7 @@ final class OnnxGraph implements AutoCloseable {
       all.clear();
     }
     model.close();
+    sessionOptions.close();
   }
 
   @Override
