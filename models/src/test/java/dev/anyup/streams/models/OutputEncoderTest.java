@@ -108,4 +108,40 @@ class OutputEncoderTest {
     }
     assertEquals(384L * 224 * 224 * 4, OutputEncoder.encodedSize(384, 224, 224, DType.FLOAT32));
   }
+
+  @Test
+  void projectionMatchesADoublePrecisionReferenceAcrossPixelBlocks() {
+    // 40 x 41 pixels: not a multiple of the block size; a mean far from zero checks the folded mean offset
+    int in = 24;
+    int out = 5;
+    int h = 40;
+    int w = 41;
+    java.util.Random rnd = new java.util.Random(3);
+    float[] basis = new float[out * in];
+    float[] mean = new float[in];
+    float[] data = new float[in * h * w];
+    for (int i = 0; i < basis.length; i++) {
+      basis[i] = (float) rnd.nextGaussian() / 5;
+    }
+    for (int c = 0; c < in; c++) {
+      mean[c] = 3f + (float) rnd.nextGaussian();
+      for (int p = 0; p < h * w; p++) {
+        data[c * h * w + p] = mean[c] + (float) rnd.nextGaussian();
+      }
+    }
+    basis[7] = 0f; // a zero weight is skipped
+    FeatureMap got = new Projection("r", in, out, basis, mean).apply(new FeatureMap(in, h, w, data));
+    double worst = 0;
+    for (int o = 0; o < out; o++) {
+      for (int p = 0; p < h * w; p++) {
+        double ref = 0;
+        for (int c = 0; c < in; c++) {
+          ref += (double) basis[o * in + c] * ((double) data[c * h * w + p] - mean[c]);
+        }
+        worst = Math.max(worst, Math.abs(ref - got.data()[o * h * w + p]));
+      }
+    }
+    // float32 sums of 24 products of values up to ~6 (relative 6e-8 each): 1e-5 is ~20x the rounding
+    assertTrue(worst < 1e-5, "max |diff| " + worst);
+  }
 }
