@@ -56,13 +56,14 @@ public final class AnyupApp implements AutoCloseable {
   private final CountDownLatch ended;
   private final Admin admin;
   private final ProgressPoller poller;
+  private final OutputRateLog rateLog;
   private final CountDownLatch closed = new CountDownLatch(1);
   private volatile boolean closing;
 
   private AnyupApp(AppConfig cfg, ModelBundle bundle, ImagePipeline pipeline, KafkaStreams streams,
       KafkaStreamsMetrics streamsMetrics, InputLagMetrics inputLag, PipelineMetrics metrics, OpsHttpServer http,
       ConsoleView consoleView, ConsoleServer console, StreamThreadWatch threads, CountDownLatch ended, Admin admin,
-      ProgressPoller poller) {
+      ProgressPoller poller, OutputRateLog rateLog) {
     this.cfg = cfg;
     this.bundle = bundle;
     this.pipeline = pipeline;
@@ -77,11 +78,13 @@ public final class AnyupApp implements AutoCloseable {
     this.ended = ended;
     this.admin = admin;
     this.poller = poller;
+    this.rateLog = rateLog;
   }
 
   /** Loads the bundle named by {@code model.bundle} with the configured device, threads and upsampler. */
   public static ModelBundle loadBundle(AppConfig.Model model) {
-    InferenceOptions.Builder b = InferenceOptions.builder().device(model.device()).upsampler(model.upsampler());
+    InferenceOptions.Builder b = InferenceOptions.builder().device(model.device()).upsampler(model.upsampler())
+        .spinning(model.spinning());
     if (model.threads() > 0) {
       b.intraOpThreads(model.threads());
     }
@@ -172,8 +175,10 @@ public final class AnyupApp implements AutoCloseable {
       streams.start();
       Duration interval = cfg.readiness().progressTimeout().dividedBy(4);
       poller.start(interval.compareTo(PROGRESS_POLL) < 0 ? interval : PROGRESS_POLL);
+      OutputRateLog rateLog = new OutputRateLog(metrics, System::nanoTime);
+      rateLog.start(OutputRateLog.INTERVAL);
       return new AnyupApp(cfg, bundle, pipeline, streams, streamsMetrics, inputLag, metrics, http, consoleView,
-          console, threads, ended, admin, poller);
+          console, threads, ended, admin, poller, rateLog);
     } catch (RuntimeException e) {
       if (streams != null) {
         streams.close(Duration.ofSeconds(10));
@@ -230,6 +235,7 @@ public final class AnyupApp implements AutoCloseable {
       LOG.info("output records up to {} bytes (dense {}, embedding {}); producer max.request.size={}, "
           + "buffer.memory={}", sizing.largest(), sizing.denseBytes(), sizing.embeddingBytes(), maxRequest,
           bufferMemory);
+      LOG.info("{}", OutputSizing.guidance(cfg, bundle));
       TopicProvisioner.ensureOutputs(admin, out, outputBytes, dlqBytes);
       return out;
     }
@@ -296,6 +302,7 @@ public final class AnyupApp implements AutoCloseable {
     LOG.info("shutting down: closing Kafka Streams (leave group)");
     try {
       poller.close();
+      rateLog.close();
       streams.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
           .withTimeout(Duration.ofSeconds(30)));
       streamsMetrics.close();

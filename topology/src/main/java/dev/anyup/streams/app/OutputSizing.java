@@ -48,6 +48,48 @@ record OutputSizing(long denseBytes, long embeddingBytes) {
     return cfg.model().inputSize();
   }
 
+  /** Image rates for which {@link #guidance} states the Kafka bandwidth. */
+  static final int[] GUIDANCE_RATES = {1, 10, 50};
+
+  /**
+   * What one image costs Kafka with this configuration, before anything is deployed: bytes per image (dense record
+   * of dtype × channels × side², plus the embedding record) and the bytes/s at a few image rates, for the startup log.
+   */
+  static String guidance(AppConfig cfg, ModelBundle bundle) {
+    OutputSizing sizing = of(cfg, bundle);
+    long perImage = sizing.denseBytes() + sizing.embeddingBytes();
+    StringBuilder sb = new StringBuilder("output per image: ");
+    if (cfg.output().denseEnabled()) {
+      BundleManifest m = bundle.manifest();
+      String pid = cfg.output().projectionId();
+      int channels = pid == null ? m.encoder().channels() : bundle.projection(pid).outChannels();
+      int size = cfg.output().denseSize() > 0 ? cfg.output().denseSize() : nativeOutputSize(cfg, m);
+      sb.append(String.format(java.util.Locale.ROOT, "dense %s (%s %dx%dx%d%s)", bytes(sizing.denseBytes()),
+          cfg.output().denseDtype(), channels, size, size, pid == null ? "" : ", projection " + pid));
+    }
+    if (cfg.output().embeddingsEnabled()) {
+      sb.append(cfg.output().denseEnabled() ? " + " : "").append("embedding ").append(bytes(sizing.embeddingBytes()));
+    }
+    sb.append(" = ").append(bytes(perImage)).append(" (upper bounds); to Kafka");
+    for (int rate : GUIDANCE_RATES) {
+      sb.append(rate == GUIDANCE_RATES[0] ? " " : ", ").append(bytes(perImage * rate)).append("/s at ").append(rate)
+          .append(" image").append(rate == 1 ? "" : "s").append("/s");
+    }
+    return sb.toString();
+  }
+
+  /** {@code n} bytes in binary units, e.g. {@code 36.8 MiB}. */
+  static String bytes(double n) {
+    String[] units = {"B", "KiB", "MiB", "GiB", "TiB"};
+    int u = 0;
+    while (n >= 1024 && u < units.length - 1) {
+      n /= 1024;
+      u++;
+    }
+    return u == 0 ? String.format(java.util.Locale.ROOT, "%.0f B", n)
+        : String.format(java.util.Locale.ROOT, "%.1f %s", n, units[u]);
+  }
+
   /** The largest output record. */
   long largest() {
     return Math.max(denseBytes, embeddingBytes);

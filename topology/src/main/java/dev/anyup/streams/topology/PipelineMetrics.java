@@ -86,6 +86,11 @@ public final class PipelineMetrics {
     return processed.count();
   }
 
+  /** Output bytes forwarded so far (record values, all output topics). */
+  public double bytesOut() {
+    return registry.find("anyup.bytes.out").counters().stream().mapToDouble(Counter::count).sum();
+  }
+
   /** Dead letters so far, all stages. */
   public double deadLetters() {
     return registry.find("anyup.dead.letters").counters().stream().mapToDouble(Counter::count).sum();
