@@ -14,7 +14,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # models/export, when run from elsewhere
 
 from anyup_export import bench_models  # noqa: E402
-from anyup_export.bench_models import TINY, AnyUpSizedUpsampler, BenchModelConfig, ViTS14Encoder  # noqa: E402
+from anyup_export.bench_models import TINY, BenchModelConfig, ViTS14Encoder, anyup_upsampler  # noqa: E402
 
 
 def _sha256(path: Path) -> str:
@@ -76,7 +76,7 @@ class ModelBehaviourTest(unittest.TestCase):
     def setUp(self):
         torch.manual_seed(0)
         self.encoder = ViTS14Encoder(TINY).eval()
-        self.upsampler = AnyUpSizedUpsampler(TINY).eval()
+        self.upsampler = anyup_upsampler(TINY)
 
     def test_results_do_not_depend_on_batch_composition(self):
         images = torch.randn(3, 3, 56, 56)
@@ -128,6 +128,44 @@ class ConfigTest(unittest.TestCase):
         self.assertAlmostEqual(46.8e9, at_518["encoder"], delta=0.5e9)
         macs = bench_models.estimate_macs(BenchModelConfig())
         self.assertEqual(sum(macs["upsampler_parts"].values()), macs["upsampler"])
+
+
+class NullBundleTest(unittest.TestCase):
+
+    @classmethod
+    def setUpClass(cls):
+        cls._tmp = tempfile.TemporaryDirectory()
+        cls.dir = Path(cls._tmp.name)
+        cls.manifest = bench_models.build_null_bundle(cls.dir, size=56, channels=24, pca=4)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls._tmp.cleanup()
+
+    def test_graphs_have_the_contract_signature_and_real_output_shapes(self):
+        for file, inputs, outputs in [("encoder_56.onnx", ["image"], ["patch_features", "cls"]),
+                                      ("upsampler_56.onnx", ["image", "features"], ["upsampled"])]:
+            model = onnx.load(str(self.dir / file))
+            onnx.checker.check_model(model, full_check=True)
+            self.assertEqual(inputs, [i.name for i in model.graph.input])
+            self.assertEqual(outputs, [o.name for o in model.graph.output])
+        inferred = onnx.shape_inference.infer_shapes(onnx.load(str(self.dir / "upsampler_56.onnx")), strict_mode=True)
+        dims = [d.dim_value or d.dim_param for d in inferred.graph.output[0].type.tensor_type.shape.dim]
+        self.assertEqual(["batch", 24, 56, 56], dims)
+
+    def test_projection_is_orthonormal_and_listed_with_its_hash(self):
+        proj = self.manifest["projections"][0]
+        basis = np.load(self.dir / proj["file"])
+        self.assertEqual((4, 24), basis.shape)
+        np.testing.assert_allclose(basis @ basis.T, np.eye(4), atol=1e-6)
+        self.assertEqual(_sha256(self.dir / proj["file"]), proj["sha256"])
+        for section in ("encoder", "upsampler"):
+            profile = self.manifest[section]["profiles"][0]
+            self.assertEqual(_sha256(self.dir / profile["file"]), profile["sha256"])
+
+    def test_channels_must_repeat_the_three_colour_means(self):
+        with self.assertRaisesRegex(ValueError, "multiple of 3"):
+            bench_models.build_null_bundle(self.dir / "bad", size=56, channels=25)
 
 
 if __name__ == "__main__":

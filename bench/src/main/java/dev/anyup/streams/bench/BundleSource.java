@@ -58,6 +58,15 @@ final class BundleSource {
    * @param python the interpreter with torch and onnx ({@code /usr/bin/python3} on Debian)
    */
   static Path buildBenchModels(Path repoRoot, String python, Path dir, boolean tiny) {
+    return build(repoRoot, python, dir, tiny ? List.of("--tiny") : List.of());
+  }
+
+  /** Builds the null-model bundle (real output sizes, next to no arithmetic) into {@code dir} unless it is there. */
+  static Path buildNullModels(Path repoRoot, String python, Path dir) {
+    return build(repoRoot, python, dir, List.of("--null"));
+  }
+
+  private static Path build(Path repoRoot, String python, Path dir, List<String> options) {
     if (Files.isRegularFile(dir.resolve("manifest.json"))) {
       return dir;
     }
@@ -66,10 +75,9 @@ final class BundleSource {
       throw new IllegalStateException("no models/export/anyup_export/bench_models.py under " + repoRoot
           + " (set -Danyup.repo.root=<repository root>)");
     }
-    List<String> command = new ArrayList<>(List.of(python, "-m", "anyup_export.bench_models", dir.toString()));
-    if (tiny) {
-      command.add("--tiny");
-    }
+    List<String> command = new ArrayList<>(List.of(python, "-m", "anyup_export.bench_models"));
+    command.addAll(options);
+    command.add(dir.toString());
     try {
       Path log = Files.createTempFile("bench-models", ".log");
       Process process = new ProcessBuilder(command).directory(exportDir.toFile()).redirectErrorStream(true)

@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -34,6 +35,12 @@ public final class PipelineBenchmark implements Callable<Integer> {
   static final String DEFAULT_224 = "default-224";
   static final String DEFAULT_448 = "default-448";
   static final String VITS14_ANYUP_224 = "vits14-anyup-224";
+  static final String NULL_F16 = "null-f16";
+  static final String NULL_PCA16 = "null-pca16";
+  static final String NULL_INT8 = "null-int8";
+  static final String RUN_BATCHED = "batched";
+  static final String RUN_BATCH1 = "batch1";
+  static final String RUN_LIGHT = "light";
 
   @Option(names = "--smoke", description = "Tiny run: default bundle at 224, a few images, short ceilings.")
   boolean smoke;
@@ -41,6 +48,14 @@ public final class PipelineBenchmark implements Callable<Integer> {
   @Option(names = "--workloads", split = ",", description = "Workloads to run (default: ${DEFAULT-VALUE}).",
       defaultValue = DEFAULT_224 + "," + DEFAULT_448 + "," + VITS14_ANYUP_224)
   List<String> workloads;
+
+  @Option(names = "--bundle", description = "Also run a bundle folder as a workload, DIR or DIR@SIZE (repeatable; "
+      + "e.g. a real DINOv2 + AnyUp export). Runs like the heavy workload (--heavy-images).")
+  List<String> bundles = new ArrayList<>();
+
+  @Option(names = "--runs", split = ",", description = "Pipeline runs per workload, of batched, batch1, light "
+      + "(default: ${DEFAULT-VALUE}).", defaultValue = RUN_BATCHED + "," + RUN_BATCH1 + "," + RUN_LIGHT)
+  List<String> runs;
 
   @Option(names = "--images", description = "Images per burst run (default: ${DEFAULT-VALUE}).", defaultValue = "32")
   int images;
@@ -119,7 +134,7 @@ public final class PipelineBenchmark implements Callable<Integer> {
     System.out.println();
     System.out.println(settings);
     table.print(System.out);
-    List<String> verdicts = Targets.evaluate(table.rows(), VITS14_ANYUP_224);
+    List<String> verdicts = Targets.evaluate(table.rows(), Runtime.getRuntime().availableProcessors());
     verdicts.forEach(System.out::println);
     if (out != null) {
       try (PrintStream file = new PrintStream(Files.newOutputStream(out), true, StandardCharsets.UTF_8)) {
@@ -138,6 +153,15 @@ public final class PipelineBenchmark implements Callable<Integer> {
     for (String name : workloads) {
       resolved.add(resolve(name));
     }
+    for (String b : bundles) {
+      resolved.add(bundleWorkload(b));
+    }
+    for (String r : runs) {
+      if (!List.of(RUN_BATCHED, RUN_BATCH1, RUN_LIGHT).contains(r)) {
+        throw new CommandLine.ParameterException(new CommandLine(this), "unknown run '" + r + "'; known: "
+            + List.of(RUN_BATCHED, RUN_BATCH1, RUN_LIGHT));
+      }
+    }
     try (PipelineRun.Stack stack = ceilingOnly ? null : PipelineRun.Stack.start(workDir.resolve("stack"))) {
       for (Workload w : resolved) {
         log("workload %s: model-only ceiling", w.name());
@@ -150,17 +174,26 @@ public final class PipelineBenchmark implements Callable<Integer> {
           continue;
         }
         PipelineRun pipeline = new PipelineRun(stack, frames, c.split(), extraConfig);
-        int images = w.name().equals(VITS14_ANYUP_224) ? Math.min(this.images, heavyImages) : this.images;
+        int images = heavy(w) ? Math.min(this.images, heavyImages) : this.images;
         for (int order = 0; order < 2; order++) {
           if ((order == 0) != batch1First) {
+            if (!runs.contains(RUN_BATCHED)) {
+              continue;
+            }
             log("workload %s: pipeline, burst of %d, batch %d", w.name(), images, batchSize);
             table.add(pipeline.burst(w, "pipeline batched", batchSize, batchWaitMs, streamThreads, images,
                 c.batched().imagesPerSecond()));
           } else {
+            if (!runs.contains(RUN_BATCH1)) {
+              continue;
+            }
             log("workload %s: pipeline, burst of %d, batch 1", w.name(), images);
             table.add(pipeline.burst(w, "pipeline batch 1", 1, 0, streamThreads, images,
                 c.single().imagesPerSecond()));
           }
+        }
+        if (!runs.contains(RUN_LIGHT)) {
+          continue;
         }
         log("workload %s: light load, %d images every %d ms", w.name(), lightImages, lightIntervalMs);
         table.add(pipeline.light(w, "light " + lightIntervalMs + "ms", batchSize, batchWaitMs, streamThreads,
@@ -212,15 +245,43 @@ public final class PipelineBenchmark implements Callable<Integer> {
         return new Workload(name, "default", graphs, name.equals(DEFAULT_224) ? 224 : 448);
       }
       case VITS14_ANYUP_224: {
-        log("building the ViT-S/14 + AnyUp-sized bundle with %s (cached in %s)", python, workDir);
+        log("building the ViT-S/14 + AnyUp-structure bundle with %s (cached in %s)", python, workDir);
         Path dir = BundleSource.buildBenchModels(BundleSource.repoRoot(), python,
             workDir.resolve("bench-vits14-anyup").toAbsolutePath(), false);
         return new Workload(name, dir.toString(), dir, 224);
       }
+      case NULL_F16:
+      case NULL_PCA16:
+      case NULL_INT8: {
+        Path dir = BundleSource.buildNullModels(BundleSource.repoRoot(), python,
+            workDir.resolve("bench-null").toAbsolutePath());
+        Map<String, String> output = name.equals(NULL_INT8) ? Map.of("output.dense.dtype", "INT8")
+            : name.equals(NULL_PCA16) ? Map.of("output.dense.dtype", "FLOAT16", "output.projection", "pca16")
+            : Map.of("output.dense.dtype", "FLOAT16");
+        return new Workload(name, dir.toString(), dir, 224, output);
+      }
       default:
         throw new CommandLine.ParameterException(new CommandLine(this), "unknown workload '" + name + "'; known: "
-            + List.of(DEFAULT_224, DEFAULT_448, VITS14_ANYUP_224));
+            + List.of(DEFAULT_224, DEFAULT_448, VITS14_ANYUP_224, NULL_F16, NULL_PCA16, NULL_INT8));
     }
+  }
+
+  /** {@code DIR} or {@code DIR@SIZE}: a bundle folder at one of its profiles (default: the first). */
+  private Workload bundleWorkload(String spec) throws IOException {
+    int at = spec.lastIndexOf('@');
+    Path dir = Path.of(at < 0 ? spec : spec.substring(0, at)).toAbsolutePath();
+    int size;
+    if (at >= 0) {
+      size = Integer.parseInt(spec.substring(at + 1));
+    } else {
+      var manifest = new com.fasterxml.jackson.databind.ObjectMapper().readTree(dir.resolve("manifest.json").toFile());
+      size = manifest.path("encoder").path("profiles").path(0).path("input_size").asInt(224);
+    }
+    return new Workload("bundle-" + dir.getFileName() + "-" + size, dir.toString(), dir, size);
+  }
+
+  private static boolean heavy(Workload w) {
+    return w.name().equals(VITS14_ANYUP_224) || w.name().startsWith("bundle-");
   }
 
   private String settings() {

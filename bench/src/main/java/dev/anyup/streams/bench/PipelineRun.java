@@ -145,6 +145,7 @@ final class PipelineRun {
     if (streamThreads > 0) {
       config.put("streams.num.stream.threads", Integer.toString(streamThreads));
     }
+    config.putAll(w.config());
     for (String kv : extraConfig) {
       int eq = kv.indexOf('=');
       if (eq <= 0) {

@@ -7,14 +7,22 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * Issue 6's targets, judged from the table's rows: pipeline >= 0.9 x ceiling on the ViT-S/14-cost workload; batching
- * never worse than batch 1 in images/s; light-load p99 <= 1.5 x the single-image model time (the median batch-1 call
- * of the ceiling). Reported as measured, met or missed; never asserted.
+ * The targets, judged from the table's rows and reported as measured, met or missed; never asserted:
+ * <ul>
+ *   <li>every model workload: pipeline >= 0.9 x the model-only ceiling <em>at the same batch size</em> (the batch-1
+ *       pipeline against the batch-1 ceiling, the batched one against the batched ceiling; no best-of across batch
+ *       sizes);
+ *   <li>batching never worse than batch 1 in images/s;
+ *   <li>light-load p99 <= 1.5 x the single-image model time (the median batch-1 call of the ceiling);
+ *   <li>null-model workloads (graphs that cost next to nothing): the pipeline's own ceiling in images/s per core.
+ * </ul>
  */
 final class Targets {
+  static final double RATIO_TARGET = 0.9;
+
   private Targets() {}
 
-  static List<String> evaluate(List<ResultTable.Row> rows, String ceilingTargetWorkload) {
+  static List<String> evaluate(List<ResultTable.Row> rows, int cores) {
     Map<String, Map<String, ResultTable.Row>> byWorkload = new LinkedHashMap<>();
     for (ResultTable.Row r : rows) {
       String key = r.run().equals("ceiling") ? "ceiling b" + r.batch() : r.run().replaceAll(" \\(.*\\)$", "");
@@ -26,12 +34,22 @@ final class Targets {
       ResultTable.Row batched = runs.get("pipeline batched");
       ResultTable.Row single = runs.get("pipeline batch 1");
       ResultTable.Row ceiling1 = runs.get("ceiling b1");
-      if (batched != null && workload.equals(ceilingTargetWorkload)) {
-        double best = Math.max(batched.imagesPerSecond(), single == null ? 0 : single.imagesPerSecond());
-        double bestCeiling = runs.values().stream().filter(r -> r.run().equals("ceiling"))
-            .mapToDouble(ResultTable.Row::imagesPerSecond).max().orElse(Double.NaN);
-        out.add(line(workload, "pipeline >= 0.9 x ceiling", best / bestCeiling >= 0.9, String.format(Locale.ROOT,
-            "best pipeline %.3f img/s / best ceiling %.3f img/s = %.2f", best, bestCeiling, best / bestCeiling)));
+      boolean nullModel = workload.startsWith("null-");
+      if (nullModel) {
+        for (ResultTable.Row r : new ResultTable.Row[] {single, batched}) {
+          if (r != null) {
+            out.add(String.format(Locale.ROOT, "  %-18s %-44s %.2f img/s / %d cores = %.2f img/s per core (%s)",
+                workload, "pipeline's own ceiling", r.imagesPerSecond(), cores, r.imagesPerSecond() / cores, r.run()));
+          }
+        }
+        return;
+      }
+      for (ResultTable.Row r : new ResultTable.Row[] {single, batched}) {
+        if (r != null && !Double.isNaN(r.ratio())) {
+          out.add(line(workload, "pipeline >= " + RATIO_TARGET + " x ceiling (batch " + r.batch() + ")",
+              r.ratio() >= RATIO_TARGET, String.format(Locale.ROOT, "%.3f img/s / ceiling %.3f img/s = %.2f",
+                  r.imagesPerSecond(), r.ceiling(), r.ratio())));
+        }
       }
       if (batched != null && single != null) {
         out.add(line(workload, "batching >= batch 1", batched.imagesPerSecond() >= single.imagesPerSecond(),

@@ -1,6 +1,7 @@
 package dev.anyup.streams.bench;
 
 import java.nio.file.Path;
+import java.util.Map;
 
 /**
  * One model configuration to benchmark.
@@ -9,8 +10,9 @@ import java.nio.file.Path;
  * @param bundle {@code default} or a bundle folder, as {@code model.bundle} takes it
  * @param graphsDir a folder holding the bundle's manifest and graphs, for timing encoder and upsampler separately
  * @param inputSize the resolution profile
+ * @param config app configuration of this workload's pipeline runs (e.g. the output dtype), before {@code --set}
  */
-record Workload(String name, String bundle, Path graphsDir, int inputSize) {
+record Workload(String name, String bundle, Path graphsDir, int inputSize, Map<String, String> config) {
 
   Workload {
     if (name == null || name.isBlank()) {
@@ -22,5 +24,15 @@ record Workload(String name, String bundle, Path graphsDir, int inputSize) {
     if (inputSize <= 0) {
       throw new IllegalArgumentException("inputSize of workload " + name + " must be positive, was " + inputSize);
     }
+    config = Map.copyOf(config);
+  }
+
+  Workload(String name, String bundle, Path graphsDir, int inputSize) {
+    this(name, bundle, graphsDir, inputSize, Map.of());
+  }
+
+  /** Whether this is a null-model workload (its ceiling is the pipeline's own, not a model's). */
+  boolean isNull() {
+    return name.startsWith("null-");
   }
 }
