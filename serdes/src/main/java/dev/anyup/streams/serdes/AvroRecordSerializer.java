@@ -52,8 +52,23 @@ final class AvroRecordSerializer {
       targets.putIfAbsent(key, target);
     }
     Object datum = target.latest == null ? record : convert(record, target.latest);
-    PayloadBuffer out = new PayloadBuffer(sizeHint + 64);
+    // Big records (a dense tensor is tens of MB) are measured first: a counting pass costs the small fields' encoding
+    // and nothing per tensor byte, and lets the real pass write into an array of exactly the right size, which is
+    // handed over without a final copy. Small records use the previous size as a hint.
+    int exact = sizeHint >= MEASURE_ABOVE_BYTES ? WireFormat.HEADER_SIZE + encodedSize(target, datum, schema, topic)
+        : -1;
+    PayloadBuffer out = new PayloadBuffer(exact > 0 ? exact : sizeHint + 64);
     out.skip(WireFormat.HEADER_SIZE);
+    write(target, datum, out, schema, topic);
+    WireFormat.writeHeader(out.array(), target.id);
+    sizeHint = out.size();
+    return out.toExactArray();
+  }
+
+  /** Records from this size on are measured before they are written (see {@link #serialize}). */
+  static final int MEASURE_ABOVE_BYTES = 1 << 20;
+
+  private static void write(Target target, Object datum, java.io.OutputStream out, Schema schema, String topic) {
     try {
       BinaryEncoder encoder = EncoderFactory.get().directBinaryEncoder(out, null);
       target.writer.write(datum, encoder);
@@ -62,9 +77,31 @@ final class AvroRecordSerializer {
       throw new SerializationException("cannot serialize " + schema.getFullName() + " for topic " + topic
           + " with schema id " + target.id + ": " + e.getMessage(), e);
     }
-    WireFormat.writeHeader(out.array(), target.id);
-    sizeHint = out.size();
-    return out.toExactArray();
+  }
+
+  private static int encodedSize(Target target, Object datum, Schema schema, String topic) {
+    CountingSink counter = new CountingSink();
+    write(target, datum, counter, schema, topic);
+    if (counter.count > Integer.MAX_VALUE - WireFormat.HEADER_SIZE - 8) {
+      throw new SerializationException("cannot serialize " + schema.getFullName() + " for topic " + topic
+          + ": " + counter.count + " bytes is more than a Java array holds");
+    }
+    return (int) counter.count;
+  }
+
+  /** An output stream that only counts. */
+  private static final class CountingSink extends java.io.OutputStream {
+    long count;
+
+    @Override
+    public void write(int b) {
+      count++;
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) {
+      count += len;
+    }
   }
 
   private Target resolve(String topic, Schema schema) {

@@ -35,6 +35,29 @@ class SpecificAvroSerdeTest {
   }
 
   @Test
+  void bigRecordsAreWrittenExactlySizedAndIdenticalToTheirGenericEncodingWhateverTheirSizeHistory()
+      throws java.io.IOException {
+    SpecificAvroSerde<DenseFeatures> serde = new SpecificAvroSerde<>(DenseFeatures.class);
+    serde.configure(TestRecords.mockConfig(scope), false);
+    // small, then big (the size hint is still small: grows), big again (measured first), a longer id (bigger by a
+    // few bytes than the previous record), then small again: every payload must be the Avro encoding, nothing more
+    String[] ids = {"a", "img-1", "img-2", "img-1234567890", "b"};
+    int[] sizes = {8, 224, 224, 224, 8};
+    for (int i = 0; i < ids.length; i++) {
+      DenseFeatures f = TestRecords.denseFeatures(ids[i], 32, sizes[i]);
+      byte[] bytes = serde.serializer().serialize("features.dense", f);
+      java.io.ByteArrayOutputStream avro = new java.io.ByteArrayOutputStream();
+      org.apache.avro.io.BinaryEncoder enc = org.apache.avro.io.EncoderFactory.get().binaryEncoder(avro, null);
+      new org.apache.avro.specific.SpecificDatumWriter<>(DenseFeatures.class).write(f, enc);
+      enc.flush();
+      assertEquals(WireFormat.HEADER_SIZE + avro.size(), bytes.length, "record " + i);
+      assertEquals(java.nio.ByteBuffer.wrap(avro.toByteArray()),
+          java.nio.ByteBuffer.wrap(bytes, WireFormat.HEADER_SIZE, avro.size()), "record " + i);
+      assertEquals(f, serde.deserializer().deserialize("features.dense", bytes), "record " + i);
+    }
+  }
+
+  @Test
   void imageEmbeddingRoundTrips() {
     ImageEmbedding e = TestRecords.embedding("img-1");
     assertEquals(e, roundTrip(new SpecificAvroSerde<>(ImageEmbedding.class), "features.embeddings", e));
