@@ -14,6 +14,9 @@ import java.nio.ShortBuffer;
  * ≤ 2^-25 below), overflow to ±infinity above 65504; INT8 absolute error ≤ scale[c] / 2. Immutable and thread-safe.
  */
 public final class OutputEncoder {
+  private static final java.lang.invoke.VarHandle LE_SHORT =
+      java.lang.invoke.MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.LITTLE_ENDIAN);
+
 
   private final int outputSize;
 
@@ -65,10 +68,8 @@ public final class OutputEncoder {
         return new EncodedTensor(dtype, shape, null, projectionId, buf.array());
       case FLOAT16: {
         byte[] out = buf.array(); // little-endian, written directly: no intermediate short[] / buffer view
-        for (int i = 0, o = 0; i < data.length; i++, o += 2) {
-          short h = Half.fromFloat(data[i]);
-          out[o] = (byte) h;
-          out[o + 1] = (byte) (h >>> 8);
+        for (int i = 0; i < data.length; i++) {
+          LE_SHORT.set(out, i << 1, Half.fromFloat(data[i])); // one 16-bit store, not two byte stores
         }
         return new EncodedTensor(dtype, shape, null, projectionId, buf.array());
       }
