@@ -60,4 +60,53 @@ final class ModelCeiling {
     double[] ms = callMs.stream().mapToDouble(Double::doubleValue).toArray();
     return new Result(batchSize, ms.length, batchSize * ms.length / seconds, Percentiles.of(ms));
   }
+
+  /**
+   * {@code callers} threads each running batches of one in a loop for {@code minTime} (after one warm-up call each):
+   * the model-only throughput when several images are in flight at once, as with {@code batch.workers} > 1.
+   */
+  Result measureConcurrent(int callers, Duration minTime) throws InterruptedException {
+    if (callers <= 0 || callers > inputs.size()) {
+      throw new IllegalArgumentException("callers must be in [1, " + inputs.size() + "], was " + callers);
+    }
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(callers);
+    try {
+      List<java.util.concurrent.Callable<List<Double>>> tasks = new ArrayList<>();
+      java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(callers);
+      long[] startedAt = new long[1];
+      for (int c = 0; c < callers; c++) {
+        List<PreprocessedImage> one = inputs.subList(c, c + 1);
+        tasks.add(() -> {
+          extractor.run(one);
+          start.await();
+          synchronized (startedAt) {
+            if (startedAt[0] == 0) {
+              startedAt[0] = ticker.getAsLong();
+            }
+          }
+          List<Double> ms = new ArrayList<>();
+          long begin = ticker.getAsLong();
+          while (ticker.getAsLong() - begin < minTime.toNanos() || ms.size() < 2) {
+            long t0 = ticker.getAsLong();
+            extractor.run(one);
+            ms.add((ticker.getAsLong() - t0) / 1e6);
+          }
+          return ms;
+        });
+      }
+      List<Double> all = new ArrayList<>();
+      for (java.util.concurrent.Future<List<Double>> f : pool.invokeAll(tasks)) {
+        try {
+          all.addAll(f.get());
+        } catch (java.util.concurrent.ExecutionException e) {
+          throw new IllegalStateException("a concurrent ceiling caller failed: " + e.getCause(), e.getCause());
+        }
+      }
+      double seconds = (ticker.getAsLong() - startedAt[0]) / 1e9;
+      double[] ms = all.stream().mapToDouble(Double::doubleValue).toArray();
+      return new Result(1, ms.length, ms.length / seconds, Percentiles.of(ms));
+    } finally {
+      pool.shutdownNow();
+    }
+  }
 }

@@ -57,6 +57,11 @@ public final class PipelineBenchmark implements Callable<Integer> {
       + "(default: ${DEFAULT-VALUE}).", defaultValue = RUN_BATCHED + "," + RUN_BATCH1 + "," + RUN_LIGHT)
   List<String> runs;
 
+  @Option(names = "--concurrent-ceiling", description = "Also measure the model-only ceiling with CALLERS concurrent "
+      + "batch-1 callers on a bundle loaded with THREADS ONNX Runtime threads each and spinning off, CALLERS:THREADS "
+      + "(e.g. 2:1, what batch.workers=2 + model.threads=1 runs); reported as a row, not a target.")
+  String concurrentCeiling;
+
   @Option(names = "--images", description = "Images per burst run (default: ${DEFAULT-VALUE}).", defaultValue = "32")
   int images;
 
@@ -168,6 +173,11 @@ public final class PipelineBenchmark implements Callable<Integer> {
         Ceilings c = ceilings(w, frames);
         table.add(new ResultTable.Row(w.name(), "ceiling", 1, Double.NaN, c.single().imagesPerSecond(), Double.NaN,
             c.single().callMs(), 0, 0, StageShares.NONE));
+        if (concurrentCeiling != null) {
+          ModelCeiling.Result cc = concurrent(w, frames);
+          table.add(new ResultTable.Row(w.name(), "ceiling x" + concurrentCeiling, 1, Double.NaN, cc.imagesPerSecond(),
+              Double.NaN, cc.callMs(), 0, 0, StageShares.NONE));
+        }
         if (c.batched() != null) {
           table.add(new ResultTable.Row(w.name(), "ceiling", batchSize, Double.NaN, c.batched().imagesPerSecond(),
               Double.NaN, c.batched().callMs(), 0, 0, StageShares.NONE));
@@ -266,6 +276,26 @@ public final class PipelineBenchmark implements Callable<Integer> {
       default:
         throw new CommandLine.ParameterException(new CommandLine(this), "unknown workload '" + name + "'; known: "
             + List.of(DEFAULT_224, DEFAULT_448, VITS14_ANYUP_224, NULL_F16, NULL_PCA16, NULL_INT8));
+    }
+  }
+
+  private ModelCeiling.Result concurrent(Workload w, SyntheticImages frames) {
+    String[] parts = concurrentCeiling.split(":");
+    int callers = Integer.parseInt(parts[0]);
+    int threads = parts.length > 1 ? Integer.parseInt(parts[1]) : 0;
+    InferenceOptions options = InferenceOptions.builder().device("cpu").upsampler("onnx").intraOpThreads(threads)
+        .spinning(false).predictors(callers).build();
+    try (ModelBundle bundle = w.bundle().equals("default") ? ModelBundle.loadDefault(options)
+        : ModelBundle.load(Path.of(w.bundle()), options)) {
+      ModelCeiling ceiling = ModelCeiling.prepare(bundle.extractor(w.inputSize()),
+          bundle.preprocessor(w.inputSize(), ResizeMode.SHORTER_SIDE_CENTER_CROP), frames, Math.max(batchSize, callers),
+          System::nanoTime);
+      ModelCeiling.Result r = ceiling.measureConcurrent(callers, Duration.ofSeconds(ceilingSeconds));
+      log("  ceiling %s (callers:threads) %.2f img/s", concurrentCeiling, r.imagesPerSecond());
+      return r;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
     }
   }
 
