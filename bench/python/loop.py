@@ -89,7 +89,7 @@ def decode_jpeg(data):
     from PIL import Image, ImageOps
     with Image.open(io.BytesIO(data)) as im:
         im = ImageOps.exif_transpose(im)
-        return np.asarray(im.convert("RGB"), dtype=np.uint8)
+        return np.array(im.convert("RGB"), dtype=np.uint8)  # writable, as torch.from_numpy wants
 
 
 # ---------------------------------------------------------------- model-only
