@@ -26,6 +26,10 @@ import picocli.CommandLine.Option;
  * {@code bench/python/loop.py} (upstream DINOv2 + AnyUp in PyTorch with the bundle's seed-0 weights, confluent-kafka,
  * at-least-once, dense FLOAT16 bytes only); the app side is {@link PipelineRun#burst} at batch 1, default threads and
  * exactly-once, on the same local broker. Prints one table and the two advantages the issue compares.
+ *
+ * <p>Run (from the repository root; see bench/python/README.md): {@code mvn -B -q -o package
+ * dependency:copy-dependencies -DincludeScope=runtime -DskipTests -pl bench -am}, then {@code java -Xmx4g
+ * -cp 'bench/target/classes:bench/target/dependency/*' dev.anyup.streams.bench.PythonLoopComparison --images 16}.
  */
 @Command(name = "python-loop-comparison", mixinStandardHelpOptions = true,
     description = "The app vs a plain Python loop (PyTorch + confluent-kafka) on the same bundle, same method.")
