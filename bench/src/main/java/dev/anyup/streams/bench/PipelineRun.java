@@ -333,7 +333,7 @@ final class PipelineRun {
    * leader wait gives up when {@code describeTopics} races the metadata propagation
    * ({@code UnknownTopicOrPartitionException}), which killed a benchmark run; here that is retried.
    */
-  private void createTopics(List<NewTopic> topics) {
+  void createTopics(List<NewTopic> topics) {
     List<String> names = topics.stream().map(NewTopic::name).toList();
     try (Admin admin = Admin.create(stack.kafka().clientConfig())) {
       admin.createTopics(topics).all().get(60, TimeUnit.SECONDS);
@@ -363,7 +363,7 @@ final class PipelineRun {
     }
   }
 
-  private static void send(KafkaProducer<String, ImageEvent> producer, String topic, String id, String key,
+  static void send(KafkaProducer<String, ImageEvent> producer, String topic, String id, String key,
       byte[] jpeg, Map<String, Long> sentAt) {
     long now = System.currentTimeMillis();
     ImageEvent event = ImageEvent.newBuilder()
@@ -378,7 +378,7 @@ final class PipelineRun {
     sentAt.put(key, now);
   }
 
-  private static void sleepUntil(long nanoTime) {
+  static void sleepUntil(long nanoTime) {
     long wait = nanoTime - System.nanoTime();
     if (wait > 0) {
       try {
