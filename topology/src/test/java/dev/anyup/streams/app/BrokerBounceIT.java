@@ -35,8 +35,7 @@ class BrokerBounceIT {
   private static final int PARTITIONS = 3;
   /**
    * How long the broker stays down in each bounce, the experiment's parameter: a quick restart, then one longer than
-   * the app's {@code transaction.timeout.ms} (10 s) and {@code session.timeout.ms} (6 s), so that the transaction open
-   * at the stop can only end aborted.
+   * the app's {@code transaction.timeout.ms} (10 s) and {@code session.timeout.ms} (6 s).
    */
   private static final List<Duration> OUTAGES = List.of(Duration.ofSeconds(3), Duration.ofSeconds(12));
   private static final long FEED_INTERVAL_MS = 250;
@@ -119,13 +118,14 @@ class BrokerBounceIT {
             long ready = System.nanoTime();
             assertTrue(committedAtStop < BURST, () -> "too late for a bounce mid-run: " + committedAtStop
                 + " of the burst's " + BURST + " inputs already committed");
-            report.add(String.format("bounce %d (%d of a %d-input backlog committed at the stop): broker stop %.1f s, down %.1f s, start %.1f s (same dir, same ports "
-                + "with %s connections in TIME_WAIT on them); after it served again: first committed output %.1f s, "
-                + "first output of an input sent after the restart %.1f s, /ready 200 %.1f s; no committed output "
-                + "for %.1f s in all",
-                bounce, committedAtStop, BURST, secs(stopped - stopping), secs(starting - stopped), secs(serving - starting),
-                timeWait < 0 ? "(unknown)" : Integer.toString(timeWait), secs(firstAfter - serving),
-                secs(firstNew - serving), secs(ready - serving), secs(firstAfter - lastBefore)));
+            report.add(String.format("bounce %d (%d of a %d-input backlog committed at the stop): broker stop %.1f s, "
+                + "down %.1f s, start %.1f s (same dir, same ports with %s connections in TIME_WAIT on them); "
+                + "after it served again: first committed output %.1f s, first output of an input sent after the "
+                + "restart %.1f s, /ready 200 %.1f s; no committed output for %.1f s in all",
+                bounce, committedAtStop, BURST, secs(stopped - stopping), secs(starting - stopped),
+                secs(serving - starting), timeWait < 0 ? "(unknown)" : Integer.toString(timeWait),
+                secs(firstAfter - serving), secs(firstNew - serving), secs(ready - serving),
+                secs(firstAfter - lastBefore)));
           }
           stop.set(true);
           feeder.join(30_000);
