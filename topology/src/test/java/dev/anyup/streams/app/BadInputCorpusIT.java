@@ -124,6 +124,66 @@ class BadInputCorpusIT {
   }
 
   /** Records that are broken as Kafka values, before any image is looked at. */
+  /**
+   * Heap per Kafka-level bad input (issue 10): the bytes the app's own input deserialiser
+   * ({@code TopologySerdes.avro}, bounded by {@code avro.max.length} = the image byte limit) allocates for each
+   * Kafka-level kind, measured with the JVM's per-thread allocation counter after a first pass (class loading, the
+   * registry's schema cache). Each must stay under {@value #KAFKA_KIND_BYTES} bytes, although two of them declare
+   * 2 GB; the figures go to {@code target/reliability/heap-per-input-kafka.txt}.
+   */
+  @Test
+  void noKafkaLevelKindMakesTheAppsDeserializerAllocateAMebibyte() throws Exception {
+    LocalStack stack = SharedStack.stack();
+    String prefix = "corpus-heap-" + UUID.randomUUID().toString().substring(0, 8) + ".";
+    AppConfig cfg = ItSupport.config(stack, prefix, Map.of());
+    try (ItSupport.Client client = new ItSupport.Client(cfg)) {
+      List<Kind> kinds = kafkaLevel(client, cfg);
+      var deserializer = dev.anyup.streams.topology.TopologySerdes.avro(cfg).imageEvents();
+      for (Kind k : kinds) {
+        outcome(deserializer, cfg, k); // warm up
+      }
+      Map<String, Long> allocated = new LinkedHashMap<>();
+      List<String> lines = new java.util.ArrayList<>();
+      for (Kind k : kinds) {
+        long before = allocatedByThisThread();
+        String o = outcome(deserializer, cfg, k);
+        long bytes = allocatedByThisThread() - before;
+        allocated.put(k.name(), bytes);
+        lines.add(String.format("%-36s %10d bytes  %s", k.name(), bytes, o));
+      }
+      String text = "allocated by the app's input deserializer per Kafka-level kind (" + kinds.size() + " kinds; bound "
+          + KAFKA_KIND_BYTES + " bytes)\n" + String.join("\n", lines);
+      System.out.println("BadInputCorpusIT\n" + text);
+      Path out = Path.of("target", "reliability");
+      Files.createDirectories(out);
+      Files.writeString(out.resolve("heap-per-input-kafka.txt"), text + "\n");
+      Map<String, Long> over = new LinkedHashMap<>();
+      allocated.forEach((kind, bytes) -> {
+        if (bytes > KAFKA_KIND_BYTES) {
+          over.put(kind, bytes);
+        }
+      });
+      assertEquals(Map.of(), over, "Kafka-level kinds that made the deserializer allocate more than the bound");
+      assertEquals(13, kinds.size(), "the corpus's Kafka-level kinds");
+    }
+  }
+
+  private static final long KAFKA_KIND_BYTES = 1024 * 1024;
+
+  private static String outcome(org.apache.kafka.common.serialization.Deserializer<?> deserializer, AppConfig cfg,
+      Kind k) {
+    try {
+      return "record " + (deserializer.deserialize(cfg.topics().input(), k.value()) == null ? "null" : "decoded");
+    } catch (RuntimeException e) {
+      return e.getClass().getSimpleName();
+    }
+  }
+
+  private static long allocatedByThisThread() {
+    return ((com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean())
+        .getCurrentThreadAllocatedBytes();
+  }
+
   private static List<Kind> kafkaLevel(ItSupport.Client client, AppConfig cfg) {
     byte[] valid = client.event("template", "src", TestImages.pattern(20, 20, 1, "png"));
     List<Kind> k = new java.util.ArrayList<>();

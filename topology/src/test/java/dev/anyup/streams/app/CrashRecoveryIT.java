@@ -40,6 +40,8 @@ import org.junit.jupiter.api.io.TempDir;
 class CrashRecoveryIT {
   private static final Pattern PROCESSED = Pattern.compile("(?m)^anyup_images_attempted_total\\s+([0-9.Ee+]+)");
 
+  private static final int KILLS = 3;
+
   @TempDir Path dir;
 
   @Test
@@ -112,6 +114,89 @@ class CrashRecoveryIT {
             () -> "graceful shutdown steps logged: " + ItSupport.tail(dir.resolve("second.log")));
       } finally {
         second.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+      }
+    }
+  }
+
+  /**
+   * Several SIGKILLs at random moments in one run (issue 10): while inputs arrive at a steady rate (every seventh a
+   * truncated PNG), an instance is started, left to process for a random time and killed, {@value #KILLS} times; a last
+   * instance then finishes the work. The delays come from a logged seed ({@code -Dcrash.seed=N} replays a run). Every
+   * good input must be committed exactly once on both outputs and every bad one exactly once in the dead letters.
+   */
+  @Test
+  void everyInputExactlyOnceAfterThreeKillNinesAtSeededRandomMoments() throws Exception {
+    LocalStack stack = SharedStack.stack();
+    long seed = Long.getLong("crash.seed", System.nanoTime());
+    java.util.Random random = new java.util.Random(seed);
+    System.out.println("CrashRecoveryIT kills: seed " + seed + " (replay with -Dcrash.seed=" + seed + ")");
+    String prefix = "kills-" + UUID.randomUUID().toString().substring(0, 8) + ".";
+    AppConfig cfg = ItSupport.config(stack, prefix, Map.of());
+    List<String> report = new java.util.ArrayList<>();
+    report.add("seed " + seed);
+    java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+    List<Process> processes = new java.util.ArrayList<>();
+    try (ItSupport.Client client = new ItSupport.Client(cfg)) {
+      InputFeeder feeder = new InputFeeder(client, 3, 250, stop);
+      CommittedOutputReader reader = null;
+      try {
+        for (int kill = 1; kill <= KILLS + 1; kill++) {
+          int port = ItSupport.freePort();
+          Path log = dir.resolve("instance-" + kill + ".log");
+          Process p = ItSupport.startApp(writeConfig(stack, prefix, port), log, "-Xmx512m");
+          processes.add(p);
+          await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(100))
+              .until(() -> !p.isAlive() || processed(port) >= 0);
+          assertTrue(p.isAlive(), () -> "instance died: " + ItSupport.tail(log));
+          if (kill == 1) {
+            feeder.start();
+            reader = new CommittedOutputReader(cfg);
+          }
+          if (kill > KILLS) {
+            break;
+          }
+          // the instance has started processing; kill it at a random moment of the next 3 s
+          await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(50))
+              .until(() -> !p.isAlive() || processed(port) >= 1);
+          assertTrue(p.isAlive(), () -> "instance died: " + ItSupport.tail(log));
+          long delayMs = random.nextInt(3000);
+          Thread.sleep(delayMs); // the random moment itself, not a wait for a condition
+          double attempted = processed(port);
+          p.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+          report.add(String.format("kill %d: SIGKILL %d ms after the instance's first image, %.0f images attempted "
+              + "by it, %d inputs sent so far", kill, delayMs, attempted, feeder.sent()));
+        }
+        stop.set(true);
+        feeder.join(30_000);
+        client.flush();
+        List<String> good = new java.util.ArrayList<>();
+        List<String> bad = new java.util.ArrayList<>();
+        assertEquals(List.of(), feeder.outcome(good, bad), "inputs the broker refused");
+        CommittedOutputReader r = reader;
+        await().alias("all outputs committed").atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofMillis(500))
+            .until(() -> r.count(s -> s.output() == CommittedOutputReader.Output.EMBEDDINGS) >= good.size()
+                && r.count(s -> s.output() == CommittedOutputReader.Output.DENSE) >= good.size()
+                && r.count(s -> s.output() == CommittedOutputReader.Output.DEAD_LETTERS) >= bad.size());
+        r.awaitQuiet(Duration.ofSeconds(3), Duration.ofSeconds(60));
+        Map<String, String> wrong = r.miscounted(good, bad);
+        report.add(String.format("inputs %d (%d good, %d bad); kills survived %d; lost or duplicated: %d",
+            good.size() + bad.size(), good.size(), bad.size(), KILLS, wrong.size()));
+        String text = String.join("\n", report);
+        System.out.println("CrashRecoveryIT kills\n" + text);
+        Path out = Path.of("target", "reliability");
+        Files.createDirectories(out);
+        Files.writeString(out.resolve("crash-kills.txt"), text + "\n");
+        assertEquals(Map.of(), wrong, () -> "images whose committed records are not exactly one per output (seed "
+            + seed + ")");
+      } finally {
+        stop.set(true);
+        if (reader != null) {
+          reader.close();
+        }
+      }
+    } finally {
+      for (Process p : processes) {
+        p.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
       }
     }
   }

@@ -162,8 +162,10 @@ final class ItSupport {
           ImageFiles.event(id, source, id, image, Instant.now()));
     }
 
-    void send(int partition, String key, byte[] value) {
-      producer.send(new ProducerRecord<>(cfg.topics().input(), partition, key.getBytes(StandardCharsets.UTF_8),
+    /** Sends to one partition; the future says whether the broker took it (idempotent, acks=all). */
+    java.util.concurrent.Future<org.apache.kafka.clients.producer.RecordMetadata> send(int partition, String key,
+        byte[] value) {
+      return producer.send(new ProducerRecord<>(cfg.topics().input(), partition, key.getBytes(StandardCharsets.UTF_8),
           value));
     }
 

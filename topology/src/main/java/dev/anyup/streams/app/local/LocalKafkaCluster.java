@@ -259,6 +259,10 @@ public final class LocalKafkaCluster implements AutoCloseable {
         /**
          * Fixed ports for the client listener ({@code bootstrap.servers}) and the controller (default: free ports
          * picked at start). A port already in use fails the start with a message naming it; there is no retry.
+         * Stopping a broker and starting one again on the same ports (and {@link #optDataDir}) works at once, while
+         * the old connections still sit in TIME_WAIT: Kafka opens its listeners with the JDK's
+         * {@code ServerSocketChannel}, which sets {@code SO_REUSEADDR} on Linux and macOS ({@code BrokerBounceIT}
+         * restarts on ports with dozens of TIME_WAIT entries).
          */
         public Builder optPorts(int brokerPort, int controllerPort) {
             requirePort(brokerPort, "broker port");
