@@ -52,6 +52,7 @@ public final class AnyupApp implements AutoCloseable {
   private final OpsHttpServer http;
   private final ConsoleView consoleView;
   private final ConsoleServer console;
+  private ConsoleSearch consoleSearch;
   private final StreamThreadWatch threads;
   private final CountDownLatch ended;
   private final Admin admin;
@@ -113,6 +114,7 @@ public final class AnyupApp implements AutoCloseable {
     Admin admin = null;
     ConsoleView consoleView = null;
     ConsoleServer console = null;
+    ConsoleSearch consoleSearch = null;
     try {
       VerificationReport report = bundle.verify();
       if (!report.passed()) {
@@ -166,14 +168,19 @@ public final class AnyupApp implements AutoCloseable {
       http = OpsHttpServer.start(cfg.httpPort(), registry, probe::verdict);
       LOG.info("ops HTTP on port {}", http.port());
       if (consoleView != null) {
-        console = ConsoleServer.start(cfg.console().bind(), cfg.console().port(), consoleView, registry, null);
-        LOG.info("web console (read-only) on http://{}:{}/", cfg.console().bind(), console.port());
+        consoleSearch = ConsoleSearch.start(cfg);
+        console = ConsoleServer.start(cfg.console().bind(), cfg.console().port(), consoleView, registry,
+            consoleSearch.handler(), consoleSearch.uploads(), consoleSearch.unavailable());
+        LOG.info("web console ({}) on http://{}:{}/", consoleSearch.uploads() ? "uploads on" : "read-only",
+            cfg.console().bind(), console.port());
       }
       streams.start();
       Duration interval = cfg.readiness().progressTimeout().dividedBy(4);
       poller.start(interval.compareTo(PROGRESS_POLL) < 0 ? interval : PROGRESS_POLL);
-      return new AnyupApp(cfg, bundle, pipeline, streams, streamsMetrics, inputLag, metrics, http, consoleView,
-          console, threads, ended, admin, poller);
+      AnyupApp app = new AnyupApp(cfg, bundle, pipeline, streams, streamsMetrics, inputLag, metrics, http,
+          consoleView, console, threads, ended, admin, poller);
+      app.consoleSearch = consoleSearch;
+      return app;
     } catch (RuntimeException e) {
       if (streams != null) {
         streams.close(Duration.ofSeconds(10));
@@ -183,6 +190,9 @@ public final class AnyupApp implements AutoCloseable {
       }
       if (console != null) {
         console.close();
+      }
+      if (consoleSearch != null) {
+        consoleSearch.close();
       }
       if (consoleView != null) {
         consoleView.close();
@@ -308,6 +318,7 @@ public final class AnyupApp implements AutoCloseable {
       admin.close(Duration.ofSeconds(5));
       if (console != null) {
         console.close();
+        consoleSearch.close();
         consoleView.close();
       }
       http.close();
