@@ -135,7 +135,8 @@ public final class AnyupApp implements AutoCloseable {
       }
       OutputTap tap = OutputTap.NONE;
       if (cfg.console().enabled()) {
-        consoleView = new ConsoleView(cfg.console().recentPerSource(), FeatureRenderer::pcaRgbPng);
+        consoleView = new ConsoleView(cfg.console().recentPerSource(), FeatureRenderer::pcaRgbPng,
+            Duration.ofNanos(1_000_000_000L / cfg.console().renderMaxPerSecond()), System::nanoTime);
         tap = consoleView;
       }
       var topology = AnyupTopology.build(cfg, serdes, pipeline, metrics, tap);

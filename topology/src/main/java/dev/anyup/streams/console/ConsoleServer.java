@@ -183,6 +183,7 @@ public final class ConsoleServer implements AutoCloseable {
       }
     }
     root.put("dropped", view.dropped());
+    root.put("skipped", view.skipped());
     return root;
   }
 

@@ -155,7 +155,8 @@ class ConsoleBrowserIT {
       assertEquals(1.0, firstScore(driver), 1e-5, "the image itself first, cosine 1");
 
       // upload img-1's file: embedded by the same bundle, it finds img-1 first with cosine 1
-      Path upload = Files.write(Files.createTempFile("console-upload", ".png"), img1);
+      Path uploads = Files.createTempDirectory("console-upload");
+      Path upload = Files.write(uploads.resolve("img-1.png"), img1);
       try {
         driver.findElement(By.id("upload-file")).sendKeys(upload.toAbsolutePath().toString());
         driver.findElement(By.id("upload-button")).click();
@@ -163,6 +164,7 @@ class ConsoleBrowserIT {
             driver.findElement(By.id("similar")).getAttribute("data-query")));
       } finally {
         Files.delete(upload);
+        Files.delete(uploads);
       }
       assertEquals(bruteForce(embeddings, embeddings.get("img-1")), shownNeighbours(driver));
       assertEquals(1.0, firstScore(driver), 1e-5, "the uploaded image's stored twin first, cosine 1");

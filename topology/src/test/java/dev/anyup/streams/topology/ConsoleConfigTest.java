@@ -26,6 +26,14 @@ class ConsoleConfigTest {
     assertTrue(c.similar(), "similar-image search follows the console");
     assertEquals(100_000, c.similarMaxEmbeddings());
     assertFalse(c.upload(), "read-only by default");
+    assertEquals(2, c.renderMaxPerSecond());
+  }
+
+  @Test
+  void consoleRenderMaxPerSecond_zero() {
+    ConfigException e = assertThrows(ConfigException.class,
+        () -> load(Map.of("console.render.max.per.second", "0")));
+    assertEquals("console.render.max.per.second must be in [1, 1000] but was 0", e.getMessage());
   }
 
   @Test

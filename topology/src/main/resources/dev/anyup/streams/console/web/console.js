@@ -24,7 +24,8 @@ function el(tag, attrs, ...children) {
 async function pollRecent() {
   const data = await getJson('/api/recent');
   document.getElementById('status').textContent = 'live · ' + data.sources.length + ' source(s)'
-      + (data.dropped > 0 ? ' · ' + data.dropped + ' output(s) not shown (console behind)' : '');
+      + (data.dropped > 0 ? ' · ' + data.dropped + ' output(s) not shown (console behind)' : '')
+      + (data.skipped > 0 ? ' · ' + data.skipped + ' not drawn (a newer one of the source came first)' : '');
   const key = data.sources.map(s => s.source_id + ':' + s.tiles.map(t => t.seq + (t.segmentable ? 's' : '')).join(','))
       .join(';');
   if (key === shownSeq) { return; }
