@@ -52,7 +52,7 @@ public final class AnyupApp implements AutoCloseable {
   private final OpsHttpServer http;
   private final ConsoleView consoleView;
   private final ConsoleServer console;
-  private ConsoleSearch consoleSearch;
+  private final ConsoleSearch consoleSearch;
   private final StreamThreadWatch threads;
   private final CountDownLatch ended;
   private final Admin admin;
@@ -62,8 +62,8 @@ public final class AnyupApp implements AutoCloseable {
 
   private AnyupApp(AppConfig cfg, ModelBundle bundle, ImagePipeline pipeline, KafkaStreams streams,
       KafkaStreamsMetrics streamsMetrics, InputLagMetrics inputLag, PipelineMetrics metrics, OpsHttpServer http,
-      ConsoleView consoleView, ConsoleServer console, StreamThreadWatch threads, CountDownLatch ended, Admin admin,
-      ProgressPoller poller) {
+      ConsoleView consoleView, ConsoleServer console, ConsoleSearch consoleSearch, StreamThreadWatch threads,
+      CountDownLatch ended, Admin admin, ProgressPoller poller) {
     this.cfg = cfg;
     this.bundle = bundle;
     this.pipeline = pipeline;
@@ -74,6 +74,7 @@ public final class AnyupApp implements AutoCloseable {
     this.http = http;
     this.consoleView = consoleView;
     this.console = console;
+    this.consoleSearch = consoleSearch;
     this.threads = threads;
     this.ended = ended;
     this.admin = admin;
@@ -178,10 +179,8 @@ public final class AnyupApp implements AutoCloseable {
       streams.start();
       Duration interval = cfg.readiness().progressTimeout().dividedBy(4);
       poller.start(interval.compareTo(PROGRESS_POLL) < 0 ? interval : PROGRESS_POLL);
-      AnyupApp app = new AnyupApp(cfg, bundle, pipeline, streams, streamsMetrics, inputLag, metrics, http,
-          consoleView, console, threads, ended, admin, poller);
-      app.consoleSearch = consoleSearch;
-      return app;
+      return new AnyupApp(cfg, bundle, pipeline, streams, streamsMetrics, inputLag, metrics, http, consoleView,
+          console, consoleSearch, threads, ended, admin, poller);
     } catch (RuntimeException e) {
       if (streams != null) {
         streams.close(Duration.ofSeconds(10));
