@@ -53,7 +53,8 @@ public final class RetrievalService implements AutoCloseable {
   /**
    * How the service runs.
    *
-   * @param applicationId the retrieval app's own Kafka Streams application id (one per replica)
+   * @param applicationId the retrieval app's own Kafka Streams application id (shared: the instances split the
+   *     partitions; one per instance: each holds everything)
    * @param bindAddress the HTTP server's address ({@code 127.0.0.1}: this machine only; {@code 0.0.0.0}: all)
    * @param port the HTTP port ({@code 0}: any free port)
    * @param advertisedHost the host name the other instances reach this one at ({@code application.server}); null:
