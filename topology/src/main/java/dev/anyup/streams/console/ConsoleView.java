@@ -39,8 +39,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Rendering a feature picture (decode the tensor, PCA, PNG) costs tens of ms of CPU per image, about as much as
  * the stand-in model itself, so on a small machine a console that rendered every output would slow the pipeline
- * (BENCHMARKS.md measured it). Hence a render budget: at most one picture per {@code minRenderInterval}; outputs
- * that arrive meanwhile wait, the latest per source replacing an older one (counted in {@link #skipped()}), at most
+ * (BENCHMARKS.md measured it). Hence a render budget: at most one picture per {@code minRenderInterval}, and the
+ * renderer busy at most {@link #MAX_RENDER_SHARE} of the time (a slow picture delays the next one); outputs that
+ * arrive meanwhile wait, the latest per source replacing an older one (counted in {@link #skipped()}), at most
  * {@link #MAX_SOURCES} waiting. The console's CPU is then bounded by the budget, not by the pipeline's throughput.
  */
 public final class ConsoleView implements OutputTap, AutoCloseable {
@@ -52,6 +53,12 @@ public final class ConsoleView implements OutputTap, AutoCloseable {
   /** Larger originals are kept as a JPEG thumbnail of {@link #THUMBNAIL_SIDE} pixels, so memory stays bounded. */
   static final int MAX_TILE_IMAGE_BYTES = 256 * 1024;
   static final int THUMBNAIL_SIDE = 256;
+  /**
+   * The renderer is busy at most this share of the time: after a picture that took t, the next waits at least
+   * t / share (a 384-channel 224² tensor takes ~1.6 s of CPU to draw on a small machine, so a fixed rate alone would
+   * keep a core busy).
+   */
+  static final double MAX_RENDER_SHARE = 0.1;
   private static final Logger LOG = LoggerFactory.getLogger(ConsoleView.class);
 
   /**
@@ -74,6 +81,7 @@ public final class ConsoleView implements OutputTap, AutoCloseable {
   /** Outputs waiting for the render budget, the latest per source; only the worker touches it. */
   private final LinkedHashMap<String, Processed> pending = new LinkedHashMap<>();
   private long lastRender;
+  private long renderGap;
   private boolean rendered;
   private final Thread worker;
   private volatile boolean closed;
@@ -184,12 +192,13 @@ public final class ConsoleView implements OutputTap, AutoCloseable {
           // a record the console cannot draw must not stop the view; the pipeline already published it
           LOG.warn("console cannot show an output: {}", e.toString());
         }
+        renderGap = Math.max(minRenderNanos, (long) ((nanoTime.getAsLong() - lastRender) / MAX_RENDER_SHARE));
       }
     }
   }
 
   private long untilNextRender() {
-    return rendered ? minRenderNanos - (nanoTime.getAsLong() - lastRender) : 0;
+    return rendered ? renderGap - (nanoTime.getAsLong() - lastRender) : 0;
   }
 
   /** Adds a processed image now (the worker's step; package-private for tests). */

@@ -158,4 +158,27 @@ class ConsoleViewTest {
       assertEquals(0, view.dropped());
     }
   }
+
+  @Test
+  void aSlowPictureDelaysTheNextSoTheRendererIsBusyAtMostATenthOfTheTime() {
+    AtomicLong clock = new AtomicLong();
+    AtomicInteger renders = new AtomicInteger();
+    try (ConsoleView view = new ConsoleView(8, d -> {
+      renders.incrementAndGet();
+      clock.addAndGet(Duration.ofMillis(300).toNanos()); // this picture took 300 ms
+      return new byte[0];
+    }, Duration.ofMillis(500), clock::get)) {
+      view.processed(event("a0", "cam-a"), dense("a0", "cam-a", 0));
+      Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> view.tile("a0").isPresent());
+      view.processed(event("a1", "cam-a"), dense("a1", "cam-a", 1));
+      // 300 ms of drawing: the next picture waits 300 / 0.1 = 3 s from the start of the last, not the 500 ms interval
+      clock.addAndGet(Duration.ofMillis(2_600).toNanos());
+      view.deadLettered(deadLetter("d", new byte[] {1}));
+      Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> !view.deadLetters().isEmpty());
+      assertEquals(1, renders.get(), "2.9 s after the slow picture started: not yet");
+      clock.addAndGet(Duration.ofMillis(100).toNanos());
+      Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> view.tile("a1").isPresent());
+      assertEquals(2, renders.get());
+    }
+  }
 }
