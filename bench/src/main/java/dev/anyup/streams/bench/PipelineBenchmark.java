@@ -100,6 +100,12 @@ public final class PipelineBenchmark implements Callable<Integer> {
   @Option(names = "--ceiling-only", description = "Measure only the model-only ceilings (no broker).")
   boolean ceilingOnly;
 
+  @Option(names = "--console-compare", description = "Per workload, only the batched burst, N times each without and "
+      + "with the web console on (similar-image search too) and a browser-like poller on its API, alternating, "
+      + "side by side in one table (issue 11: the console must not slow the pipeline); 0 = off (default: "
+      + "${DEFAULT-VALUE}).", defaultValue = "0")
+  int consoleCompare;
+
   @Option(names = "--set", description = "Extra app configuration for every pipeline run, KEY=VALUE (repeatable), "
       + "e.g. output.projection=pca8.")
   List<String> extraConfig = new ArrayList<>();
@@ -187,6 +193,20 @@ public final class PipelineBenchmark implements Callable<Integer> {
         }
         PipelineRun pipeline = new PipelineRun(stack, frames, c.split(), extraConfig);
         int images = heavy(w) ? Math.min(this.images, heavyImages) : this.images;
+        if (consoleCompare > 0) {
+          double ceiling = (c.batched() != null ? c.batched() : c.single()).imagesPerSecond();
+          PipelineRun withConsole = new PipelineRun(stack, frames, c.split(), extraConfig, true);
+          for (int i = 0; i < consoleCompare; i++) {
+            log("workload %s: pipeline, burst of %d, batch %d, console off (%d/%d)", w.name(), images, batchSize,
+                i + 1, consoleCompare);
+            table.add(pipeline.burst(w, "console off", batchSize, batchWaitMs, streamThreads, images, ceiling));
+            log("workload %s: pipeline, burst of %d, batch %d, console on + poller (%d/%d)", w.name(), images,
+                batchSize, i + 1, consoleCompare);
+            table.add(withConsole.burst(w, "console on+polled", batchSize, batchWaitMs, streamThreads, images,
+                ceiling));
+          }
+          continue;
+        }
         for (int order = 0; order < 2; order++) {
           if ((order == 0) != batch1First) {
             if (!runs.contains(RUN_BATCHED)) {
@@ -321,10 +341,11 @@ public final class PipelineBenchmark implements Callable<Integer> {
     Runtime rt = Runtime.getRuntime();
     return String.format(Locale.ROOT,
         "anyup-streams bench: %d cores, max heap %d MiB, %s %s; images=%d (vits14: %d) light=%dx%dms batch=%d wait=%dms "
-            + "stream-threads=%s ceiling>=%ds extra=%s",
+            + "stream-threads=%s ceiling>=%ds extra=%s console-compare=%d",
         rt.availableProcessors(), rt.maxMemory() >> 20, System.getProperty("java.vm.name"),
         System.getProperty("java.version"), images, Math.min(images, heavyImages), lightImages, lightIntervalMs, batchSize, batchWaitMs,
-        streamThreads == 0 ? "app default" : Integer.toString(streamThreads), ceilingSeconds, extraConfig);
+        streamThreads == 0 ? "app default" : Integer.toString(streamThreads), ceilingSeconds, extraConfig,
+        consoleCompare);
   }
 
   static void log(String format, Object... args) {

@@ -90,13 +90,25 @@ final class PipelineRun {
   private final SyntheticImages frames;
   private final GraphTimer.Split split;
   private final List<String> extraConfig;
+  private final boolean console;
   private int runs;
 
   PipelineRun(Stack stack, SyntheticImages frames, GraphTimer.Split split, List<String> extraConfig) {
+    this(stack, frames, split, extraConfig, false);
+  }
+
+  /** With {@code console}: every run has the web console on (similar-image search too) and a {@link ConsolePoller}. */
+  PipelineRun(Stack stack, SyntheticImages frames, GraphTimer.Split split, List<String> extraConfig,
+      boolean console) {
     this.stack = stack;
     this.frames = frames;
     this.split = split;
-    this.extraConfig = List.copyOf(extraConfig);
+    List<String> extra = new ArrayList<>(extraConfig);
+    if (console) {
+      extra.addAll(List.of("console.enabled=true", "console.port=0", "console.similar.enabled=true"));
+    }
+    this.extraConfig = List.copyOf(extra);
+    this.console = console;
   }
 
   /** N images published at once once the app is running; throughput from first input to last output. */
@@ -161,7 +173,8 @@ final class PipelineRun {
     }
     try (AnyupApp app = AnyupApp.start(cfg);
         KafkaProducer<String, ImageEvent> producer = producer(cfg);
-        KafkaConsumer<String, byte[]> consumer = consumer(id)) {
+        KafkaConsumer<String, byte[]> consumer = consumer(id);
+        ConsolePoller poller = console ? ConsolePoller.start(app.consolePort()) : null) {
       awaitRunning(app, id);
       List<TopicPartition> outputPartitions = new ArrayList<>();
       for (String topic : List.of(dense, embeddings)) {
@@ -208,6 +221,9 @@ final class PipelineRun {
           warmUp + expectedPerTopic);
       MeterSnapshot measured = MeterSnapshot.of(app.metrics().registry()).minus(before);
       double deadLetters = app.metrics().deadLetters() - deadLettersBefore;
+      if (poller != null) {
+        PipelineBenchmark.log("  %s", poller.summary(warmUp + images));
+      }
       return row(w, run, batch, images, interval, ceiling, sentAt, outputs, measured, deadLetters);
     }
   }

@@ -52,6 +52,7 @@ public final class AnyupApp implements AutoCloseable {
   private final OpsHttpServer http;
   private final ConsoleView consoleView;
   private final ConsoleServer console;
+  private final ConsoleSearch consoleSearch;
   private final StreamThreadWatch threads;
   private final CountDownLatch ended;
   private final Admin admin;
@@ -62,8 +63,8 @@ public final class AnyupApp implements AutoCloseable {
 
   private AnyupApp(AppConfig cfg, ModelBundle bundle, ImagePipeline pipeline, KafkaStreams streams,
       KafkaStreamsMetrics streamsMetrics, InputLagMetrics inputLag, PipelineMetrics metrics, OpsHttpServer http,
-      ConsoleView consoleView, ConsoleServer console, StreamThreadWatch threads, CountDownLatch ended, Admin admin,
-      ProgressPoller poller, OutputRateLog rateLog) {
+      ConsoleView consoleView, ConsoleServer console, ConsoleSearch consoleSearch, StreamThreadWatch threads,
+      CountDownLatch ended, Admin admin, ProgressPoller poller, OutputRateLog rateLog) {
     this.cfg = cfg;
     this.bundle = bundle;
     this.pipeline = pipeline;
@@ -74,6 +75,7 @@ public final class AnyupApp implements AutoCloseable {
     this.http = http;
     this.consoleView = consoleView;
     this.console = console;
+    this.consoleSearch = consoleSearch;
     this.threads = threads;
     this.ended = ended;
     this.admin = admin;
@@ -116,6 +118,7 @@ public final class AnyupApp implements AutoCloseable {
     Admin admin = null;
     ConsoleView consoleView = null;
     ConsoleServer console = null;
+    ConsoleSearch consoleSearch = null;
     try {
       VerificationReport report = bundle.verify();
       if (!report.passed()) {
@@ -136,7 +139,8 @@ public final class AnyupApp implements AutoCloseable {
       }
       OutputTap tap = OutputTap.NONE;
       if (cfg.console().enabled()) {
-        consoleView = new ConsoleView(cfg.console().recentPerSource(), FeatureRenderer::pcaRgbPng);
+        consoleView = new ConsoleView(cfg.console().recentPerSource(), FeatureRenderer::pcaRgbPng,
+            Duration.ofNanos(1_000_000_000L / cfg.console().renderMaxPerSecond()), System::nanoTime);
         tap = consoleView;
       }
       var topology = AnyupTopology.build(cfg, serdes, pipeline, metrics, tap);
@@ -169,8 +173,11 @@ public final class AnyupApp implements AutoCloseable {
       http = OpsHttpServer.start(cfg.httpPort(), registry, probe::verdict);
       LOG.info("ops HTTP on port {}", http.port());
       if (consoleView != null) {
-        console = ConsoleServer.start(cfg.console().bind(), cfg.console().port(), consoleView, registry, null);
-        LOG.info("web console (read-only) on http://{}:{}/", cfg.console().bind(), console.port());
+        consoleSearch = ConsoleSearch.start(cfg);
+        console = ConsoleServer.start(cfg.console().bind(), cfg.console().port(), consoleView, registry,
+            consoleSearch.handler(), consoleSearch.uploads(), consoleSearch.unavailable());
+        LOG.info("web console ({}) on http://{}:{}/", consoleSearch.uploads() ? "uploads on" : "read-only",
+            cfg.console().bind(), console.port());
       }
       streams.start();
       Duration interval = cfg.readiness().progressTimeout().dividedBy(4);
@@ -178,7 +185,7 @@ public final class AnyupApp implements AutoCloseable {
       OutputRateLog rateLog = new OutputRateLog(metrics, System::nanoTime);
       rateLog.start(OutputRateLog.INTERVAL);
       return new AnyupApp(cfg, bundle, pipeline, streams, streamsMetrics, inputLag, metrics, http, consoleView,
-          console, threads, ended, admin, poller, rateLog);
+          console, consoleSearch, threads, ended, admin, poller, rateLog);
     } catch (RuntimeException e) {
       if (streams != null) {
         streams.close(Duration.ofSeconds(10));
@@ -188,6 +195,9 @@ public final class AnyupApp implements AutoCloseable {
       }
       if (console != null) {
         console.close();
+      }
+      if (consoleSearch != null) {
+        consoleSearch.close();
       }
       if (consoleView != null) {
         consoleView.close();
@@ -315,6 +325,7 @@ public final class AnyupApp implements AutoCloseable {
       admin.close(Duration.ofSeconds(5));
       if (console != null) {
         console.close();
+        consoleSearch.close();
         consoleView.close();
       }
       http.close();

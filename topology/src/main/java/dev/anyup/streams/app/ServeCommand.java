@@ -32,9 +32,18 @@ final class ServeCommand implements Callable<Integer> {
   int port;
 
   @Option(names = "--application-id",
-      description = "the retrieval app's Kafka Streams application id; one per replica, since each replica holds "
-          + "every embedding (default: <application.id>-retrieval)")
+      description = "the retrieval app's Kafka Streams application id. Instances with the same id split the "
+          + "embeddings topic's partitions and a query fans out to all of them; with their own ids each holds every "
+          + "embedding (default: <application.id>-retrieval)")
   String applicationId;
+
+  @Option(names = "--advertised-host", description = "the host name the other instances of the same application id "
+      + "reach this one at (its application.server; default: the --bind address, or this machine's name for 0.0.0.0)")
+  String advertisedHost;
+
+  @Option(names = "--peer-timeout-ms", defaultValue = "2000", description = "how long a query waits for another "
+      + "instance before answering 503 naming its partitions (default: ${DEFAULT-VALUE})")
+  long peerTimeoutMs;
 
   @Option(names = "--allow-upload", description = "serve POST /api/similar (search with an uploaded image): loads the "
       + "model bundle (model.bundle) to embed it; off by default (read-only)")
@@ -46,7 +55,8 @@ final class ServeCommand implements Callable<Integer> {
     RetrievalService.Settings settings;
     try {
       settings = new RetrievalService.Settings(
-          applicationId != null ? applicationId : cfg.applicationId() + "-retrieval", bind, port);
+          applicationId != null ? applicationId : cfg.applicationId() + "-retrieval", bind, port, advertisedHost,
+          java.time.Duration.ofMillis(peerTimeoutMs));
     } catch (IllegalArgumentException e) {
       throw new StartupException(e.getMessage());
     }

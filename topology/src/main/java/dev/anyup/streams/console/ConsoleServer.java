@@ -40,9 +40,11 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@code GET /api/metrics}: chart points ({@link MetricsSampler})
  *   <li>{@code GET /api/deadletters}, {@code GET /api/deadletter?seq=N}: the latest dead letters and the download of
  *       one's original value bytes
- *   <li>{@code GET /api/similar?...}: the retrieval API when an index is in this process, else 503 saying so
+ *   <li>{@code GET /api/similar?...}: the retrieval API when an index is in this process, else 503 saying so;
+ *       {@code POST /api/similar} (search with an uploaded image) only when uploads are turned on
  * </ul>
- * Every other method is 405: nothing here writes.
+ * Every other method is 405: nothing here writes, and the one upload (which embeds an image, stores nothing) is off
+ * unless configured.
  */
 public final class ConsoleServer implements AutoCloseable {
   /** The default click-to-segment threshold on cosine similarity. */
@@ -62,13 +64,24 @@ public final class ConsoleServer implements AutoCloseable {
     this.sampling = sampling;
   }
 
+  /** Binds {@code bind:port} (0 = any free port) and starts serving, read-only, {@code similar} as in the other. */
+  public static ConsoleServer start(String bind, int port, ConsoleView view, MeterRegistry registry,
+      HttpHandler similar) {
+    return start(bind, port, view, registry, similar, false, null);
+  }
+
   /**
    * Binds {@code bind:port} (0 = any free port) and starts serving.
    *
    * @param similar the retrieval API's handler when an index is in this process, or null
+   * @param uploads whether {@code POST /api/similar} reaches {@code similar} (else 405: read-only)
+   * @param noSimilar why there is no similar-image search (null: the default message, pointing at {@code serve})
    */
   public static ConsoleServer start(String bind, int port, ConsoleView view, MeterRegistry registry,
-      HttpHandler similar) {
+      HttpHandler similar, boolean uploads, String noSimilar) {
+    if (uploads && similar == null) {
+      throw new IllegalArgumentException("console uploads need a similar-image handler but there is none");
+    }
     HttpServer server;
     try {
       server = HttpServer.create(new InetSocketAddress(bind, port), 16);
@@ -87,12 +100,13 @@ public final class ConsoleServer implements AutoCloseable {
     server.createContext("/api/metrics", readOnly(ex -> json(ex, 200, metrics(sampler, view))));
     server.createContext("/api/deadletters", readOnly(ex -> json(ex, 200, deadLetters(view))));
     server.createContext("/api/deadletter", readOnly(ex -> deadLetterBytes(ex, view)));
-    String noIndex = "similar-image search is not available in this process: it has no retrieval index (run "
-        + "`anyup-streams serve`, which answers GET /api/similar)";
+    String noIndex = noSimilar != null ? noSimilar : "similar-image search is not available in this process: it has "
+        + "no retrieval index (run `anyup-streams serve`, which answers GET /api/similar)";
     server.createContext("/api/status", readOnly(ex -> json(ex, 200, JSON.createObjectNode()
         .put("similar_available", similar != null).put("similar_message", similar != null ? "" : noIndex)
-        .put("segmentable_images", ConsoleView.SEGMENTABLE))));
-    server.createContext("/api/similar", readOnly(similar != null ? similar : ex -> json(ex, 503, message(noIndex))));
+        .put("upload_available", uploads).put("segmentable_images", ConsoleView.SEGMENTABLE))));
+    server.createContext("/api/similar", similar == null ? readOnly(ex -> json(ex, 503, message(noIndex)))
+        : uploads ? uploading(similar) : readOnly(similar));
     ExecutorService executor = Executors.newFixedThreadPool(2, r -> daemon(r, "anyup-console-http"));
     server.setExecutor(executor);
     server.start();
@@ -122,6 +136,18 @@ public final class ConsoleServer implements AutoCloseable {
         } catch (IllegalArgumentException e) {
           json(ex, 400, message(e.getMessage()));
         }
+      }
+    };
+  }
+
+  /** GET, HEAD and POST reach {@code h} (which answers POST itself); anything else is 405. */
+  private static HttpHandler uploading(HttpHandler h) {
+    return ex -> {
+      String m = ex.getRequestMethod();
+      if (m.equals("POST")) {
+        h.handle(ex);
+      } else {
+        readOnly(h).handle(ex);
       }
     };
   }
@@ -157,6 +183,7 @@ public final class ConsoleServer implements AutoCloseable {
       }
     }
     root.put("dropped", view.dropped());
+    root.put("skipped", view.skipped());
     return root;
   }
 

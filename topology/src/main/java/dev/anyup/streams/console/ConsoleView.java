@@ -10,6 +10,7 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -23,6 +24,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
+import java.util.function.LongSupplier;
 import javax.imageio.ImageIO;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,6 +36,13 @@ import org.slf4j.LoggerFactory;
  * the latest {@code recentPerSource} tiles of each of at most {@link #MAX_SOURCES} sources (the least recently updated
  * source is forgotten first; originals over {@link #MAX_TILE_IMAGE_BYTES} are kept as thumbnails), the decoded record of only the last {@link #SEGMENTABLE} images (for click-to-segment),
  * and the last {@link #DEAD_LETTERS} dead letters with their original bytes (up to {@link #MAX_DEAD_LETTER_BYTES}).
+ *
+ * <p>Rendering a feature picture (decode the tensor, PCA, PNG) costs tens of ms of CPU per image, about as much as
+ * the stand-in model itself, so on a small machine a console that rendered every output would slow the pipeline
+ * (BENCHMARKS.md measured it). Hence a render budget: at most one picture per {@code minRenderInterval}, and the
+ * renderer busy at most {@link #MAX_RENDER_SHARE} of the time (a slow picture delays the next one); outputs that
+ * arrive meanwhile wait, the latest per source replacing an older one (counted in {@link #skipped()}), at most
+ * {@link #MAX_SOURCES} waiting. The console's CPU is then bounded by the budget, not by the pipeline's throughput.
  */
 public final class ConsoleView implements OutputTap, AutoCloseable {
   static final int QUEUE_CAPACITY = 64;
@@ -44,6 +53,12 @@ public final class ConsoleView implements OutputTap, AutoCloseable {
   /** Larger originals are kept as a JPEG thumbnail of {@link #THUMBNAIL_SIDE} pixels, so memory stays bounded. */
   static final int MAX_TILE_IMAGE_BYTES = 256 * 1024;
   static final int THUMBNAIL_SIDE = 256;
+  /**
+   * The renderer is busy at most this share of the time: after a picture that took t, the next waits at least
+   * t / share (a 384-channel 224² tensor takes ~1.6 s of CPU to draw on a small machine, so a fixed rate alone would
+   * keep a core busy).
+   */
+  static final double MAX_RENDER_SHARE = 0.1;
   private static final Logger LOG = LoggerFactory.getLogger(ConsoleView.class);
 
   /**
@@ -60,6 +75,14 @@ public final class ConsoleView implements OutputTap, AutoCloseable {
   private final Function<DenseFeatures, byte[]> featurePicture;
   private final BlockingQueue<Object> queue = new ArrayBlockingQueue<>(QUEUE_CAPACITY);
   private final AtomicLong dropped = new AtomicLong();
+  private final AtomicLong skipped = new AtomicLong();
+  private final long minRenderNanos;
+  private final LongSupplier nanoTime;
+  /** Outputs waiting for the render budget, the latest per source; only the worker touches it. */
+  private final LinkedHashMap<String, Processed> pending = new LinkedHashMap<>();
+  private long lastRender;
+  private long renderGap;
+  private boolean rendered;
   private final Thread worker;
   private volatile boolean closed;
 
@@ -76,11 +99,27 @@ public final class ConsoleView implements OutputTap, AutoCloseable {
    * @param featurePicture the PNG shown for a record's features (the app passes its PCA→RGB renderer)
    */
   public ConsoleView(int recentPerSource, Function<DenseFeatures, byte[]> featurePicture) {
+    this(recentPerSource, featurePicture, Duration.ZERO, System::nanoTime);
+  }
+
+  /**
+   * @param recentPerSource tiles kept per source
+   * @param featurePicture the PNG shown for a record's features (the app passes its PCA→RGB renderer)
+   * @param minRenderInterval at most one feature picture per this interval ({@code console.render.max.per.second})
+   * @param nanoTime the clock of the render budget
+   */
+  public ConsoleView(int recentPerSource, Function<DenseFeatures, byte[]> featurePicture, Duration minRenderInterval,
+      LongSupplier nanoTime) {
     if (recentPerSource < 1) {
       throw new IllegalArgumentException("recentPerSource must be at least 1 but was " + recentPerSource);
     }
+    if (minRenderInterval == null || minRenderInterval.isNegative()) {
+      throw new IllegalArgumentException("minRenderInterval must not be negative but was " + minRenderInterval);
+    }
     this.recentPerSource = recentPerSource;
     this.featurePicture = featurePicture;
+    this.minRenderNanos = minRenderInterval.toNanos();
+    this.nanoTime = nanoTime;
     this.worker = new Thread(this::drain, "anyup-console-view");
     worker.setDaemon(true);
     worker.start();
@@ -109,29 +148,57 @@ public final class ConsoleView implements OutputTap, AutoCloseable {
     return dropped.get();
   }
 
+  /** Outputs not shown because a newer one of the same source came within the render budget. */
+  public long skipped() {
+    return skipped.get();
+  }
+
   private void drain() {
     while (!closed) {
       Object item;
       try {
-        item = queue.poll(200, TimeUnit.MILLISECONDS);
+        // wait for an output, but no longer than until the next render slot when one is waiting (at most 50 ms, so an
+        // injected clock is read again soon)
+        long wait = pending.isEmpty() ? 200 : Math.min(50, Math.max(0, untilNextRender() / 1_000_000));
+        item = wait == 0 ? queue.poll() : queue.poll(wait, TimeUnit.MILLISECONDS);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         return;
       }
-      if (item == null) {
-        continue;
-      }
-      try {
-        if (item instanceof Processed p) {
-          add(p.event(), p.dense());
-        } else if (item instanceof DeadLetter d) {
-          add(d);
+      if (item instanceof Processed p) {
+        Processed older = pending.remove(p.event().getSourceId());
+        if (older != null) {
+          skipped.incrementAndGet();
         }
-      } catch (RuntimeException e) {
-        // a record the console cannot draw must not stop the view; the pipeline already published it
-        LOG.warn("console cannot show an output: {}", e.toString());
+        pending.put(p.event().getSourceId(), p);
+        if (pending.size() > MAX_SOURCES) {
+          Iterator<Processed> eldest = pending.values().iterator();
+          eldest.next();
+          eldest.remove();
+          skipped.incrementAndGet();
+        }
+      } else if (item instanceof DeadLetter d) {
+        add(d);
+      }
+      if (!pending.isEmpty() && untilNextRender() <= 0) {
+        Iterator<Processed> eldest = pending.values().iterator();
+        Processed next = eldest.next();
+        eldest.remove();
+        lastRender = nanoTime.getAsLong();
+        rendered = true;
+        try {
+          add(next.event(), next.dense());
+        } catch (RuntimeException e) {
+          // a record the console cannot draw must not stop the view; the pipeline already published it
+          LOG.warn("console cannot show an output: {}", e.toString());
+        }
+        renderGap = Math.max(minRenderNanos, (long) ((nanoTime.getAsLong() - lastRender) / MAX_RENDER_SHARE));
       }
     }
+  }
+
+  private long untilNextRender() {
+    return rendered ? renderGap - (nanoTime.getAsLong() - lastRender) : 0;
   }
 
   /** Adds a processed image now (the worker's step; package-private for tests). */

@@ -11,6 +11,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.PriorityQueue;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
@@ -24,6 +26,12 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  *
  * <p>Thread-safe: queries share a read lock, writes take the write lock. Every vector has the dimension of the first
  * one stored; another dimension (a different model) is refused with an exception naming the image and both sizes.
+ *
+ * <p>Entries may carry the input partition they came from: with several {@code serve} instances each holds only the
+ * partitions Kafka Streams assigned to it, and an answer must say which partitions it covers ({@link #search}), so a
+ * caller merging the instances' answers can tell a complete answer from a partial one. A partition is
+ * {@linkplain #markLoaded loaded} once its stored entries are in, and {@linkplain #removePartition removed} with its
+ * entries in one step when its task leaves this instance.
  */
 public final class EmbeddingIndex {
 
@@ -50,6 +58,12 @@ public final class EmbeddingIndex {
     }
   }
 
+  /** A query's answer and the partitions that were loaded (so searched) when it ran. */
+  public record Search(List<Neighbour> neighbours, Set<Integer> partitions, int stored) {}
+
+  /** Entries that do not come from a partition (the console's own follower). */
+  public static final int NO_PARTITION = -1;
+
   private static final Comparator<Hit> WORST_FIRST =
       Comparator.comparingDouble(Hit::score).thenComparing(Hit::id, Comparator.reverseOrder());
 
@@ -63,9 +77,16 @@ public final class EmbeddingIndex {
   private String[] ids = new String[0];
   private String[] sources = new String[0];
   private long[] captureMillis = new long[0];
+  private int[] partitions = new int[0];
+  private final Set<Integer> loaded = new TreeSet<>();
 
-  /** Stores (or replaces) the vector of {@code imageId}. */
+  /** Stores (or replaces) the vector of {@code imageId}, from no particular partition. */
   public void put(String imageId, String sourceId, Instant captureTime, float[] vector) {
+    put(imageId, sourceId, captureTime, vector, NO_PARTITION);
+  }
+
+  /** Stores (or replaces) the vector of {@code imageId}, read from input partition {@code partition}. */
+  public void put(String imageId, String sourceId, Instant captureTime, float[] vector, int partition) {
     Objects.requireNonNull(imageId, "image id must not be null");
     Objects.requireNonNull(captureTime, "capture time must not be null for image " + imageId);
     float[] unit = normalised(imageId, vector);
@@ -85,6 +106,7 @@ public final class EmbeddingIndex {
       System.arraycopy(unit, 0, vectors, s * dimension, dimension);
       sources[s] = sourceId;
       captureMillis[s] = captureTime.toEpochMilli();
+      partitions[s] = partition;
     } finally {
       lock.writeLock().unlock();
     }
@@ -104,6 +126,7 @@ public final class EmbeddingIndex {
         ids[slot] = ids[last];
         sources[slot] = sources[last];
         captureMillis[slot] = captureMillis[last];
+        partitions[slot] = partitions[last];
         slotById.put(ids[slot], slot);
       }
       ids[last] = null;
@@ -112,6 +135,57 @@ public final class EmbeddingIndex {
       return true;
     } finally {
       lock.writeLock().unlock();
+    }
+  }
+
+  /** Marks {@code partition} as loaded: its stored entries are in and answers cover it from now on. */
+  public void markLoaded(int partition) {
+    lock.writeLock().lock();
+    try {
+      loaded.add(partition);
+    } finally {
+      lock.writeLock().unlock();
+    }
+  }
+
+  /**
+   * Removes every entry of {@code partition} and its loaded mark, atomically (its task left this instance); returns
+   * how many entries went.
+   */
+  public int removePartition(int partition) {
+    lock.writeLock().lock();
+    try {
+      loaded.remove(partition);
+      int removed = 0;
+      for (int s = size - 1; s >= 0; s--) {
+        if (partitions[s] == partition) {
+          remove(ids[s]);
+          removed++;
+        }
+      }
+      return removed;
+    } finally {
+      lock.writeLock().unlock();
+    }
+  }
+
+  /** The partitions whose entries are loaded now. */
+  public Set<Integer> loadedPartitions() {
+    lock.readLock().lock();
+    try {
+      return Set.copyOf(loaded);
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  /** Whether {@code imageId} is stored. */
+  public boolean contains(String imageId) {
+    lock.readLock().lock();
+    try {
+      return slotById.containsKey(imageId);
+    } finally {
+      lock.readLock().unlock();
     }
   }
 
@@ -137,6 +211,19 @@ public final class EmbeddingIndex {
     }
   }
 
+  /** A vector looked up by id, with the partitions loaded at that moment (read under one lock). */
+  public record Found(Optional<float[]> vector, Set<Integer> partitions) {}
+
+  /** The stored vector of {@code imageId} and the partitions loaded when it was looked up. */
+  public Found find(String imageId) {
+    lock.readLock().lock();
+    try {
+      return new Found(vector(imageId), Set.copyOf(loaded));
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
   /** The {@code k} stored images most similar to stored image {@code imageId} (itself first), or empty if unknown. */
   public Optional<List<Neighbour>> similarTo(String imageId, int k, Filter filter) {
     return vector(imageId).map(v -> nearest(v, k, filter));
@@ -147,6 +234,14 @@ public final class EmbeddingIndex {
    * first; equal scores in image id order. Fewer when fewer pass.
    */
   public List<Neighbour> nearest(float[] query, int k, Filter filter) {
+    return search(query, k, filter).neighbours();
+  }
+
+  /**
+   * Like {@link #nearest}, with the partitions loaded when the search ran and the stored count, read under the same
+   * lock as the entries (an answer never claims a partition whose entries it did not search).
+   */
+  public Search search(float[] query, int k, Filter filter) {
     if (k < 1) {
       throw new IllegalArgumentException("k must be at least 1 but was " + k);
     }
@@ -178,7 +273,7 @@ public final class EmbeddingIndex {
         out.add(new Neighbour(h.id(), sources[h.slot()], Instant.ofEpochMilli(captureMillis[h.slot()]), h.score()));
       }
       Collections.reverse(out);
-      return out;
+      return new Search(out, Set.copyOf(loaded), size);
     } finally {
       lock.readLock().unlock();
     }
@@ -213,6 +308,7 @@ public final class EmbeddingIndex {
       ids = Arrays.copyOf(ids, capacity);
       sources = Arrays.copyOf(sources, capacity);
       captureMillis = Arrays.copyOf(captureMillis, capacity);
+      partitions = Arrays.copyOf(partitions, capacity);
     }
     int s = size++;
     ids[s] = imageId;

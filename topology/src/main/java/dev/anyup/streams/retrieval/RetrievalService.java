@@ -10,16 +10,27 @@ import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Collection;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.IntSupplier;
+import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.StreamsMetadata;
 import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
+import org.apache.kafka.streams.state.HostInfo;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,8 +40,12 @@ import org.slf4j.LoggerFactory;
  * and an HTTP server answering {@link SimilarityApi} queries, {@code /health} and {@code /ready}.
  *
  * <p>It is separate from the feature pipeline on purpose: it needs no model, scales on its own, and a slow query never
- * holds a stream thread of the pipeline. Each instance holds every embedding (give each replica its own
- * {@code application.id}); indexing is idempotent (a put per image id), so at-least-once is enough.
+ * holds a stream thread of the pipeline. Indexing is idempotent (a put per image id), so at-least-once is enough.
+ *
+ * <p>Two ways to run several: with their own application ids each instance holds every embedding (replicas for query
+ * throughput); with one application id Kafka Streams splits the topic's partitions among them (capacity), each
+ * advertises its HTTP address as {@code application.server}, and a query fans out to all of them
+ * ({@link ClusterSearch}) and merges their top k, or says which partitions it could not cover.
  */
 public final class RetrievalService implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(RetrievalService.class);
@@ -38,11 +53,20 @@ public final class RetrievalService implements AutoCloseable {
   /**
    * How the service runs.
    *
-   * @param applicationId the retrieval app's own Kafka Streams application id (one per replica)
+   * @param applicationId the retrieval app's own Kafka Streams application id (shared: the instances split the
+   *     partitions; one per instance: each holds everything)
    * @param bindAddress the HTTP server's address ({@code 127.0.0.1}: this machine only; {@code 0.0.0.0}: all)
    * @param port the HTTP port ({@code 0}: any free port)
+   * @param advertisedHost the host name the other instances reach this one at ({@code application.server}); null:
+   *     the bind address, or this machine's host name when that is a wildcard
+   * @param peerTimeout how long a query waits for another instance before reporting it unavailable
    */
-  public record Settings(String applicationId, String bindAddress, int port) {
+  public record Settings(String applicationId, String bindAddress, int port, String advertisedHost,
+      Duration peerTimeout) {
+    public Settings(String applicationId, String bindAddress, int port) {
+      this(applicationId, bindAddress, port, null, Duration.ofSeconds(2));
+    }
+
     public Settings {
       if (applicationId == null || applicationId.isBlank()) {
         throw new IllegalArgumentException("retrieval application id must not be blank but was '" + applicationId
@@ -54,6 +78,28 @@ public final class RetrievalService implements AutoCloseable {
       if (port < 0 || port > 65535) {
         throw new IllegalArgumentException("retrieval port must be between 0 and 65535 but was " + port);
       }
+      if (advertisedHost != null && advertisedHost.isBlank()) {
+        throw new IllegalArgumentException("retrieval advertised host must not be blank (null: the bind address)");
+      }
+      if (peerTimeout == null || peerTimeout.isNegative() || peerTimeout.isZero()) {
+        throw new IllegalArgumentException("retrieval peer timeout must be positive but was " + peerTimeout);
+      }
+    }
+
+    /** The host other instances reach this one at. */
+    String hostForPeers() {
+      if (advertisedHost != null) {
+        return advertisedHost;
+      }
+      if (bindAddress.equals("0.0.0.0") || bindAddress.equals("::")) {
+        try {
+          return java.net.InetAddress.getLocalHost().getCanonicalHostName();
+        } catch (java.net.UnknownHostException e) {
+          throw new IllegalArgumentException("bound to " + bindAddress + " and this machine's host name does not "
+              + "resolve: set the advertised host (serve --advertised-host)", e);
+        }
+      }
+      return bindAddress;
     }
   }
 
@@ -63,9 +109,11 @@ public final class RetrievalService implements AutoCloseable {
   private final HttpServer http;
   private final ExecutorService httpThreads;
   private final AtomicLong refused;
+  private final Admin admin;
 
   private RetrievalService(EmbeddingIndex index, KafkaStreams streams, SpecificAvroSerde<ImageEmbedding> serde,
-      HttpServer http, ExecutorService httpThreads, AtomicLong refused) {
+      HttpServer http, ExecutorService httpThreads, AtomicLong refused, Admin admin) {
+    this.admin = admin;
     this.index = index;
     this.streams = streams;
     this.serde = serde;
@@ -98,9 +146,17 @@ public final class RetrievalService implements AutoCloseable {
       throw new UncheckedIOException("cannot bind the retrieval HTTP server to " + settings.bindAddress() + ":"
           + settings.port(), e);
     }
+    HostInfo self = new HostInfo(settings.hostForPeers(), http.getAddress().getPort());
+    Properties props = streamsProperties(cfg, settings);
+    props.put(StreamsConfig.APPLICATION_SERVER_CONFIG, self.host() + ":" + self.port());
     KafkaStreams streams = new KafkaStreams(
-        RetrievalTopology.build(cfg.topics().embeddings(), serde, index, refused), streamsProperties(cfg, settings));
-    http.createContext("/api/similar", new SimilarityApi(index, embedder, cfg.limits().maxImageBytes()));
+        RetrievalTopology.build(cfg.topics().embeddings(), serde, index, refused), props);
+    Admin admin = Admin.create(cfg.adminProperties());
+    ClusterSearch search = new ClusterSearch(index, () -> peers(streams, self),
+        partitionCount(admin, cfg.topics().embeddings()), settings.peerTimeout());
+    http.createContext("/api/similar", new SimilarityApi(search, embedder, cfg.limits().maxImageBytes(),
+        SimilarityApi.SERVE_UPLOAD_HINT));
+    http.createContext("/internal/", new PeerApi(index));
     http.createContext("/health", ex -> text(ex, 200, "ok\n"));
     http.createContext("/ready", ex -> {
       boolean ok = streams.state() == KafkaStreams.State.RUNNING;
@@ -116,7 +172,43 @@ public final class RetrievalService implements AutoCloseable {
     http.start();
     LOG.info("retrieval service: indexing {} as {}, queries on http://{}:{}/api/similar", cfg.topics().embeddings(),
         settings.applicationId(), settings.bindAddress(), http.getAddress().getPort());
-    return new RetrievalService(index, streams, serde, http, threads, refused);
+    return new RetrievalService(index, streams, serde, http, threads, refused, admin);
+  }
+
+  /** The other members' {@code application.server} addresses, from Kafka Streams metadata. */
+  private static Collection<HostInfo> peers(KafkaStreams streams, HostInfo self) {
+    Set<HostInfo> out = new LinkedHashSet<>();
+    for (StreamsMetadata m : streams.metadataForAllStreamsClients()) {
+      HostInfo h = m.hostInfo();
+      if (!h.equals(self) && !h.equals(HostInfo.unavailable())) {
+        out.add(h);
+      }
+    }
+    return out;
+  }
+
+  /** The embeddings topic's partition count, read at most every 10 s (topics grow rarely). */
+  private static IntSupplier partitionCount(Admin admin, String topic) {
+    long[] readAt = {Long.MIN_VALUE};
+    int[] count = {-1};
+    return () -> {
+      synchronized (readAt) {
+        long now = System.nanoTime();
+        if (count[0] < 0 || now - readAt[0] > TimeUnit.SECONDS.toNanos(10)) {
+          try {
+            count[0] = admin.describeTopics(List.of(topic)).allTopicNames().get(5, TimeUnit.SECONDS).get(topic)
+                .partitions().size();
+            readAt[0] = now;
+          } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("cannot describe topic " + topic + ": " + e, e);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while describing topic " + topic, e);
+          }
+        }
+        return count[0];
+      }
+    };
   }
 
   static Properties streamsProperties(AppConfig cfg, Settings settings) {
@@ -168,6 +260,7 @@ public final class RetrievalService implements AutoCloseable {
     httpThreads.shutdownNow();
     streams.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
         .withTimeout(Duration.ofSeconds(30)));
+    admin.close(Duration.ofSeconds(5));
     serde.close();
   }
 }

@@ -35,7 +35,8 @@ import org.slf4j.LoggerFactory;
  * <p>The topic is keyed by source id, so the store is written by a processor, not a {@code KTable} of the topic: one
  * entry per image. Kafka Streams initialises a processor after its stores are restored, so {@code init()} loads the
  * restored entries into the index. A record the index refuses (another dimension, an all-zero vector) is logged and
- * counted, never stored half.
+ * counted, never stored half. Entries are tagged with their partition; when a task closes (its partition moves to
+ * another instance) they leave the index, so an instance answers for exactly the partitions it holds.
  */
 public final class RetrievalTopology {
   /** Name of the state store. */
@@ -69,7 +70,7 @@ public final class RetrievalTopology {
     return buf.array();
   }
 
-  private static void load(EmbeddingIndex index, String imageId, byte[] value) {
+  private static void load(EmbeddingIndex index, String imageId, byte[] value, int partition) {
     ByteBuffer buf = ByteBuffer.wrap(value);
     byte[] src = new byte[buf.getInt()];
     buf.get(src);
@@ -78,13 +79,14 @@ public final class RetrievalTopology {
     for (int i = 0; i < v.length; i++) {
       v[i] = buf.getFloat();
     }
-    index.put(imageId, new String(src, StandardCharsets.UTF_8), capture, v);
+    index.put(imageId, new String(src, StandardCharsets.UTF_8), capture, v, partition);
   }
 
   private static final class IndexingProcessor implements Processor<byte[], ImageEmbedding, Void, Void> {
     private final EmbeddingIndex index;
     private final AtomicLong refused;
     private KeyValueStore<String, byte[]> store;
+    private int partition;
 
     IndexingProcessor(EmbeddingIndex index, AtomicLong refused) {
       this.index = index;
@@ -94,14 +96,17 @@ public final class RetrievalTopology {
     @Override
     public void init(ProcessorContext<Void, Void> context) {
       store = context.getStateStore(STORE);
+      // one source topic: the task's partition is the input partition its records come from
+      partition = context.taskId().partition();
       int loaded = 0;
       try (KeyValueIterator<String, byte[]> all = store.all()) {
         while (all.hasNext()) {
           KeyValue<String, byte[]> kv = all.next();
-          load(index, kv.key, kv.value);
+          load(index, kv.key, kv.value, partition);
           loaded++;
         }
       }
+      index.markLoaded(partition);
       LOG.info("retrieval index: {} embeddings loaded from store {} (task {})", loaded, STORE, context.taskId());
     }
 
@@ -117,13 +122,20 @@ public final class RetrievalTopology {
         v[i] = vec.get(i);
       }
       try {
-        index.put(e.getImageId(), e.getSourceId(), e.getCaptureTimestamp(), v);
+        index.put(e.getImageId(), e.getSourceId(), e.getCaptureTimestamp(), v, partition);
       } catch (IllegalArgumentException why) {
         refused.incrementAndGet();
         LOG.warn("retrieval index refused embedding of image {}: {}", e.getImageId(), why.getMessage());
         return;
       }
       store.put(e.getImageId(), encode(e.getSourceId(), e.getCaptureTimestamp(), v));
+    }
+
+    /** The task leaves this instance (rebalance, shutdown): its entries must no longer be answered from here. */
+    @Override
+    public void close() {
+      int removed = index.removePartition(partition);
+      LOG.info("retrieval index: partition {} closed here, {} embeddings dropped from the index", partition, removed);
     }
   }
 }

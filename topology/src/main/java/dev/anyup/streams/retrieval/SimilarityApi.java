@@ -16,7 +16,7 @@ import java.time.format.DateTimeParseException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
+import java.util.SortedSet;
 
 /**
  * {@code GET /api/similar?image=ID&k=N[&source=S][&from=T][&to=T]}: the k stored images most similar to stored image
@@ -28,6 +28,11 @@ import java.util.Optional;
  * the same models ({@link QueryEmbedder}) and its neighbours returned the same way ({@code "image": "(upload)"}). Off
  * unless an embedder is given (read-only by default): then 405 saying how to turn it on. A body over
  * {@code maxUploadBytes} is 413, an image that cannot be embedded 422 with the reason.
+ *
+ * <p>With several {@code serve} instances ({@link ClusterSearch}) an answer covers every partition of the embeddings
+ * topic or is refused: when an instance is unreachable or a rebalance has a partition unloaded, the query is 503 with
+ * {@code "missing_partitions"} and the reasons; {@code &partial=true} turns that into a 200 over the partitions that
+ * answered, marked {@code "complete": false}. Every answer says {@code "complete"}.
  */
 public final class SimilarityApi implements HttpHandler {
   /** Upper bound on {@code k}: a query answers a page of neighbours, not a dump of the index. */
@@ -35,9 +40,13 @@ public final class SimilarityApi implements HttpHandler {
   static final int DEFAULT_K = 10;
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  private final EmbeddingIndex index;
+  /** How {@code serve} turns uploads on (the 405 message says it). */
+  static final String SERVE_UPLOAD_HINT = "start serve with --allow-upload";
+
+  private final NeighbourSearch search;
   private final QueryEmbedder embedder;
   private final int maxUploadBytes;
+  private final String uploadHint;
 
   /** Read-only: {@code GET} only. */
   public SimilarityApi(EmbeddingIndex index) {
@@ -46,13 +55,26 @@ public final class SimilarityApi implements HttpHandler {
 
   /** With uploads when {@code embedder} is not null, bodies up to {@code maxUploadBytes}. */
   public SimilarityApi(EmbeddingIndex index, QueryEmbedder embedder, int maxUploadBytes) {
-    this.index = index;
+    this(NeighbourSearch.local(index), embedder, maxUploadBytes, SERVE_UPLOAD_HINT);
+  }
+
+  /**
+   * Over one local index, uploads when {@code embedder} is not null; {@code uploadHint} tells a refused upload how to
+   * turn uploads on (e.g. the console's configuration key).
+   */
+  public SimilarityApi(EmbeddingIndex index, QueryEmbedder embedder, int maxUploadBytes, String uploadHint) {
+    this(NeighbourSearch.local(index), embedder, maxUploadBytes, uploadHint);
+  }
+
+  SimilarityApi(NeighbourSearch search, QueryEmbedder embedder, int maxUploadBytes, String uploadHint) {
+    this.search = search;
     this.embedder = embedder;
     this.maxUploadBytes = maxUploadBytes;
+    this.uploadHint = uploadHint;
   }
 
   /** A rejected request: the status and the message for the client. */
-  static final class BadRequest extends Exception {
+  static class BadRequest extends Exception {
     private static final long serialVersionUID = 1L;
     final int status;
 
@@ -74,9 +96,14 @@ public final class SimilarityApi implements HttpHandler {
         } else {
           ex.getResponseHeaders().set("Allow", embedder != null ? "GET, POST" : "GET");
           throw new BadRequest(405, method.equals("POST")
-              ? "uploads are off (read-only): start serve with --allow-upload to search with an uploaded image"
+              ? "uploads are off (read-only): " + uploadHint + " to search with an uploaded image"
               : "method " + method + " is not served here");
         }
+      } catch (Unavailable e) {
+        ObjectNode body = error(e.getMessage());
+        ArrayNode missing = body.putArray("missing_partitions");
+        e.missing.forEach(missing::add);
+        send(ex, 503, body);
       } catch (BadRequest e) {
         send(ex, e.status, error(e.getMessage()));
       }
@@ -91,11 +118,42 @@ public final class SimilarityApi implements HttpHandler {
     }
     int k = parseK(params.get("k"));
     Filter filter = filter(params);
-    Optional<List<Neighbour>> found = index.similarTo(image, k, filter);
-    if (found.isEmpty()) {
+    boolean partial = Boolean.parseBoolean(params.getOrDefault("partial", "false"));
+    NeighbourSearch.Lookup lookup = search.vector(image);
+    if (lookup.vector().isEmpty()) {
+      if (!lookup.missingPartitions().isEmpty()) {
+        throw new Unavailable("image '" + image + "' is not in the partitions that answered; "
+            + String.join("; ", lookup.problems()), lookup.missingPartitions());
+      }
       throw new BadRequest(404, "image '" + image + "' has no stored embedding");
     }
-    return render(image, k, found.get());
+    return render(image, k, nearest(lookup.vector().get(), k, filter, partial));
+  }
+
+  /** A query whose answer would leave out partitions: 503 naming them (unless {@code partial=true} was asked). */
+  static final class Unavailable extends BadRequest {
+    private static final long serialVersionUID = 1L;
+    final transient SortedSet<Integer> missing;
+
+    Unavailable(String message, SortedSet<Integer> missing) {
+      super(503, message);
+      this.missing = missing;
+    }
+  }
+
+  private NeighbourSearch.Answer nearest(float[] vector, int k, Filter filter, boolean partial) throws BadRequest {
+    NeighbourSearch.Answer a;
+    try {
+      a = search.nearest(vector, k, filter);
+    } catch (IllegalArgumentException e) {
+      throw new BadRequest(422, e.getMessage());
+    }
+    if (!a.complete() && !partial) {
+      throw new Unavailable("not every partition of the embeddings topic answered, so the neighbours could be "
+          + "incomplete: " + String.join("; ", a.problems()) + " (add partial=true for the answer of the partitions "
+          + "that did)", a.missingPartitions());
+    }
+    return a;
   }
 
   /** The answer to an upload: the body embedded, then the same query as {@link #answer} without a stored image. */
@@ -109,22 +167,17 @@ public final class SimilarityApi implements HttpHandler {
     }
     int k = parseK(params.get("k"));
     Filter filter = filter(params);
+    boolean partial = Boolean.parseBoolean(params.getOrDefault("partial", "false"));
     float[] vector;
     try {
       vector = embedder.embed("(upload)", image);
     } catch (RuntimeException e) {
       throw new BadRequest(422, "cannot embed the uploaded image: " + e.getMessage());
     }
-    List<Neighbour> found;
-    try {
-      found = index.nearest(vector, k, filter);
-    } catch (IllegalArgumentException e) {
-      throw new BadRequest(422, e.getMessage());
-    }
-    return render("(upload)", k, found);
+    return render("(upload)", k, nearest(vector, k, filter, partial));
   }
 
-  private static Filter filter(Map<String, String> params) throws BadRequest {
+  static Filter filter(Map<String, String> params) throws BadRequest {
     try {
       return new Filter(params.get("source"), instant("from", params.get("from")), instant("to", params.get("to")));
     } catch (IllegalArgumentException e) {
@@ -132,23 +185,33 @@ public final class SimilarityApi implements HttpHandler {
     }
   }
 
-  private ObjectNode render(String image, int k, List<Neighbour> found) {
+  private static ObjectNode render(String image, int k, NeighbourSearch.Answer a) {
     ObjectNode out = JSON.createObjectNode();
     out.put("image", image);
     out.put("k", k);
-    out.put("stored", index.size());
+    out.put("stored", a.stored());
+    out.put("complete", a.complete());
+    if (!a.complete()) {
+      ArrayNode missing = out.putArray("missing_partitions");
+      a.missingPartitions().forEach(missing::add);
+      ArrayNode problems = out.putArray("problems");
+      a.problems().forEach(problems::add);
+    }
     ArrayNode list = out.putArray("neighbours");
-    for (Neighbour n : found) {
-      ObjectNode o = list.addObject();
-      o.put("image_id", n.imageId());
-      o.put("source_id", n.sourceId());
-      o.put("capture_time", n.captureTime().toString());
-      o.put("score", n.score());
+    for (Neighbour n : a.neighbours()) {
+      neighbour(list.addObject(), n);
     }
     return out;
   }
 
-  private static int parseK(String raw) throws BadRequest {
+  static void neighbour(ObjectNode o, Neighbour n) {
+    o.put("image_id", n.imageId());
+    o.put("source_id", n.sourceId());
+    o.put("capture_time", n.captureTime().toString());
+    o.put("score", n.score());
+  }
+
+  static int parseK(String raw) throws BadRequest {
     if (raw == null) {
       return DEFAULT_K;
     }

@@ -275,14 +275,33 @@ public record AppConfig(
   /**
    * The web console ({@code console.*}): off by default; when on, a read-only page and JSON API on its own HTTP
    * server bound to {@code console.bind} (loopback by default, so images are not exposed to the network unless asked)
-   * and {@code console.port}, showing the latest {@code console.recent.per.source} outputs of each source.
+   * and {@code console.port}, showing the latest {@code console.recent.per.source} outputs of each source. With
+   * {@code console.similar.enabled} (default on) it follows the committed embeddings topic into an index of at most
+   * {@code console.similar.max.embeddings} (oldest dropped first) for similar-image search; {@code
+   * console.upload.enabled} (default off: the console is read-only) lets it embed uploaded images. It renders at
+   * most {@code console.render.max.per.second} feature pictures (a render costs about as much CPU as a small model).
    */
-  public record Console(boolean enabled, String bind, int port, int recentPerSource) {
+  public record Console(boolean enabled, String bind, int port, int recentPerSource, boolean similar,
+      int similarMaxEmbeddings, boolean upload, int renderMaxPerSecond) {
+    /** Upper bound on {@code console.similar.max.embeddings}: 10 million 384-d vectors are 15 GB of heap. */
+    public static final int MAX_SIMILAR_EMBEDDINGS = 10_000_000;
+
     public Console {
       require(bind != null && !bind.isBlank(), "console.bind must not be blank but was '" + bind + "'");
       require(port >= 0 && port <= 65535, "console.port must be in [0, 65535] but was " + port);
       require(recentPerSource >= 1 && recentPerSource <= 64,
           "console.recent.per.source must be in [1, 64] but was " + recentPerSource);
+      require(similarMaxEmbeddings >= 1 && similarMaxEmbeddings <= MAX_SIMILAR_EMBEDDINGS,
+          "console.similar.max.embeddings must be in [1, " + MAX_SIMILAR_EMBEDDINGS + "] but was "
+              + similarMaxEmbeddings);
+      require(renderMaxPerSecond >= 1 && renderMaxPerSecond <= 1000,
+          "console.render.max.per.second must be in [1, 1000] but was " + renderMaxPerSecond);
+      require(!upload || similar, "console.upload.enabled needs console.similar.enabled (an upload is searched in "
+          + "the console's index) but console.similar.enabled was false");
+    }
+
+    public Console(boolean enabled, String bind, int port, int recentPerSource) {
+      this(enabled, bind, port, recentPerSource, true, 100_000, false, 2);
     }
 
     public static Console defaults() {
@@ -351,7 +370,11 @@ public record AppConfig(
         frames(r),
         new Console(r.bool("console.enabled", false), r.string("console.bind", Console.defaults().bind()),
             r.integer("console.port", Console.defaults().port()),
-            r.integer("console.recent.per.source", Console.defaults().recentPerSource())),
+            r.integer("console.recent.per.source", Console.defaults().recentPerSource()),
+            r.bool("console.similar.enabled", Console.defaults().similar()),
+            r.integer("console.similar.max.embeddings", Console.defaults().similarMaxEmbeddings()),
+            r.bool("console.upload.enabled", Console.defaults().upload()),
+            r.integer("console.render.max.per.second", Console.defaults().renderMaxPerSecond())),
         r.integer("http.port", 8080),
         pass);
   }
@@ -367,7 +390,9 @@ public record AppConfig(
       "limits.image.max.bytes", "limits.image.max.pixels", "limits.image.max.side",
       "readiness.thread.death.window.ms", "readiness.rebalance.grace.ms", "readiness.progress.timeout.ms",
       "http.port", "frames.max.age.ms", "frames.min.interval.ms", "frames.skipped.topic",
-      "console.enabled", "console.bind", "console.port", "console.recent.per.source");
+      "console.enabled", "console.bind", "console.port", "console.recent.per.source",
+      "console.similar.enabled", "console.similar.max.embeddings", "console.upload.enabled",
+      "console.render.max.per.second");
 
   private static FramePolicy frames(Reader r) {
     try {

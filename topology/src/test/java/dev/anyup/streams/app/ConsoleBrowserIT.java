@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.anyup.streams.app.local.LocalStack;
 import dev.anyup.streams.avro.DenseFeatures;
+import dev.anyup.streams.avro.ImageEmbedding;
 import dev.anyup.streams.console.ClickSegmenter;
 import dev.anyup.streams.serdes.SpecificAvroSerde;
 import dev.anyup.streams.topology.AppConfig;
@@ -22,8 +23,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Base64;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.UUID;
 import java.util.logging.Level;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -45,8 +48,9 @@ import org.openqa.selenium.logging.LoggingPreferences;
  * The web console in a real headless browser (Debian's {@code chromium} through its {@code chromedriver}; set
  * {@code -Dchromedriver=PATH} and {@code -Dchromium=PATH} elsewhere) against the real app, broker and registry: tiles
  * appear and update as images arrive, a click draws the heat map of the server-side {@link ClickSegmenter} answer
- * for the record on the dense topic, a corrupt image is listed as a dead letter with its bytes, and the page logs no
- * errors. Fails, never skips, without a browser: {@code .ci/run} installs one.
+ * for the record on the dense topic, a corrupt image is listed as a dead letter with its bytes, similar-image search
+ * (from the app's own embeddings) and an upload both rank like a brute force over the embeddings topic with the image
+ * itself first, and the page logs no errors. Fails, never skips, without a browser: {@code .ci/run} installs one.
  */
 @ExtendWith(SharedStack.class)
 class ConsoleBrowserIT {
@@ -71,7 +75,8 @@ class ConsoleBrowserIT {
   void showsTilesAsImagesArriveSegmentsAClickLikeTheServerAndListsDeadLetters() throws Exception {
     LocalStack stack = SharedStack.stack();
     String prefix = "console-" + UUID.randomUUID().toString().substring(0, 8) + ".";
-    AppConfig cfg = ItSupport.config(stack, prefix, Map.of("console.enabled", "true", "console.port", "0"));
+    AppConfig cfg = ItSupport.config(stack, prefix, Map.of("console.enabled", "true", "console.port", "0",
+        "console.upload.enabled", "true"));
     ChromeDriver driver = browser();
     try (AnyupApp app = AnyupApp.start(cfg);
         ItSupport.Client client = new ItSupport.Client(app.config())) {
@@ -79,7 +84,8 @@ class ConsoleBrowserIT {
       String base = "http://127.0.0.1:" + app.consolePort();
       driver.get(base + "/");
 
-      client.send("cam-1", client.event("img-1", "cam-1", TestImages.pattern(160, 120, 1, "png")));
+      byte[] img1 = TestImages.pattern(160, 120, 1, "png");
+      client.send("cam-1", client.event("img-1", "cam-1", img1));
       client.send("cam-2", client.event("img-2", "cam-2", TestImages.pattern(96, 128, 2, "jpg")));
       client.flush();
       await().atMost(Duration.ofSeconds(90)).until(() -> tiles(driver).containsAll(List.of("img-1", "img-2")));
@@ -131,10 +137,37 @@ class ConsoleBrowserIT {
           HttpResponse.BodyHandlers.ofByteArray()).body();
       assertArrayEquals(corrupt, downloaded);
 
-      // the charts have data, and similar-image search says why it is not here
+      // the charts have data
       await().atMost(Duration.ofSeconds(30)).until(() -> Integer.parseInt(
           driver.findElement(By.id("chart-throughput")).getAttribute("data-points")) > 0);
-      assertTrue(driver.findElement(By.id("similar-status")).getText().contains("serve"));
+
+      // similar images of the clicked img-3, from the app's own committed embeddings: itself first (score 1), then
+      // the others in the order a brute force over the embeddings topic gives (asked once the follower has img-3,
+      // so the page never sees a 404)
+      await().atMost(Duration.ofSeconds(30)).until(() -> ItSupport.httpGet(app.consolePort(),
+          "/api/similar?image=img-3&k=1") == 200);
+      Map<String, float[]> embeddings = embeddings(client, app.config());
+      driver.findElement(By.id("similar-button")).click();
+      await().atMost(Duration.ofSeconds(30)).until(() -> "img-3".equals(
+          driver.findElement(By.id("similar")).getAttribute("data-query")));
+      List<String> expected3 = bruteForce(embeddings, embeddings.get("img-3"));
+      assertEquals(expected3, shownNeighbours(driver));
+      assertEquals(1.0, firstScore(driver), 1e-5, "the image itself first, cosine 1");
+
+      // upload img-1's file: embedded by the same bundle, it finds img-1 first with cosine 1
+      Path uploads = Files.createTempDirectory("console-upload");
+      Path upload = Files.write(uploads.resolve("img-1.png"), img1);
+      try {
+        driver.findElement(By.id("upload-file")).sendKeys(upload.toAbsolutePath().toString());
+        driver.findElement(By.id("upload-button")).click();
+        await().atMost(Duration.ofSeconds(60)).until(() -> "(upload)".equals(
+            driver.findElement(By.id("similar")).getAttribute("data-query")));
+      } finally {
+        Files.delete(upload);
+        Files.delete(uploads);
+      }
+      assertEquals(bruteForce(embeddings, embeddings.get("img-1")), shownNeighbours(driver));
+      assertEquals(1.0, firstScore(driver), 1e-5, "the uploaded image's stored twin first, cosine 1");
 
       Path shot = Path.of("target", "console.png");
       Files.write(shot, driver.getScreenshotAs(OutputType.BYTES));
@@ -152,6 +185,51 @@ class ConsoleBrowserIT {
     List<?> ids = (List<?>) driver.executeScript(
         "return [...document.querySelectorAll('.tile')].map(t => t.dataset.imageId)");
     return ids.stream().map(String::valueOf).toList();
+  }
+
+  private static List<String> shownNeighbours(ChromeDriver driver) {
+    List<?> ids = (List<?>) driver.executeScript(
+        "return [...document.querySelectorAll('#similar li')].map(li => li.dataset.imageId)");
+    return ids.stream().map(String::valueOf).toList();
+  }
+
+  private static double firstScore(ChromeDriver driver) {
+    return Double.parseDouble(driver.findElement(By.cssSelector("#similar li")).getAttribute("data-score"));
+  }
+
+  /** The global vectors of the processed images, read back from the embeddings topic. */
+  private static Map<String, float[]> embeddings(ItSupport.Client client, AppConfig cfg) {
+    SpecificAvroSerde<ImageEmbedding> serde = client.serde(ImageEmbedding.class);
+    Map<String, float[]> out = new TreeMap<>();
+    for (ConsumerRecord<byte[], byte[]> r : client.collect(3, 3, 1, Duration.ofSeconds(60)).embeddings()) {
+      ImageEmbedding e = serde.deserializer().deserialize(cfg.topics().embeddings(), r.value());
+      float[] v = new float[e.getVector().size()];
+      for (int i = 0; i < v.length; i++) {
+        v[i] = e.getVector().get(i);
+      }
+      out.put(e.getImageId(), v);
+    }
+    assertEquals(List.of("img-1", "img-2", "img-3"), List.copyOf(out.keySet()));
+    return out;
+  }
+
+  /** Every stored image ranked by cosine to {@code q} in double precision, best first (at most the page's 5). */
+  private static List<String> bruteForce(Map<String, float[]> stored, float[] q) {
+    return stored.entrySet().stream()
+        .sorted(Comparator.comparingDouble((Map.Entry<String, float[]> e) -> -cosine(q, e.getValue())))
+        .limit(5).map(Map.Entry::getKey).toList();
+  }
+
+  private static double cosine(float[] a, float[] b) {
+    double dot = 0;
+    double na = 0;
+    double nb = 0;
+    for (int i = 0; i < a.length; i++) {
+      dot += (double) a[i] * b[i];
+      na += (double) a[i] * a[i];
+      nb += (double) b[i] * b[i];
+    }
+    return dot / Math.sqrt(na * nb);
   }
 
   private static DenseFeatures denseRecord(ItSupport.Client client, AppConfig cfg, String imageId) {

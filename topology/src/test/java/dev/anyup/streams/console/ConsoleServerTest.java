@@ -11,6 +11,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.anyup.streams.avro.DenseFeatures;
+import dev.anyup.streams.retrieval.EmbeddingIndex;
+import dev.anyup.streams.retrieval.SimilarityApi;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.net.URI;
@@ -19,6 +21,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.time.Instant;
 import java.util.Base64;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -115,5 +118,48 @@ class ConsoleServerTest {
     HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port()
         + "/api/recent")).POST(HttpRequest.BodyPublishers.ofString("x")).build(), HttpResponse.BodyHandlers.ofString());
     assertEquals(405, r.statusCode());
+  }
+
+  private HttpResponse<String> post(ConsoleServer on, String path, byte[] body) throws Exception {
+    return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + on.port() + path))
+        .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** An index with img-1 on (1, 0) and img-2 on (0, 1); uploads embed every body as (1, 0.1). */
+  private static SimilarityApi similar(boolean uploads) {
+    EmbeddingIndex index = new EmbeddingIndex();
+    index.put("img-1", "cam", Instant.EPOCH, new float[] {1, 0});
+    index.put("img-2", "cam", Instant.EPOCH, new float[] {0, 1});
+    return new SimilarityApi(index, uploads ? (id, bytes) -> new float[] {1, 0.1f} : null, 1024,
+        "set console.upload.enabled: true");
+  }
+
+  @Test
+  void answersSimilarImagesFromAnIndexButRefusesUploadsByDefault() throws Exception {
+    try (ConsoleServer withIndex = ConsoleServer.start("127.0.0.1", 0, view, new SimpleMeterRegistry(),
+        similar(false), false, null)) {
+      HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + withIndex.port()
+          + "/api/similar?image=img-1&k=2")).build(), HttpResponse.BodyHandlers.ofString());
+      assertEquals(200, r.statusCode(), r.body());
+      assertEquals("img-1", JSON.readTree(r.body()).get("neighbours").get(0).get("image_id").asText());
+      HttpResponse<String> upload = post(withIndex, "/api/similar?k=1", new byte[] {1, 2, 3});
+      assertEquals(405, upload.statusCode(), upload.body());
+      assertFalse(JSON.readTree(client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + withIndex.port()
+          + "/api/status")).build(), HttpResponse.BodyHandlers.ofString()).body()).get("upload_available").asBoolean());
+    }
+  }
+
+  @Test
+  void searchesWithAnUploadWhenUploadsAreOnAndStillRefusesOtherWrites() throws Exception {
+    try (ConsoleServer uploading = ConsoleServer.start("127.0.0.1", 0, view, new SimpleMeterRegistry(),
+        similar(true), true, null)) {
+      HttpResponse<String> r = post(uploading, "/api/similar?k=2", new byte[] {1, 2, 3});
+      assertEquals(200, r.statusCode(), r.body());
+      JsonNode n = JSON.readTree(r.body()).get("neighbours");
+      assertEquals("img-1", n.get(0).get("image_id").asText());
+      assertEquals(1 / Math.sqrt(1.01), n.get(0).get("score").asDouble(), 1e-6);
+      assertEquals(405, post(uploading, "/api/recent", new byte[] {1}).statusCode());
+      assertEquals(413, post(uploading, "/api/similar", new byte[2048]).statusCode());
+    }
   }
 }

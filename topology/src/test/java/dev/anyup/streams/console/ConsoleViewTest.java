@@ -18,6 +18,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import javax.imageio.ImageIO;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
@@ -124,5 +126,59 @@ class ConsoleViewTest {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> new ConsoleView(0, d -> new byte[0]));
     assertEquals("recentPerSource must be at least 1 but was 0", e.getMessage());
+  }
+
+  @Test
+  void rendersAtMostOnePicturePerIntervalAndShowsTheLatestOfEachSource() {
+    AtomicLong clock = new AtomicLong();
+    AtomicInteger renders = new AtomicInteger();
+    try (ConsoleView view = new ConsoleView(8, d -> {
+      renders.incrementAndGet();
+      return new byte[0];
+    }, Duration.ofMillis(500), clock::get)) {
+      for (int i = 0; i < 10; i++) {
+        view.processed(event("a" + i, "cam-a"), dense("a" + i, "cam-a", i));
+      }
+      view.processed(event("b0", "cam-b"), dense("b0", "cam-b", 0));
+      // the first is drawn at once; the rest wait for the budget, each newer one of cam-a replacing the older
+      Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> view.skipped() == 8 && renders.get() == 1);
+      assertTrue(view.tile("a0").isPresent());
+      clock.addAndGet(Duration.ofMillis(499).toNanos());
+      view.deadLettered(deadLetter("d", new byte[] {1}));
+      Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> !view.deadLetters().isEmpty());
+      assertEquals(1, renders.get(), "nothing drawn before the interval passed (dead letters are not held back)");
+      clock.addAndGet(Duration.ofMillis(1).toNanos());
+      Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> view.tile("a9").isPresent());
+      assertEquals(2, renders.get());
+      assertTrue(view.tile("b0").isEmpty(), "one picture per interval: cam-b waits for the next");
+      clock.addAndGet(Duration.ofMillis(500).toNanos());
+      Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> view.tile("b0").isPresent());
+      assertEquals(3, renders.get());
+      assertEquals(8, view.skipped());
+      assertEquals(0, view.dropped());
+    }
+  }
+
+  @Test
+  void aSlowPictureDelaysTheNextSoTheRendererIsBusyAtMostATenthOfTheTime() {
+    AtomicLong clock = new AtomicLong();
+    AtomicInteger renders = new AtomicInteger();
+    try (ConsoleView view = new ConsoleView(8, d -> {
+      renders.incrementAndGet();
+      clock.addAndGet(Duration.ofMillis(300).toNanos()); // this picture took 300 ms
+      return new byte[0];
+    }, Duration.ofMillis(500), clock::get)) {
+      view.processed(event("a0", "cam-a"), dense("a0", "cam-a", 0));
+      Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> view.tile("a0").isPresent());
+      view.processed(event("a1", "cam-a"), dense("a1", "cam-a", 1));
+      // 300 ms of drawing: the next picture waits 300 / 0.1 = 3 s from the start of the last, not the 500 ms interval
+      clock.addAndGet(Duration.ofMillis(2_600).toNanos());
+      view.deadLettered(deadLetter("d", new byte[] {1}));
+      Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> !view.deadLetters().isEmpty());
+      assertEquals(1, renders.get(), "2.9 s after the slow picture started: not yet");
+      clock.addAndGet(Duration.ofMillis(100).toNanos());
+      Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> view.tile("a1").isPresent());
+      assertEquals(2, renders.get());
+    }
   }
 }

@@ -195,4 +195,33 @@ class EmbeddingIndexTest {
         () -> new Filter(null, T0, T0));
     assertEquals("time range is empty: from " + T0 + " is not before to " + T0, e.getMessage());
   }
+
+  @Test
+  void removePartitionDropsExactlyItsEntriesAndItsLoadedMark() {
+    Random rnd = new Random(3);
+    List<Entry> entries = randomEntries(rnd, 60, 8);
+    EmbeddingIndex index = new EmbeddingIndex();
+    for (int i = 0; i < entries.size(); i++) {
+      Entry e = entries.get(i);
+      index.put(e.id(), e.source(), e.time(), e.v(), i % 3);
+    }
+    index.markLoaded(0);
+    index.markLoaded(1);
+    index.markLoaded(2);
+    assertEquals(20, index.removePartition(1));
+    assertEquals(java.util.Set.of(0, 2), index.loadedPartitions());
+    List<Entry> kept = new ArrayList<>();
+    for (int i = 0; i < entries.size(); i++) {
+      if (i % 3 != 1) {
+        kept.add(entries.get(i));
+      }
+    }
+    float[] q = entries.get(4).v();
+    EmbeddingIndex.Search s = index.search(q, 7, Filter.NONE);
+    assertEquals(java.util.Set.of(0, 2), s.partitions(), "an answer names the partitions it searched");
+    assertEquals(40, s.stored());
+    assertSameRanking(bruteForce(kept, q, 7, Filter.NONE), s.neighbours());
+    assertFalse(index.find(entries.get(1).id()).vector().isPresent());
+    assertEquals(java.util.Set.of(0, 2), index.find(entries.get(1).id()).partitions());
+  }
 }

@@ -23,6 +23,39 @@ class ConsoleConfigTest {
     assertEquals("127.0.0.1", c.bind());
     assertEquals(8070, c.port());
     assertEquals(8, c.recentPerSource());
+    assertTrue(c.similar(), "similar-image search follows the console");
+    assertEquals(100_000, c.similarMaxEmbeddings());
+    assertFalse(c.upload(), "read-only by default");
+    assertEquals(2, c.renderMaxPerSecond());
+  }
+
+  @Test
+  void consoleRenderMaxPerSecond_zero() {
+    ConfigException e = assertThrows(ConfigException.class,
+        () -> load(Map.of("console.render.max.per.second", "0")));
+    assertEquals("console.render.max.per.second must be in [1, 1000] but was 0", e.getMessage());
+  }
+
+  @Test
+  void similarAndUploadKeysAreRead() {
+    AppConfig.Console c = load(Map.of("console.similar.enabled", "true", "console.similar.max.embeddings", "500",
+        "console.upload.enabled", "true")).console();
+    assertEquals(500, c.similarMaxEmbeddings());
+    assertTrue(c.upload());
+  }
+
+  @Test
+  void consoleSimilarMaxEmbeddings_zero() {
+    ConfigException e = assertThrows(ConfigException.class,
+        () -> load(Map.of("console.similar.max.embeddings", "0")));
+    assertEquals("console.similar.max.embeddings must be in [1, 10000000] but was 0", e.getMessage());
+  }
+
+  @Test
+  void consoleUpload_withoutSimilar() {
+    ConfigException e = assertThrows(ConfigException.class,
+        () -> load(Map.of("console.similar.enabled", "false", "console.upload.enabled", "true")));
+    assertTrue(e.getMessage().startsWith("console.upload.enabled needs console.similar.enabled"), e.getMessage());
   }
 
   @Test

@@ -3,6 +3,7 @@
 const COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#17becf'];
 let shownSeq = '';
 let selected = null; // {imageId, x, y}
+let shownIds = new Set(); // image ids with a tile now: the only ones whose pictures the server still has
 
 async function getJson(path) {
   const r = await fetch(path, {cache: 'no-store'});
@@ -23,11 +24,13 @@ function el(tag, attrs, ...children) {
 async function pollRecent() {
   const data = await getJson('/api/recent');
   document.getElementById('status').textContent = 'live · ' + data.sources.length + ' source(s)'
-      + (data.dropped > 0 ? ' · ' + data.dropped + ' output(s) not shown (console behind)' : '');
+      + (data.dropped > 0 ? ' · ' + data.dropped + ' output(s) not shown (console behind)' : '')
+      + (data.skipped > 0 ? ' · ' + data.skipped + ' not drawn (a newer one of the source came first)' : '');
   const key = data.sources.map(s => s.source_id + ':' + s.tiles.map(t => t.seq + (t.segmentable ? 's' : '')).join(','))
       .join(';');
   if (key === shownSeq) { return; }
   shownSeq = key;
+  shownIds = new Set(data.sources.flatMap(s => s.tiles.map(t => t.image_id)));
   const root = document.getElementById('sources');
   root.replaceChildren(...data.sources.map(s => el('div', {className: 'source', 'data-source-id': s.source_id},
       el('h3', {textContent: s.source_id}),
@@ -50,6 +53,8 @@ function tile(t) {
       const y = fy * t.source_height;
       segmentAt(t.image_id, x, y).catch(report);
     });
+  } else {
+    src.addEventListener('click', () => selectForSimilar(t.image_id));
   }
   const cls = 'tile' + (selected && selected.imageId === t.image_id ? ' selected' : '');
   return el('div', {className: cls, 'data-image-id': t.image_id, 'data-seq': t.seq},
@@ -89,11 +94,17 @@ async function segmentAt(imageId, x, y) {
   mask.getContext('2d').putImageData(m, 0, 0);
   document.getElementById('segment-help').textContent = 'image ' + imageId + ', feature pixel (' + s.feature_x + ', '
       + s.feature_y + '): left, similarity from -1 (blue) to 1 (red); right, similarity ≥ ' + s.threshold;
-  document.getElementById('similar-button').dataset.imageId = imageId;
+  selectForSimilar(imageId);
+  heat.dataset.ready = 'true';
+}
+
+function selectForSimilar(imageId) {
+  const button = document.getElementById('similar-button');
+  button.dataset.imageId = imageId;
+  button.textContent = 'find images similar to ' + imageId;
   for (const t of document.querySelectorAll('.tile')) {
     t.classList.toggle('selected', t.dataset.imageId === imageId);
   }
-  heat.dataset.ready = 'true';
 }
 
 /** Similarity in [-1, 1] to a blue–white–red colour (exposed on window for the browser test). */
@@ -111,10 +122,37 @@ window.heatColor = heatColor;
 // ---- similar images ----
 async function similar() {
   const id = document.getElementById('similar-button').dataset.imageId;
+  if (!id) {
+    document.getElementById('similar-status').textContent = 'click a recent image first';
+    return;
+  }
+  showNeighbours(await getJson('/api/similar?k=5&image=' + encodeURIComponent(id)));
+}
+
+async function similarToFile() {
+  const file = document.getElementById('upload-file').files[0];
+  if (!file) {
+    document.getElementById('similar-status').textContent = 'choose an image file first';
+    return;
+  }
+  document.getElementById('similar-status').textContent = 'embedding ' + file.name + '…';
+  const r = await fetch('/api/similar?k=5', {method: 'POST', body: file,
+      headers: {'Content-Type': 'application/octet-stream'}});
+  const body = await r.json();
+  if (!r.ok) { throw new Error('upload: HTTP ' + r.status + ' ' + (body.error ?? body.message)); }
+  showNeighbours(body, file.name);
+}
+
+function showNeighbours(r, label) {
   const list = document.getElementById('similar');
-  const r = await getJson('/api/similar?k=5&image=' + encodeURIComponent(id));
-  list.replaceChildren(...r.neighbours.map(n => el('li', {textContent: n.image_id + ' (' + n.source_id + ') '
-      + n.score.toFixed(3)})));
+  list.dataset.query = r.image;
+  list.replaceChildren(...r.neighbours.map(n => el('li', {'data-image-id': n.image_id, 'data-score': n.score},
+      shownIds.has(n.image_id) ? el('img', {src: '/api/image?image=' + encodeURIComponent(n.image_id),
+          alt: n.image_id}) : '',
+      n.image_id + ' (' + n.source_id + ') ' + n.score.toFixed(3))));
+  document.getElementById('similar-status').textContent = (label ?? r.image) + ': ' + r.neighbours.length
+      + ' nearest of ' + r.stored + ' indexed embeddings (exact cosine)';
+  list.dataset.ready = String(Number(list.dataset.ready ?? 0) + 1);
 }
 
 // ---- charts ----
@@ -203,6 +241,11 @@ async function init() {
     button.addEventListener('click', () => similar().catch(report));
   } else {
     document.getElementById('similar-status').textContent = status.similar_message;
+  }
+  if (status.upload_available) {
+    document.getElementById('upload').hidden = false;
+    document.getElementById('upload-button').addEventListener('click', () => similarToFile().catch(report));
+    document.getElementById('mode').textContent = 'read-only · uploads on (searched, not stored)';
   }
   document.getElementById('threshold').addEventListener('change', () => {
     if (selected) { segmentAt(selected.imageId, selected.x, selected.y).catch(report); }
