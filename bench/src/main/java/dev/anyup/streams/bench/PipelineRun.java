@@ -50,7 +50,8 @@ import org.apache.kafka.streams.KafkaStreams;
  */
 final class PipelineRun {
   private static final Duration START_TIMEOUT = Duration.ofMinutes(3);
-  private static final int MIN_PARTITIONS = 3;
+  private static final int PARTITIONS_PER_THREAD = 2;
+  private static final int DEFAULT_STREAM_THREADS = 2;
 
   /** The local broker and registry (Apicurio), shared by every run of one benchmark. */
   static final class Stack implements AutoCloseable {
@@ -132,7 +133,9 @@ final class PipelineRun {
     String embeddings = id + ".embeddings";
     String dlq = id + ".dlq";
     // a stream thread without a partition idles: give every configured thread one, so batches can form
-    int partitions = Math.max(MIN_PARTITIONS, streamThreads);
+    // two partitions per stream thread (the app's CPU default is 2 threads): every thread owns the same number, so
+    // round-robin input keeps them equally busy (3 partitions on 2 threads left one thread with twice the work)
+    int partitions = PARTITIONS_PER_THREAD * (streamThreads > 0 ? streamThreads : DEFAULT_STREAM_THREADS);
     Map<String, String> outputTopicConfig = Map.of(
         TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG, "LogAppendTime",
         TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(stack.kafka().maxMessageBytes()));
@@ -193,7 +196,7 @@ final class PipelineRun {
       int warmUp = (int) Math.max(Math.max(4, Math.min(batch, 8)), Math.min(48, Math.ceil(ceiling * 4)));
       Map<String, Long> warmSent = new HashMap<>();
       for (int i = 0; i < warmUp; i++) {
-        send(producer, input, id, "warm-" + i, jpegs.get(i % jpegs.size()), warmSent);
+        send(producer, input, i % partitions, id, "warm-" + i, jpegs.get(i % jpegs.size()), warmSent);
       }
       producer.flush();
       collect(consumer, dense, embeddings, cfg, warmUp, app, Duration.ofSeconds(60).plus(Duration.ofMillis(
@@ -207,7 +210,10 @@ final class PipelineRun {
         if (!interval.isZero()) {
           sleepUntil(start + i * interval.toNanos());
         }
-        send(producer, input, id, "img-" + i, jpegs.get(i), sentAt);
+        // round-robin over the partitions: a burst of a dozen keys hashes unevenly (8 of 12 images on one stream
+        // thread's partitions), and the tail that only one thread can work on then measures the key hash, not the
+        // pipeline
+        send(producer, input, i % partitions, id, "img-" + i, jpegs.get(i), sentAt);
         if (!interval.isZero()) {
           producer.flush();
         }
@@ -381,6 +387,12 @@ final class PipelineRun {
 
   static void send(KafkaProducer<String, ImageEvent> producer, String topic, String id, String key,
       byte[] jpeg, Map<String, Long> sentAt) {
+    send(producer, topic, null, id, key, jpeg, sentAt);
+  }
+
+  /** As above, to {@code partition} (null: the key's partition). */
+  static void send(KafkaProducer<String, ImageEvent> producer, String topic, Integer partition, String id, String key,
+      byte[] jpeg, Map<String, Long> sentAt) {
     long now = System.currentTimeMillis();
     ImageEvent event = ImageEvent.newBuilder()
         .setImageId(id + "-" + key)
@@ -390,7 +402,7 @@ final class PipelineRun {
         .setImage(ByteBuffer.wrap(jpeg))
         .setAttributes(Map.of())
         .build();
-    producer.send(new ProducerRecord<>(topic, null, now, key, event));
+    producer.send(new ProducerRecord<>(topic, partition, now, key, event));
     sentAt.put(key, now);
   }
 

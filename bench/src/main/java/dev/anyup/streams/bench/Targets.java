@@ -10,7 +10,8 @@ import java.util.Map;
  * The targets, judged from the table's rows and reported as measured, met or missed; never asserted:
  * <ul>
  *   <li>every model workload: pipeline >= 0.9 x the model-only ceiling <em>at the same batch size</em> (the batch-1
- *       pipeline against the batch-1 ceiling, the batched one against the batched ceiling; no best-of across batch
+ *       pipeline against the better batch-1 ceiling: one caller with the runtime's threads, or as many concurrent
+ *       callers as the app's CPU budget runs; the batched one against the batched ceiling; no best-of across batch
  *       sizes);
  *   <li>batching never worse than batch 1 in images/s;
  *   <li>light-load p99 <= 1.5 x the single-image model time (the median batch-1 call of the ceiling);
@@ -46,8 +47,8 @@ final class Targets {
       }
       for (ResultTable.Row r : new ResultTable.Row[] {single, batched}) {
         if (r != null && !Double.isNaN(r.ratio())) {
-          out.add(line(workload, "pipeline >= " + RATIO_TARGET + " x ceiling (batch " + r.batch() + ")",
-              r.ratio() >= RATIO_TARGET, String.format(Locale.ROOT, "%.3f img/s / ceiling %.3f img/s = %.2f",
+          out.add(line(workload, "pipeline >= " + RATIO_TARGET + " x model-only (batch " + r.batch() + ")",
+              r.ratio() >= RATIO_TARGET, String.format(Locale.ROOT, "%.3f img/s / model-only %.3f img/s = %.2f",
                   r.imagesPerSecond(), r.ceiling(), r.ratio())));
         }
       }

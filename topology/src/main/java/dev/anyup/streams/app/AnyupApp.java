@@ -85,10 +85,26 @@ public final class AnyupApp implements AutoCloseable {
 
   /** Loads the bundle named by {@code model.bundle} with the configured device, threads and upsampler. */
   public static ModelBundle loadBundle(AppConfig.Model model) {
+    return loadBundle(model, model.threads(), 2);
+  }
+
+  /**
+   * Loads the pipeline's bundle with the {@link AppConfig#cpuBudget}: its ONNX Runtime threads per call, and a
+   * predictor for each model call that may run at once.
+   */
+  static ModelBundle loadBundle(AppConfig cfg) {
+    AppConfig.CpuBudget budget = cfg.cpuBudget();
+    LOG.info("CPU budget: {} (batch.workers {}, model.threads {}, model.spinning {})", budget,
+        cfg.batch().workers() > 0 ? "set" : "automatic", cfg.model().threads() > 0 ? "set" : "automatic",
+        cfg.model().spinning());
+    return loadBundle(cfg.model(), budget.threads(), Math.max(2, budget.workers()));
+  }
+
+  private static ModelBundle loadBundle(AppConfig.Model model, int threads, int predictors) {
     InferenceOptions.Builder b = InferenceOptions.builder().device(model.device()).upsampler(model.upsampler())
-        .spinning(model.spinning());
-    if (model.threads() > 0) {
-      b.intraOpThreads(model.threads());
+        .spinning(model.spinning()).predictors(predictors);
+    if (threads > 0) {
+      b.intraOpThreads(threads);
     }
     InferenceOptions opts = b.build();
     return model.bundle().equals("default") ? ModelBundle.loadDefault(opts)
@@ -106,7 +122,7 @@ public final class AnyupApp implements AutoCloseable {
     DependencyCheck.requireReachable(configured);
     ModelBundle bundle;
     try {
-      bundle = loadBundle(configured.model());
+      bundle = loadBundle(configured);
     } catch (RuntimeException e) {
       throw new StartupException("model bundle '" + configured.model().bundle() + "' does not load: "
           + e.getMessage(), e);

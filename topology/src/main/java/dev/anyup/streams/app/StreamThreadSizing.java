@@ -20,7 +20,7 @@ record StreamThreadSizing(int threads, String origin, int inputPartitions, int m
   static StreamThreadSizing of(AppConfig cfg, int inputPartitions) {
     String origin = cfg.streamThreadsExplicit() ? "streams.num.stream.threads"
         : cfg.model().device().startsWith("cuda:") ? "GPU default batch.max.size x (batch.workers + 1) = "
-            + cfg.batch().maxSize() + " x " + (cfg.batch().workers() + 1)
+            + cfg.batch().maxSize() + " x " + (cfg.cpuBudget().workers() + 1)
             : "CPU default";
     int threads = cfg.streamThreads();
     int effective = Math.min(cfg.batch().maxSize(), Math.min(threads, inputPartitions));

@@ -202,13 +202,13 @@ public record AppConfig(
     public Batch {
       require(maxSize > 0, "batch.max.size must be positive but was " + maxSize);
       require(maxWait != null && !maxWait.isNegative(), "batch.max.wait.ms must not be negative but was " + maxWait);
-      require(workers > 0, "batch.workers must be positive but was " + workers);
+      require(workers >= 0, "batch.workers must not be negative but was " + workers + " (0 = automatic)");
       require(timeout != null && !timeout.isNegative() && !timeout.isZero(),
           "batch.timeout.ms must be positive but was " + timeout);
     }
 
     public static Batch defaults() {
-      return new Batch(8, Duration.ZERO, 1, Duration.ofSeconds(120));
+      return new Batch(8, Duration.ZERO, 0, Duration.ofSeconds(120));
     }
   }
 
@@ -465,7 +465,36 @@ public record AppConfig(
    * the CPU stages of the following batch (8 → 16 threads with one worker).
    */
   public static int gpuStreamThreads(Batch batch) {
-    return Math.multiplyExact(batch.maxSize(), batch.workers() + 1);
+    return Math.multiplyExact(batch.maxSize(), (batch.workers() > 0 ? batch.workers() : 1) + 1);
+  }
+
+  /**
+   * How the cores are divided: {@code workers} model calls at once ({@code batch.workers}) × {@code threads} ONNX
+   * Runtime threads each ({@code model.threads}; 0 = the runtime's default). A value the user set is kept. Unset, on a
+   * GPU: one call at a time, the runtime's threads. Unset, on a CPU with {@code cores} cores: one call per stream
+   * thread (each has one image in flight), at most one per core, and the cores split between them — measured on the
+   * real DINOv2 + AnyUp pair, two single-threaded calls do ~1.7× the images/s of one call with the runtime's threads
+   * on 2 cores (BENCHMARKS.md, "the pipeline's own cost").
+   */
+  public record CpuBudget(int workers, int threads, int cores) {
+    @Override
+    public String toString() {
+      return workers + " model call(s) at once x " + (threads == 0 ? "ONNX Runtime's default" : threads)
+          + " ONNX Runtime thread(s) each, on " + cores + " core(s)";
+    }
+  }
+
+  /** The {@link CpuBudget} of this configuration on this machine ({@link Runtime#availableProcessors}). */
+  public CpuBudget cpuBudget() {
+    return cpuBudget(Runtime.getRuntime().availableProcessors());
+  }
+
+  /** The {@link CpuBudget} of this configuration on a machine with {@code cores} cores. */
+  public CpuBudget cpuBudget(int cores) {
+    boolean gpu = model.device().startsWith("cuda:");
+    int workers = batch.workers() > 0 ? batch.workers() : gpu ? 1 : Math.max(1, Math.min(streamThreads(), cores));
+    int threads = model.threads() > 0 ? model.threads() : gpu ? 0 : Math.max(1, cores / workers);
+    return new CpuBudget(workers, threads, cores);
   }
 
   /** Whether exactly-once (v2) processing is on (the default). */

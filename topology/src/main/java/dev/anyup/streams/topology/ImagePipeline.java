@@ -100,7 +100,7 @@ public final class ImagePipeline implements AutoCloseable {
     // that cannot arrive (measured in bench: batches of 1.0-1.1 that still waited 20 ms each).
     int batchSize = Math.min(cfg.batch().maxSize(), cfg.streamThreads());
     InferenceBatcher<PreprocessedImage, FeatureResult> batcher = new InferenceBatcher<>(extractor::run,
-        batchSize, cfg.batch().maxWait(), cfg.batch().workers(), System::nanoTime,
+        batchSize, cfg.batch().maxWait(), cfg.cpuBudget().workers(), System::nanoTime,
         metrics.batchListener());
     return new ImagePipeline(decoder, pre, batcher, projection, lineage(bundle), cfg.output(), cfg.batch().timeout(),
         Clock.systemUTC(), System::nanoTime, metrics);

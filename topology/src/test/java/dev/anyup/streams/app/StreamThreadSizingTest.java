@@ -68,4 +68,24 @@ class StreamThreadSizingTest {
         + "batch.max.size: raise the stream threads to fill it)"), s.summary());
     assertTrue(s.warning().isEmpty());
   }
+
+  @Test
+  void cpuBudgetSplitsTheCoresBetweenConcurrentModelCallsUnlessTheUserSetThem() {
+    AppConfig cpu = AppConfig.defaults("b:1", "mock://x");
+    // 2 stream threads by default: one model call per thread, the cores split between them
+    assertEquals(new AppConfig.CpuBudget(2, 1, 2), cpu.cpuBudget(2));
+    assertEquals(new AppConfig.CpuBudget(2, 8, 16), cpu.cpuBudget(16));
+    assertEquals(new AppConfig.CpuBudget(1, 1, 1), cpu.cpuBudget(1));
+    AppConfig set = AppConfig.fromMap(java.util.Map.of("bootstrap.servers", "b:1", "schema.registry.url", "mock://x",
+        "batch.workers", "1", "model.threads", "3"));
+    assertEquals(new AppConfig.CpuBudget(1, 3, 2), set.cpuBudget(2));
+    AppConfig onlyWorkers = AppConfig.fromMap(java.util.Map.of("bootstrap.servers", "b:1",
+        "schema.registry.url", "mock://x", "batch.workers", "1"));
+    assertEquals(new AppConfig.CpuBudget(1, 4, 4), onlyWorkers.cpuBudget(4));
+    // a GPU: one call at a time, ONNX Runtime's own thread count
+    AppConfig gpu = AppConfig.fromMap(java.util.Map.of("bootstrap.servers", "b:1", "schema.registry.url", "mock://x",
+        "model.device", "cuda:0"));
+    assertEquals(new AppConfig.CpuBudget(1, 0, 16), gpu.cpuBudget(16));
+    assertEquals(16, gpu.streamThreads(), "GPU stream threads: batch.max.size x (1 worker + 1)");
+  }
 }

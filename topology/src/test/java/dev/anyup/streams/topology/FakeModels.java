@@ -83,7 +83,7 @@ final class FakeModels {
     ImageDecoder decoder = ImageDecoder.create(cfg.limits().imageLimits());
     Preprocessor pre = Preprocessor.create(INPUT, ResizeMode.SHORTER_SIDE_CENTER_CROP,
         new float[] {0.485f, 0.456f, 0.406f}, new float[] {0.229f, 0.224f, 0.225f});
-    var batcher = new InferenceBatcher<>(MODEL, cfg.batch().maxSize(), cfg.batch().maxWait(), cfg.batch().workers(),
+    var batcher = new InferenceBatcher<>(MODEL, cfg.batch().maxSize(), cfg.batch().maxWait(), cfg.cpuBudget().workers(),
         System::nanoTime, metrics.batchListener());
     return new ImagePipeline(decoder, pre, batcher, projection, LINEAGE, cfg.output(), cfg.batch().timeout(),
         Clock.fixed(NOW, ZoneOffset.UTC), System::nanoTime, metrics);
