@@ -175,8 +175,8 @@ final class PipelineRun {
       jpegs.add(frames.jpeg(i));
     }
     try (AnyupApp app = AnyupApp.start(cfg);
-        KafkaProducer<String, ImageEvent> producer = producer(cfg);
-        KafkaConsumer<String, byte[]> consumer = consumer(id);
+        KafkaProducer<String, ImageEvent> producer = imageProducer(stack);
+        KafkaConsumer<String, byte[]> consumer = committedReader(stack, id);
         ConsolePoller poller = console ? ConsolePoller.start(app.consolePort()) : null) {
       awaitRunning(app, id);
       List<TopicPartition> outputPartitions = new ArrayList<>();
@@ -331,16 +331,18 @@ final class PipelineRun {
     }
   }
 
-  private KafkaProducer<String, ImageEvent> producer(AppConfig cfg) {
+  /** A producer of {@link ImageEvent}s to {@code stack} (acks=all, no linger, schemas registered as needed). */
+  static KafkaProducer<String, ImageEvent> imageProducer(Stack stack) {
     Map<String, Object> props = new HashMap<>(stack.kafka().clientConfig());
     props.put(ProducerConfig.ACKS_CONFIG, "all");
     props.put(ProducerConfig.LINGER_MS_CONFIG, 0);
     SpecificAvroSerializer<ImageEvent> values = new SpecificAvroSerializer<>();
-    values.configure(Map.of("schema.registry.url", cfg.schemaRegistryUrl(), "auto.register.schemas", "true"), false);
+    values.configure(Map.of("schema.registry.url", stack.registryUrl(), "auto.register.schemas", "true"), false);
     return new KafkaProducer<>(props, new StringSerializer(), values);
   }
 
-  private KafkaConsumer<String, byte[]> consumer(String id) {
+  /** The outside reader: {@code read_committed}, no auto-commit, fetches as large as the broker's biggest message. */
+  static KafkaConsumer<String, byte[]> committedReader(Stack stack, String id) {
     Map<String, Object> props = new HashMap<>(stack.kafka().clientConfig());
     props.put(ConsumerConfig.GROUP_ID_CONFIG, id + "-reader");
     props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");

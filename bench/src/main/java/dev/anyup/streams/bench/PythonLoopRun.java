@@ -2,7 +2,6 @@ package dev.anyup.streams.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.anyup.streams.avro.ImageEvent;
-import dev.anyup.streams.serdes.SpecificAvroSerializer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -12,16 +11,11 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.TopicConfig;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
  * The plain Python loop's pipeline run, measured exactly like {@link PipelineRun#burst} measures the app: own topics
@@ -81,8 +75,8 @@ final class PythonLoopRun {
     // the same warm-up rule as PipelineRun at batch 1: ~4 s of model-only work, at least 4 images, at most 48
     int warmUp = (int) Math.max(4, Math.min(48, Math.ceil(modelImagesPerSecond * 4)));
     try (PythonLoop loop = PythonLoop.start(python, repoRoot, args, workDir.resolve(id + ".log"));
-        KafkaProducer<String, ImageEvent> producer = producer();
-        KafkaConsumer<String, byte[]> consumer = consumer(id)) {
+        KafkaProducer<String, ImageEvent> producer = PipelineRun.imageProducer(stack);
+        KafkaConsumer<String, byte[]> consumer = PipelineRun.committedReader(stack, id)) {
       loop.await("ready", READY_TIMEOUT);
       List<TopicPartition> outs = new ArrayList<>();
       for (int p = 0; p < partitions; p++) {
@@ -166,24 +160,5 @@ final class PythonLoopRun {
       }
     }
     return out;
-  }
-
-  private KafkaProducer<String, ImageEvent> producer() {
-    Map<String, Object> props = new HashMap<>(stack.kafka().clientConfig());
-    props.put(ProducerConfig.ACKS_CONFIG, "all");
-    props.put(ProducerConfig.LINGER_MS_CONFIG, 0);
-    SpecificAvroSerializer<ImageEvent> values = new SpecificAvroSerializer<>();
-    values.configure(Map.of("schema.registry.url", stack.registryUrl(), "auto.register.schemas", "true"), false);
-    return new KafkaProducer<>(props, new StringSerializer(), values);
-  }
-
-  private KafkaConsumer<String, byte[]> consumer(String id) {
-    Map<String, Object> props = new HashMap<>(stack.kafka().clientConfig());
-    props.put(ConsumerConfig.GROUP_ID_CONFIG, id + "-reader");
-    props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-    props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-    props.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, stack.kafka().maxMessageBytes());
-    props.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, stack.kafka().maxMessageBytes());
-    return new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
   }
 }
