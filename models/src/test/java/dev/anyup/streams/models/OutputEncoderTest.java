@@ -111,8 +111,9 @@ class OutputEncoderTest {
 
   @Test
   void projectionMatchesADoublePrecisionReferenceAcrossPixelBlocks() {
-    // 40 x 41 pixels: not a multiple of the block size; a mean far from zero checks the folded mean offset
-    int in = 24;
+    // 40 x 41 pixels: not a multiple of the block size; 26 channels: four at a time plus a remainder of two; a mean
+    // far from zero checks the folded mean offset
+    int in = 26;
     int out = 5;
     int h = 40;
     int w = 41;
@@ -141,7 +142,7 @@ class OutputEncoderTest {
         worst = Math.max(worst, Math.abs(ref - got.data()[o * h * w + p]));
       }
     }
-    // float32 sums of 24 products of values up to ~6 (relative 6e-8 each): 1e-5 is ~20x the rounding
+    // float32 sums of 26 products of values up to ~6 (relative 6e-8 each): 1e-5 is ~20x the rounding
     assertTrue(worst < 1e-5, "max |diff| " + worst);
   }
 }
