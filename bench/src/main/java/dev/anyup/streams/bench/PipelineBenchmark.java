@@ -256,11 +256,8 @@ public final class PipelineBenchmark implements Callable<Integer> {
     InferenceOptions options = InferenceOptions.builder().device("cpu").upsampler("onnx").build();
     ModelCeiling.Result single;
     ModelCeiling.Result batched;
-    try (ModelBundle bundle = w.bundle().equals("default") ? ModelBundle.loadDefault(options)
-        : ModelBundle.load(Path.of(w.bundle()), options)) {
-      ModelCeiling ceiling = ModelCeiling.prepare(bundle.extractor(w.inputSize()),
-          bundle.preprocessor(w.inputSize(), ResizeMode.SHORTER_SIDE_CENTER_CROP), frames, batchSize,
-          System::nanoTime);
+    try (ModelBundle bundle = load(w, options)) {
+      ModelCeiling ceiling = prepare(bundle, w, frames, batchSize);
       Duration time = Duration.ofSeconds(ceilingSeconds);
       single = ceiling.measure(1, time, 3);
       // the batched ceiling only where a batched run is compared with it (at batch 8 a real pair takes ~10 s a call)
@@ -314,17 +311,25 @@ public final class PipelineBenchmark implements Callable<Integer> {
     return budget.workers() > 1 ? budget.workers() + ":" + budget.threads() : null;
   }
 
+  private static ModelBundle load(Workload w, InferenceOptions options) {
+    return w.bundle().equals("default") ? ModelBundle.loadDefault(options)
+        : ModelBundle.load(Path.of(w.bundle()), options);
+  }
+
+  /** The model-only ceiling of {@code w} on {@code bundle}, with {@code inputs} pre-processed frames. */
+  private static ModelCeiling prepare(ModelBundle bundle, Workload w, SyntheticImages frames, int inputs) {
+    return ModelCeiling.prepare(bundle.extractor(w.inputSize()),
+        bundle.preprocessor(w.inputSize(), ResizeMode.SHORTER_SIDE_CENTER_CROP), frames, inputs, System::nanoTime);
+  }
+
   private ModelCeiling.Result concurrent(Workload w, SyntheticImages frames, String callersThreads) {
     String[] parts = callersThreads.split(":");
     int callers = Integer.parseInt(parts[0]);
     int threads = parts.length > 1 ? Integer.parseInt(parts[1]) : 0;
     InferenceOptions options = InferenceOptions.builder().device("cpu").upsampler("onnx").intraOpThreads(threads)
         .spinning(false).predictors(callers).build();
-    try (ModelBundle bundle = w.bundle().equals("default") ? ModelBundle.loadDefault(options)
-        : ModelBundle.load(Path.of(w.bundle()), options)) {
-      ModelCeiling ceiling = ModelCeiling.prepare(bundle.extractor(w.inputSize()),
-          bundle.preprocessor(w.inputSize(), ResizeMode.SHORTER_SIDE_CENTER_CROP), frames, Math.max(batchSize, callers),
-          System::nanoTime);
+    try (ModelBundle bundle = load(w, options)) {
+      ModelCeiling ceiling = prepare(bundle, w, frames, Math.max(batchSize, callers));
       ModelCeiling.Result r = ceiling.measureConcurrent(callers, Duration.ofSeconds(ceilingSeconds));
       log("  ceiling %s (callers:threads) %.2f img/s", callersThreads, r.imagesPerSecond());
       return r;
