@@ -21,12 +21,8 @@ record OutputSizing(long denseBytes, long embeddingBytes) {
 
   static OutputSizing of(AppConfig cfg, ModelBundle bundle) {
     BundleManifest m = bundle.manifest();
-    int channels = m.encoder().channels();
-    String pid = cfg.output().projectionId();
-    if (pid != null) {
-      channels = bundle.projection(pid).outChannels();
-    }
-    int size = cfg.output().denseSize() > 0 ? cfg.output().denseSize() : nativeOutputSize(cfg, m);
+    int channels = denseChannels(cfg, bundle);
+    int size = denseSide(cfg, m);
     long dense = 0;
     if (cfg.output().denseEnabled()) {
       DType dtype = DType.valueOf(cfg.output().denseDtype());
@@ -38,6 +34,17 @@ record OutputSizing(long denseBytes, long embeddingBytes) {
       embedding = vectors * m.encoder().channels() * 5L + HEADROOM_BYTES;
     }
     return new OutputSizing(dense, embedding);
+  }
+
+  /** Channels of the dense record: the encoder's, or the projection's output. */
+  private static int denseChannels(AppConfig cfg, ModelBundle bundle) {
+    String pid = cfg.output().projectionId();
+    return pid == null ? bundle.manifest().encoder().channels() : bundle.projection(pid).outChannels();
+  }
+
+  /** Side of the dense record: {@code output.dense.size}, else the upsampler's native output size. */
+  private static int denseSide(AppConfig cfg, BundleManifest m) {
+    return cfg.output().denseSize() > 0 ? cfg.output().denseSize() : nativeOutputSize(cfg, m);
   }
 
   private static int nativeOutputSize(AppConfig cfg, BundleManifest m) {
@@ -60,12 +67,10 @@ record OutputSizing(long denseBytes, long embeddingBytes) {
     long perImage = sizing.denseBytes() + sizing.embeddingBytes();
     StringBuilder sb = new StringBuilder("output per image: ");
     if (cfg.output().denseEnabled()) {
-      BundleManifest m = bundle.manifest();
       String pid = cfg.output().projectionId();
-      int channels = pid == null ? m.encoder().channels() : bundle.projection(pid).outChannels();
-      int size = cfg.output().denseSize() > 0 ? cfg.output().denseSize() : nativeOutputSize(cfg, m);
+      int size = denseSide(cfg, bundle.manifest());
       sb.append(String.format(java.util.Locale.ROOT, "dense %s (%s %dx%dx%d%s)", bytes(sizing.denseBytes()),
-          cfg.output().denseDtype(), channels, size, size, pid == null ? "" : ", projection " + pid));
+          cfg.output().denseDtype(), denseChannels(cfg, bundle), size, size, pid == null ? "" : ", projection " + pid));
     }
     if (cfg.output().embeddingsEnabled()) {
       sb.append(cfg.output().denseEnabled() ? " + " : "").append("embedding ").append(bytes(sizing.embeddingBytes()));
