@@ -51,7 +51,6 @@ import org.apache.kafka.streams.KafkaStreams;
 final class PipelineRun {
   private static final Duration START_TIMEOUT = Duration.ofMinutes(3);
   private static final int PARTITIONS_PER_THREAD = 2;
-  private static final int DEFAULT_STREAM_THREADS = 2;
 
   /** The local broker and registry (Apicurio), shared by every run of one benchmark. */
   static final class Stack implements AutoCloseable {
@@ -132,17 +131,6 @@ final class PipelineRun {
     String dense = id + ".dense";
     String embeddings = id + ".embeddings";
     String dlq = id + ".dlq";
-    // a stream thread without a partition idles: give every configured thread one, so batches can form
-    // two partitions per stream thread (the app's CPU default is 2 threads): every thread owns the same number, so
-    // round-robin input keeps them equally busy (3 partitions on 2 threads left one thread with twice the work)
-    int partitions = PARTITIONS_PER_THREAD * (streamThreads > 0 ? streamThreads : DEFAULT_STREAM_THREADS);
-    Map<String, String> outputTopicConfig = Map.of(
-        TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG, "LogAppendTime",
-        TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(stack.kafka().maxMessageBytes()));
-    createTopics(List.of(new NewTopic(input, partitions, (short) 1),
-        new NewTopic(dense, partitions, (short) 1).configs(outputTopicConfig),
-        new NewTopic(embeddings, partitions, (short) 1).configs(outputTopicConfig)));
-
     Map<String, String> config = new HashMap<>();
     config.put("application.id", id);
     config.put("bootstrap.servers", stack.kafka().bootstrapServers());
@@ -151,7 +139,6 @@ final class PipelineRun {
     config.put("topics.dense", dense);
     config.put("topics.embeddings", embeddings);
     config.put("topics.dlq", dlq);
-    config.put("topics.partitions", Integer.toString(partitions));
     config.put("model.bundle", w.bundle());
     config.put("model.input.size", Integer.toString(w.inputSize()));
     config.put("batch.max.size", Integer.toString(batch));
@@ -168,7 +155,18 @@ final class PipelineRun {
       }
       config.put(kv.substring(0, eq).trim(), kv.substring(eq + 1).trim());
     }
+    // a stream thread without a partition idles: two partitions per stream thread (the app's default count unless
+    // set), so every thread owns the same number and round-robin input keeps them equally busy (3 partitions on 2
+    // threads left one thread with twice the work)
+    int partitions = PARTITIONS_PER_THREAD * AppConfig.fromMap(config).streamThreads();
+    config.put("topics.partitions", Integer.toString(partitions));
     AppConfig cfg = AppConfig.fromMap(config);
+    Map<String, String> outputTopicConfig = Map.of(
+        TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG, "LogAppendTime",
+        TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(stack.kafka().maxMessageBytes()));
+    createTopics(List.of(new NewTopic(input, partitions, (short) 1),
+        new NewTopic(dense, partitions, (short) 1).configs(outputTopicConfig),
+        new NewTopic(embeddings, partitions, (short) 1).configs(outputTopicConfig)));
 
     List<byte[]> jpegs = new ArrayList<>(images);
     for (int i = 0; i < images; i++) {

@@ -58,7 +58,7 @@ final class LocalCommand implements Callable<Integer> {
   @Option(names = "--topic", defaultValue = "images", description = "input topic to create (default: ${DEFAULT-VALUE})")
   String inputTopic;
 
-  @Option(names = "--partitions", defaultValue = "3", description = "its partitions (default: ${DEFAULT-VALUE})")
+  @Option(names = "--partitions", defaultValue = "4", description = "its partitions (default: ${DEFAULT-VALUE})")
   int partitions;
 
   /** The addresses a started stack serves on, and the configuration that points the app at them. */

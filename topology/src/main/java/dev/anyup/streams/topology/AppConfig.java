@@ -39,7 +39,10 @@ public record AppConfig(
   public static final Set<String> PASS_THROUGH_PREFIXES =
       Set.of("kafka.", "streams.", "producer.", "consumer.", "admin.", "schema.registry.");
 
-  static final int DEFAULT_STREAM_THREADS = 2;
+  /** Model calls at once on a CPU when neither {@code batch.workers} nor the stream threads are set (at most one per core). */
+  static final int DEFAULT_CPU_MODEL_CALLS = 2;
+  /** Stream threads per model call on a CPU by default: one image in the model while the other thread commits. */
+  static final int CPU_STREAM_THREADS_PER_CALL = 2;
   private static final Pattern SECRET_KEY =
       Pattern.compile(".*(password|jaas|secret|user\\.info|token|credentials|\\.key$).*", Pattern.CASE_INSENSITIVE);
 
@@ -147,7 +150,7 @@ public record AppConfig(
     }
 
     public static Topics defaults() {
-      return new Topics("images", "features.dense", "features.embeddings", "images.dlq", 3, (short) 1);
+      return new Topics("images", "features.dense", "features.embeddings", "images.dlq", 4, (short) 1);
     }
   }
 
@@ -442,16 +445,31 @@ public record AppConfig(
   }
 
   /**
-   * Number of stream threads; they share one batcher and each has one image in flight, so this bounds the model batch.
-   * {@code streams.num.stream.threads} when set; else, on a GPU ({@code model.device} {@code cuda:N}),
-   * {@link #gpuStreamThreads}; else 2.
+   * Number of stream threads on this machine ({@link Runtime#availableProcessors}); see {@link #streamThreads(int)}.
    */
   public int streamThreads() {
+    return streamThreads(Runtime.getRuntime().availableProcessors());
+  }
+
+  /**
+   * Number of stream threads on a machine with {@code cores} cores; they share one batcher and each has one image in
+   * flight, so this bounds the model batch. {@code streams.num.stream.threads} when set; else, on a GPU
+   * ({@code model.device} {@code cuda:N}), {@link #gpuStreamThreads}; else, on a CPU, two per model call of the
+   * {@link #cpuBudget(int) CPU budget} (4 on 2 or more cores with {@code batch.workers} unset): a stream thread waits
+   * for its records to be acknowledged at every exactly-once commit, and a second thread per call has the next image
+   * ready for the model meanwhile (measured on the real DINOv2 + AnyUp pair, BENCHMARKS.md "the pipeline's own cost").
+   */
+  public int streamThreads(int cores) {
     String v = passThrough.get("streams.num.stream.threads");
     if (v != null) {
       return parseInt("streams.num.stream.threads", v);
     }
-    return model.device().startsWith("cuda:") ? gpuStreamThreads(batch) : DEFAULT_STREAM_THREADS;
+    return model.device().startsWith("cuda:") ? gpuStreamThreads(batch)
+        : Math.multiplyExact(CPU_STREAM_THREADS_PER_CALL, defaultCpuModelCalls(cores));
+  }
+
+  private int defaultCpuModelCalls(int cores) {
+    return batch.workers() > 0 ? batch.workers() : Math.max(1, Math.min(DEFAULT_CPU_MODEL_CALLS, cores));
   }
 
   /** Whether the user set {@code streams.num.stream.threads}. */
@@ -471,10 +489,10 @@ public record AppConfig(
   /**
    * How the cores are divided: {@code workers} model calls at once ({@code batch.workers}) × {@code threads} ONNX
    * Runtime threads each ({@code model.threads}; 0 = the runtime's default). A value the user set is kept. Unset, on a
-   * GPU: one call at a time, the runtime's threads. Unset, on a CPU with {@code cores} cores: one call per stream
-   * thread (each has one image in flight), at most one per core, and the cores split between them — measured on the
-   * real DINOv2 + AnyUp pair, two single-threaded calls do ~1.7× the images/s of one call with the runtime's threads
-   * on 2 cores (BENCHMARKS.md, "the pipeline's own cost").
+   * GPU: one call at a time, the runtime's threads. Unset, on a CPU with {@code cores} cores: two calls at once (at
+   * most one per core) or, when the user set the stream threads, one call per stream thread (at most one per core),
+   * and the cores split between the calls — measured on the real DINOv2 + AnyUp pair, two single-threaded calls do
+   * ~1.7× the images/s of one call with the runtime's threads on 2 cores (BENCHMARKS.md, "the pipeline's own cost").
    */
   public record CpuBudget(int workers, int threads, int cores) {
     @Override
@@ -492,7 +510,8 @@ public record AppConfig(
   /** The {@link CpuBudget} of this configuration on a machine with {@code cores} cores. */
   public CpuBudget cpuBudget(int cores) {
     boolean gpu = model.device().startsWith("cuda:");
-    int workers = batch.workers() > 0 ? batch.workers() : gpu ? 1 : Math.max(1, Math.min(streamThreads(), cores));
+    int workers = batch.workers() > 0 ? batch.workers() : gpu ? 1
+        : streamThreadsExplicit() ? Math.max(1, Math.min(streamThreads(cores), cores)) : defaultCpuModelCalls(cores);
     int threads = model.threads() > 0 ? model.threads() : gpu ? 0 : Math.max(1, cores / workers);
     return new CpuBudget(workers, threads, cores);
   }

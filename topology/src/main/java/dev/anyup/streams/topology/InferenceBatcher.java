@@ -8,6 +8,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
 
@@ -23,6 +24,11 @@ import java.util.function.LongSupplier;
  * of the same transaction as the input offset — before {@code process()} returns. Batches still form because several
  * stream threads (and the workers' queue) feed one batcher: the batch size is bounded by the number of concurrent
  * callers, i.e. {@code num.stream.threads}.
+ *
+ * <p>Work sharing: a worker never takes into its batch an item that another, idle worker could start on now. With
+ * several workers on a CPU (one single-threaded call per core, the app's automatic budget) two calls of one image run
+ * side by side instead of one call of two images on one core while the other core waits; with one worker (a GPU) this
+ * changes nothing.
  *
  * <p>Failure isolation: when a batch fails, each item is retried alone, so one poisonous image fails only its own
  * future. {@link #close()} stops intake and lets the workers finish everything already queued. Time comes from an
@@ -50,6 +56,8 @@ public final class InferenceBatcher<I, O> implements AutoCloseable {
   private final Listener listener;
   private final LinkedBlockingQueue<Pending<I, O>> queue = new LinkedBlockingQueue<>();
   private final List<Thread> workers = new ArrayList<>();
+  /** Workers waiting for an item (not holding one). */
+  private final AtomicInteger idle = new AtomicInteger();
   private volatile boolean closed;
 
   /**
@@ -100,6 +108,11 @@ public final class InferenceBatcher<I, O> implements AutoCloseable {
     return f;
   }
 
+  /** Workers waiting for an item. */
+  int idleWorkers() {
+    return idle.get();
+  }
+
   /** Items waiting for a worker. */
   public int queued() {
     return queue.size();
@@ -110,12 +123,15 @@ public final class InferenceBatcher<I, O> implements AutoCloseable {
     while (true) {
       batch.clear();
       Pending<I, O> first;
+      idle.incrementAndGet();
       try {
         first = queue.poll(50, TimeUnit.MILLISECONDS);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         failRemaining(e);
         return;
+      } finally {
+        idle.decrementAndGet();
       }
       if (first == null) {
         if (closed && queue.isEmpty()) {
@@ -127,6 +143,10 @@ public final class InferenceBatcher<I, O> implements AutoCloseable {
       long deadline = first.enqueuedNanos() + maxQueueDelayNanos;
       try {
         while (batch.size() < maxBatchSize) {
+          int waiting = idle.get();
+          if (waiting > 0 && queue.size() <= waiting) {
+            break; // what is queued goes to the idle workers, each of which can start on it now
+          }
           Pending<I, O> next = queue.poll();
           if (next == null) {
             long remaining = deadline - ticker.getAsLong();

@@ -52,7 +52,7 @@ class ConfigLoaderTest {
     assertEquals(Duration.ofMillis(5), c.batch().maxWait());
     assertEquals("INT8", c.output().denseDtype());
     assertEquals("pca8", c.output().projectionId());
-    assertEquals(3, c.topics().partitions());
+    assertEquals(4, c.topics().partitions());
     assertEquals(224, c.model().inputSize());
   }
 

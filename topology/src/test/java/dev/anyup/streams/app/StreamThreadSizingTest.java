@@ -17,10 +17,14 @@ class StreamThreadSizingTest {
   }
 
   @Test
-  void cpuDefaultIsTwoThreads() {
+  void cpuDefaultIsTwoThreadsPerModelCall() {
     AppConfig cfg = config(Map.of("batch.max.size", "8"));
-    assertEquals(2, cfg.streamThreads());
-    assertEquals("2", cfg.streamsProperties().getProperty("num.stream.threads"));
+    assertEquals(4, cfg.streamThreads(2));
+    assertEquals(4, cfg.streamThreads(16), "two model calls at once by default, whatever the cores");
+    assertEquals(2, cfg.streamThreads(1), "one call on one core");
+    assertEquals(6, config(Map.of("batch.workers", "3")).streamThreads(16));
+    int expected = Math.min(2, Runtime.getRuntime().availableProcessors()) * 2;
+    assertEquals(String.valueOf(expected), cfg.streamsProperties().getProperty("num.stream.threads"));
   }
 
   @Test
@@ -62,7 +66,7 @@ class StreamThreadSizingTest {
 
   @Test
   void fewerThreadsThanBatchMaxSizeSaysSo() {
-    StreamThreadSizing s = StreamThreadSizing.of(config(Map.of("batch.max.size", "8")), 3);
+    StreamThreadSizing s = StreamThreadSizing.of(config(Map.of("batch.max.size", "8", "streams.num.stream.threads", "2")), 3);
     assertEquals(2, s.effectiveBatch());
     assertTrue(s.summary().contains("batches of at most 2 images can form on this instance (fewer than "
         + "batch.max.size: raise the stream threads to fill it)"), s.summary());
@@ -72,10 +76,15 @@ class StreamThreadSizingTest {
   @Test
   void cpuBudgetSplitsTheCoresBetweenConcurrentModelCallsUnlessTheUserSetThem() {
     AppConfig cpu = AppConfig.defaults("b:1", "mock://x");
-    // 2 stream threads by default: one model call per thread, the cores split between them
+    // two model calls at once by default (two stream threads each), the cores split between them
     assertEquals(new AppConfig.CpuBudget(2, 1, 2), cpu.cpuBudget(2));
     assertEquals(new AppConfig.CpuBudget(2, 8, 16), cpu.cpuBudget(16));
     assertEquals(new AppConfig.CpuBudget(1, 1, 1), cpu.cpuBudget(1));
+    // stream threads set by the user: one call per thread, at most one per core
+    AppConfig threads = AppConfig.fromMap(java.util.Map.of("bootstrap.servers", "b:1",
+        "schema.registry.url", "mock://x", "streams.num.stream.threads", "3"));
+    assertEquals(new AppConfig.CpuBudget(2, 1, 2), threads.cpuBudget(2));
+    assertEquals(new AppConfig.CpuBudget(3, 5, 16), threads.cpuBudget(16));
     AppConfig set = AppConfig.fromMap(java.util.Map.of("bootstrap.servers", "b:1", "schema.registry.url", "mock://x",
         "batch.workers", "1", "model.threads", "3"));
     assertEquals(new AppConfig.CpuBudget(1, 3, 2), set.cpuBudget(2));

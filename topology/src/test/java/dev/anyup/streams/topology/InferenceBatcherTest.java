@@ -60,6 +60,33 @@ class InferenceBatcherTest {
   }
 
   @Test
+  void leavesQueuedItemsToIdleWorkersInsteadOfBatchingThem() throws Exception {
+    // two workers, room for batches of 8: two images queued together run as two calls side by side (one per core on
+    // a CPU), not as one call of two on one core while the other worker waits
+    CountDownLatch bothRunning = new CountDownLatch(2);
+    Function<List<Integer>, List<String>> model = items -> {
+      calls.add(List.copyOf(items));
+      bothRunning.countDown();
+      try {
+        bothRunning.await(5, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      return items.stream().map(i -> "r" + i).toList();
+    };
+    try (var batcher = new InferenceBatcher<>(model, 8, Duration.ZERO, 2, System::nanoTime,
+        InferenceBatcher.Listener.NONE)) {
+      await().until(() -> batcher.idleWorkers() == 2);
+      var a = batcher.submit(1);
+      var b = batcher.submit(2);
+      assertEquals("r1", a.get(5, TimeUnit.SECONDS));
+      assertEquals("r2", b.get(5, TimeUnit.SECONDS));
+      assertEquals(0, bothRunning.getCount(), "the two calls ran at the same time");
+      assertEquals(List.of(1, 1), calls.stream().map(List::size).toList());
+    }
+  }
+
+  @Test
   void flushesAPartialBatchWhenTheMaxWaitExpires() throws Exception {
     try (var batcher = new InferenceBatcher<>(recording(i -> "r" + i), 8, Duration.ofMillis(30), 1,
         System::nanoTime, InferenceBatcher.Listener.NONE)) {
