@@ -37,8 +37,8 @@ public final class GraphBench {
     }
     if (Boolean.getBoolean("bench.noArena")) { // ORT's CPU arena keeps its high-water mark; without it memory is freed
       options.setCPUArenaAllocator(false);
-      options.setMemoryPatternOptimization(false);
     }
+    options.setMemoryPatternOptimization(Boolean.parseBoolean(System.getProperty("bench.memoryPattern", "true")));
     long t0 = System.nanoTime();
     try (OrtSession session = env.createSession(graph.toString(), options)) {
       double loadMs = (System.nanoTime() - t0) / 1e6;
