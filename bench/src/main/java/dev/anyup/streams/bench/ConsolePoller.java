@@ -19,8 +19,8 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * A browser-like client of the web console, for the pipeline/ceiling ratio with the console open: what
  * {@code console.js} does each second (recent tiles, chart points; dead letters every 2 s; the original and the
- * feature picture of every new tile), plus, busier than a person, one similar-image query and one click-to-segment on
- * the newest image each second. Counts its requests, failures and bytes, and the CPU time of the app's console
+ * feature picture of every new tile), plus what a person does: one similar-image query and one click-to-segment on
+ * the newest image every {@code clickSeconds} seconds (1 = a stress test, far busier than a person). Counts its requests, failures and bytes, and the CPU time of the app's console
  * threads ({@code anyup-console-*}: page server, chart sampler, tile renderer, embeddings follower), which is the
  * console's cost to the pipeline independently of how noisy the machine is.
  */
@@ -44,15 +44,20 @@ final class ConsolePoller implements AutoCloseable {
   private final long startNanos = System.nanoTime();
   private final long processCpuAtStart = ((com.sun.management.OperatingSystemMXBean) java.lang.management
       .ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
+  private final int clickSeconds;
   private long ticks;
 
-  private ConsolePoller(int port) {
+  private ConsolePoller(int port, int clickSeconds) {
     this.base = "http://127.0.0.1:" + port;
+    this.clickSeconds = clickSeconds;
   }
 
-  /** Starts polling the console on {@code port} once a second. */
-  static ConsolePoller start(int port) {
-    ConsolePoller p = new ConsolePoller(port);
+  /** Starts polling the console on {@code port} once a second, clicking every {@code clickSeconds} seconds. */
+  static ConsolePoller start(int port, int clickSeconds) {
+    if (clickSeconds < 1) {
+      throw new IllegalArgumentException("clickSeconds must be at least 1 but was " + clickSeconds);
+    }
+    ConsolePoller p = new ConsolePoller(port, clickSeconds);
     p.timer.scheduleWithFixedDelay(p::tick, 0, 1, TimeUnit.SECONDS);
     return p;
   }
@@ -74,9 +79,10 @@ final class ConsolePoller implements AutoCloseable {
   private void tick() {
     sampleCpu();
     try {
+      long tick = ticks++;
       JsonNode recent = get("/api/recent");
       get("/api/metrics");
-      if (ticks++ % 2 == 0) {
+      if (tick % 2 == 0) {
         get("/api/deadletters");
       }
       String newest = null;
@@ -97,7 +103,7 @@ final class ConsolePoller implements AutoCloseable {
           }
         }
       }
-      if (newest != null) {
+      if (newest != null && tick % clickSeconds == 0) {
         String q = "?image=" + URLEncoder.encode(newest, StandardCharsets.UTF_8);
         get("/api/similar" + q + "&k=5");
         if (segmentable) {

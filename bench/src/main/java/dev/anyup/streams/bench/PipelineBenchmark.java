@@ -101,15 +101,23 @@ public final class PipelineBenchmark implements Callable<Integer> {
   @Option(names = "--ceiling-only", description = "Measure only the model-only ceilings (no broker).")
   boolean ceilingOnly;
 
-  @Option(names = "--console-compare", description = "Per workload, only the batched burst, N times each without and "
-      + "with the web console on (similar-image search too) and a browser-like poller on its API, alternating, "
-      + "side by side in one table (issue 11: the console must not slow the pipeline); 0 = off (default: "
+  @Option(names = "--console-compare", description = "Per workload, only the batched burst, N pairs of runs without "
+      + "and with the web console on (similar-image search too) and a browser-like poller on its API, in ABBA order "
+      + "(off-on, on-off, ...: a drift along the run cancels), side by side in one table with the on/off ratios and "
+      + "the off runs' own spread (issue 11: the console must not slow the pipeline); 0 = off (default: "
       + "${DEFAULT-VALUE}).", defaultValue = "0")
   int consoleCompare;
+
+  @Option(names = "--console-clicks-every", description = "Seconds between the poller's click-to-segment + similar-image "
+      + "query (a person at the page; 1 = a stress test) (default: ${DEFAULT-VALUE}).", defaultValue = "10")
+  int consoleClickSeconds;
 
   @Option(names = "--set", description = "Extra app configuration for every pipeline run, KEY=VALUE (repeatable), "
       + "e.g. output.projection=pca8.")
   List<String> extraConfig = new ArrayList<>();
+
+  /** One summary line per workload of a {@code --console-compare} run. */
+  private final List<String> consoleSummaries = new ArrayList<>();
 
   @Option(names = "--work-dir", description = "Scratch folder (built models, broker and registry data; default: "
       + "${DEFAULT-VALUE}).", defaultValue = "target/bench-work")
@@ -146,7 +154,8 @@ public final class PipelineBenchmark implements Callable<Integer> {
     System.out.println();
     System.out.println(settings);
     table.print(System.out);
-    List<String> verdicts = Targets.evaluate(table.rows(), Runtime.getRuntime().availableProcessors());
+    List<String> verdicts = new ArrayList<>(Targets.evaluate(table.rows(), Runtime.getRuntime().availableProcessors()));
+    verdicts.addAll(consoleSummaries);
     verdicts.forEach(System.out::println);
     if (out != null) {
       try (PrintStream file = new PrintStream(Files.newOutputStream(out), true, StandardCharsets.UTF_8)) {
@@ -199,16 +208,22 @@ public final class PipelineBenchmark implements Callable<Integer> {
         int images = heavy(w) ? Math.min(this.images, heavyImages) : this.images;
         if (consoleCompare > 0) {
           double ceiling = (c.batched() != null ? c.batched() : c.single()).imagesPerSecond();
-          PipelineRun withConsole = new PipelineRun(stack, frames, c.split(), extraConfig, true);
+          PipelineRun withConsole = new PipelineRun(stack, frames, c.split(), extraConfig, true, consoleClickSeconds);
+          double[] off = new double[consoleCompare];
+          double[] on = new double[consoleCompare];
           for (int i = 0; i < consoleCompare; i++) {
-            log("workload %s: pipeline, burst of %d, batch %d, console off (%d/%d)", w.name(), images, batchSize,
-                i + 1, consoleCompare);
-            table.add(pipeline.burst(w, "console off", batchSize, batchWaitMs, streamThreads, images, ceiling));
-            log("workload %s: pipeline, burst of %d, batch %d, console on + poller (%d/%d)", w.name(), images,
-                batchSize, i + 1, consoleCompare);
-            table.add(withConsole.burst(w, "console on+polled", batchSize, batchWaitMs, streamThreads, images,
-                ceiling));
+            for (int half = 0; half < 2; half++) {
+              boolean withIt = (half == 1) == (i % 2 == 0); // ABBA: off-on, on-off, off-on, ...
+              log("workload %s: pipeline, burst of %d, batch %d, console %s (%d/%d)", w.name(), images, batchSize,
+                  withIt ? "on + poller" : "off", i + 1, consoleCompare);
+              ResultTable.Row row = withIt
+                  ? withConsole.burst(w, "console on+polled", batchSize, batchWaitMs, streamThreads, images, ceiling)
+                  : pipeline.burst(w, "console off", batchSize, batchWaitMs, streamThreads, images, ceiling);
+              table.add(row);
+              (withIt ? on : off)[i] = row.imagesPerSecond();
+            }
           }
+          consoleSummaries.add(ConsoleComparison.summary(w.name(), off, on));
           continue;
         }
         for (int order = 0; order < 2; order++) {

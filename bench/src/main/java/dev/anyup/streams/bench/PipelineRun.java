@@ -91,15 +91,19 @@ final class PipelineRun {
   private final GraphTimer.Split split;
   private final List<String> extraConfig;
   private final boolean console;
+  private final int consoleClickSeconds;
   private int runs;
 
   PipelineRun(Stack stack, SyntheticImages frames, GraphTimer.Split split, List<String> extraConfig) {
-    this(stack, frames, split, extraConfig, false);
+    this(stack, frames, split, extraConfig, false, 1);
   }
 
-  /** With {@code console}: every run has the web console on (similar-image search too) and a {@link ConsolePoller}. */
+  /**
+   * With {@code console}: every run has the web console on (similar-image search too) and a {@link ConsolePoller}
+   * that clicks every {@code consoleClickSeconds} seconds.
+   */
   PipelineRun(Stack stack, SyntheticImages frames, GraphTimer.Split split, List<String> extraConfig,
-      boolean console) {
+      boolean console, int consoleClickSeconds) {
     this.stack = stack;
     this.frames = frames;
     this.split = split;
@@ -109,6 +113,7 @@ final class PipelineRun {
     }
     this.extraConfig = List.copyOf(extra);
     this.console = console;
+    this.consoleClickSeconds = consoleClickSeconds;
   }
 
   /** N images published at once once the app is running; throughput from first input to last output. */
@@ -175,7 +180,7 @@ final class PipelineRun {
     try (AnyupApp app = AnyupApp.start(cfg);
         KafkaProducer<String, ImageEvent> producer = imageProducer(stack);
         KafkaConsumer<String, byte[]> consumer = committedReader(stack, id);
-        ConsolePoller poller = console ? ConsolePoller.start(app.consolePort()) : null) {
+        ConsolePoller poller = console ? ConsolePoller.start(app.consolePort(), consoleClickSeconds) : null) {
       awaitRunning(app, id);
       List<TopicPartition> outputPartitions = new ArrayList<>();
       for (String topic : List.of(dense, embeddings)) {
