@@ -98,14 +98,23 @@ public record AppConfig(
    *   <li>{@code max.poll.records} 1 (Kafka: 500; Kafka Streams: 1000): a stream thread polls, and so answers a
    *       rebalance, after every record instead of after a buffer of records (up to half of
    *       {@code max.poll.interval.ms}, 150 s) — with a model call per record, a busy thread otherwise delays every
-   *       rebalance by seconds. Records are still fetched ahead in batches; a poll of buffered data is cheap.
+   *       rebalance by seconds. Records are still fetched ahead in batches; a poll of buffered data is cheap;
+   *   <li>{@code send.buffer.bytes} -1 (Kafka: 131072), the operating system's TCP send buffer with its autotuning
+   *       (Linux: up to {@code net.ipv4.tcp_wmem}'s maximum, 4 MB by default): the JDK writes a heap buffer to a socket
+   *       by copying <em>all</em> of its remaining bytes into a direct buffer on every write call, and each call
+   *       sends at most what the send buffer takes, so a record costs its size times the number of writes — for a
+   *       38.5 MB dense record and a 128 KB buffer about 150 writes and ~3 GB of copying, most of the pipeline's
+   *       own CPU per image (BENCHMARKS.md, "the pipeline's own cost"). An explicit size would be capped by
+   *       {@code net.core.wmem_max} (208 KB on a stock Linux); the autotuned buffer is not.
    * </ul>
    */
   static final Map<String, String> CONSUMER_DEFAULTS = Map.of(
       "session.timeout.ms", "6000",
       "heartbeat.interval.ms", "1500",
       "max.poll.records", "1");
-  static final Map<String, String> PRODUCER_DEFAULTS = Map.of("transaction.timeout.ms", "10000");
+  static final Map<String, String> PRODUCER_DEFAULTS = Map.of(
+      "transaction.timeout.ms", "10000",
+      "send.buffer.bytes", "-1");
   /** Kafka Streams' own default {@code max.poll.interval.ms} (the consumer's 300000, kept by Streams). */
   static final long STREAMS_MAX_POLL_INTERVAL_MS = 300_000;
 
@@ -581,9 +590,15 @@ public record AppConfig(
     return p;
   }
 
-  /** Plain producer properties (the {@code produce} command, tests): {@code kafka.*} then {@code producer.*}. */
+  /**
+   * Plain producer properties (the {@code produce} command, tests): the OS-autotuned send buffer (see
+   * {@link #CONSUMER_DEFAULTS}' notes: a big image is copied once per socket write), then {@code kafka.*}, then
+   * {@code producer.*}.
+   */
   public Properties producerProperties() {
-    return clientProperties("producer.");
+    Properties p = clientProperties("producer.");
+    p.putIfAbsent("send.buffer.bytes", PRODUCER_DEFAULTS.get("send.buffer.bytes"));
+    return p;
   }
 
   /** Plain consumer properties ({@code inspect}, demo): {@code kafka.*} then {@code consumer.*}. */

@@ -27,6 +27,16 @@ class GroupMembershipDefaultsTest {
   }
 
   @Test
+  void theProducerUsesTheOperatingSystemsAutotunedSendBufferUnlessSet() {
+    assertEquals("-1", config(Map.of()).streamsProperties().get("producer.send.buffer.bytes"));
+    assertEquals("262144", config(Map.of("producer.send.buffer.bytes", "262144")).streamsProperties()
+        .get("producer.send.buffer.bytes"));
+    Properties all = config(Map.of("kafka.send.buffer.bytes", "65536")).streamsProperties();
+    assertEquals("65536", all.get("send.buffer.bytes"));
+    assertTrue(!all.containsKey("producer.send.buffer.bytes"), "a setting for all clients wins over our default");
+  }
+
+  @Test
   void userSettingUnderAnyPrefixReplacesTheDefault() {
     for (String key : new String[] {"kafka.session.timeout.ms", "streams.session.timeout.ms",
         "streams.consumer.session.timeout.ms", "streams.main.consumer.session.timeout.ms",
