@@ -35,9 +35,13 @@ from torch import nn
 from .anyup_arch import window_bounds
 
 ATTENTION_MODES = ("windowed", "dense")
-# Above this many float32 elements a gathered tensor is produced in pieces (heads one by one, channel chunks), so the
-# 896 profile fits in a few GB; smaller profiles run in one piece.
+# Above this many float32 elements (the logits of all heads, or the gathered features) the windowed attention runs in
+# bands of tile rows, so the 896 profile's attention holds a few hundred MB at a time; smaller profiles run in one piece.
 _PIECE_ELEMENTS = 128 * 1024 * 1024
+# The largest tensor of one band (see _band_rows): 11 tile rows of 64 at 896 (6 bands). Smaller bands hold less at
+# once but measured worse on ONNX Runtime with its default arena and memory pattern: 4 rows (16 bands) peaked at
+# 9,268 MiB resident against 8,227 MiB for 11 rows (BENCHMARKS.md).
+_BAND_ELEMENTS = 128 * 1024 * 1024
 
 
 def _run(module, x):
@@ -200,6 +204,8 @@ class AnyUpProfileGraph(nn.Module):
         R, C = self.rows, self.cols
         T, G, K = R.tiles * C.tiles, R.length * C.length, R.span * C.span
         nh, dh = self.heads, self.head_dim
+        if self._band_rows():
+            return self._windowed_by_tile_rows(q, k, features)
         # queries by tile, a reshape (tiles partition the output): [B, nh, T, G, dh]
         qt = self._heads(q).reshape(-1, R.tiles, R.length, C.tiles, C.length, nh, dh)
         qt = qt.permute(0, 5, 1, 3, 2, 4, 6).reshape(-1, nh, T, G, dh)
@@ -213,32 +219,67 @@ class AnyUpProfileGraph(nn.Module):
             logits = (logits + self.row_bias) + self.col_bias
             return torch.softmax(logits.reshape(-1, T, G, K), dim=-1)
 
-        if nh * T * G * K > _PIECE_ELEMENTS:  # one head at a time: a quarter of the logits alive at once
-            weights = head_weights(qt[:, 0], kt[:, 0])
-            for i in range(1, nh):
-                weights = weights + head_weights(qt[:, i], kt[:, i])
-            weights = weights / nh
-        else:
-            weights = head_weights(qt.reshape(-1, T, G, dh), kt.reshape(-1, T, dh, K)).reshape(-1, nh, T, G, K)
-            weights = weights.mean(dim=1)  # [B, T, G, K]
-        # the features each tile may see, channels first: [B, T, C, K], in channel pieces when large. Computing
-        # out^T = V^T W^T keeps the output's last axis a run of L pixels, so the final transpose moves blocks, not
-        # single floats (ONNX Runtime's Transpose is ~20x slower on the latter).
+        weights = head_weights(qt.reshape(-1, T, G, dh), kt.reshape(-1, T, dh, K)).reshape(-1, nh, T, G, K)
+        weights = weights.mean(dim=1)  # [B, T, G, K]
+        # the features each tile may see, channels first: [B, T, C, K]. Computing out^T = V^T W^T keeps the output's
+        # last axis a run of L pixels, so the final transpose moves blocks, not single floats (ONNX Runtime's
+        # Transpose is ~20x slower on the latter).
         v = features.index_select(2, R.key_idx).index_select(3, C.key_idx)
         v = v.reshape(-1, self.c, R.tiles, R.span, C.tiles, C.span)
         weights_t = weights.transpose(-1, -2)  # [B, T, K, G]
-        pieces = max(1, math.ceil(T * K * self.c / _PIECE_ELEMENTS))
-        step = math.ceil(self.c / pieces)
-        outs = []
-        for c0 in range(0, self.c, step):
-            vt = v[:, c0:c0 + step].permute(0, 2, 4, 1, 3, 5).reshape(-1, T, min(step, self.c - c0), K)
-            outs.append(torch.matmul(vt, weights_t))  # [B, T, c, G]
-        out = outs[0] if len(outs) == 1 else torch.cat(outs, dim=2)
+        vt = v[:, 0:self.c].permute(0, 2, 4, 1, 3, 5).reshape(-1, T, self.c, K)
+        out = torch.matmul(vt, weights_t)  # [B, T, C, G]
         # [B, T, C, G] -> [B, C, O, O] as two single-axis moves (channels out, then tile columns in), which ONNX
         # Runtime runs as block copies; as one 6-D permutation it is several times slower
         out = out.permute(0, 2, 1, 3).reshape(-1, R.tiles, C.tiles, R.length, C.length)
         out = out.permute(0, 1, 3, 2, 4)
         return out.reshape(-1, self.c, self.o, self.o)
+
+    def _band_rows(self):
+        """Tile rows per band of the windowed attention, or None when it runs in one piece. Bands are used when the
+        largest tensor of the whole (the logits of all heads, or the gathered features) would exceed _PIECE_ELEMENTS;
+        each band then holds at most _BAND_ELEMENTS of it, the rows spread evenly over the bands (the last one may be
+        shorter): 11 rows of 64 at 896 (6 bands), None at 224 and 448."""
+        R, C = self.rows, self.cols
+        per_row = C.tiles * R.span * C.span * max(self.heads * R.length * C.length, self.c)
+        if R.tiles * per_row <= _PIECE_ELEMENTS:
+            return None
+        bands = math.ceil(R.tiles / max(1, _BAND_ELEMENTS // per_row))
+        return math.ceil(R.tiles / bands)
+
+    def _windowed_by_tile_rows(self, q, k, features):
+        """The windowed attention one band of tile rows at a time (the 896 profile): each band's logits, weights,
+        gathered features and output are alive only while it is computed, and its output is put in the final
+        [B, C, rows, O] layout before the bands are concatenated, so at the end only the bands and the result are
+        alive (not the 4 full-size copies of the one-piece formulation). Same maths, band by band."""
+        R, C = self.rows, self.cols
+        G, K = R.length * C.length, R.span * C.span
+        nh, dh = self.heads, self.head_dim
+        rows = self._band_rows()
+        # the key columns and feature columns every band sees, gathered once (small: grid rows x tile columns)
+        kc = self._heads(k).index_select(2, C.key_idx)  # [B, h, C.tiles*C.span, nh, dh]
+        fc = features.index_select(3, C.key_idx)  # [B, C, h, C.tiles*C.span]
+        bands = []
+        for r0 in range(0, R.tiles, rows):
+            n = min(rows, R.tiles - r0)
+            tn = n * C.tiles
+            qt = self._heads(q[:, r0 * R.length:(r0 + n) * R.length])
+            qt = qt.reshape(-1, n, R.length, C.tiles, C.length, nh, dh)
+            qt = qt.permute(0, 5, 1, 3, 2, 4, 6).reshape(-1, tn, G, dh)  # [B*nh, tn, G, dh]
+            key_rows = R.key_idx[r0 * R.span:(r0 + n) * R.span]
+            kt = kc.index_select(1, key_rows).reshape(-1, n, R.span, C.tiles, C.span, nh, dh)
+            kt = kt.permute(0, 5, 1, 3, 6, 2, 4).reshape(-1, tn, dh, K)  # [B*nh, tn, dh, K]
+            logits = torch.matmul(qt, kt).reshape(-1, n, C.tiles, R.length, C.length, R.span, C.span)
+            logits = (logits + self.row_bias[r0:r0 + n]) + self.col_bias
+            weights = torch.softmax(logits.reshape(-1, tn, G, K), dim=-1)
+            weights = weights.reshape(-1, nh, tn, G, K).mean(dim=1)  # [B, tn, G, K]
+            v = fc.index_select(2, key_rows).reshape(-1, self.c, n, R.span, C.tiles, C.span)
+            vt = v.permute(0, 2, 4, 1, 3, 5).reshape(-1, tn, self.c, K)
+            out = torch.matmul(vt, weights.transpose(-1, -2))  # [B, tn, C, G]
+            out = out.permute(0, 2, 1, 3).reshape(-1, n, C.tiles, R.length, C.length)
+            out = out.permute(0, 1, 3, 2, 4)
+            bands.append(out.reshape(-1, self.c, n * R.length, self.o))
+        return torch.cat(bands, dim=2)
 
     def _dense(self, q, k, features):
         nh, dh, o, h = self.heads, self.head_dim, self.o, self.h

@@ -101,10 +101,41 @@ class AnyUpProfileGraphTest(unittest.TestCase):
         for size, grid in ((56, 4), (70, 5)):
             self.assert_exact(size, grid, 24, "dense")
 
-    def test_windowedInPieces_equalsTheReferenceForward(self):
-        # the 896 profile splits heads and channels to bound memory; force that path at a small size
-        with mock.patch.object(anyup_graph, "_PIECE_ELEMENTS", 1000):
-            self.assert_exact(56, 4, 24, "windowed")
+    def test_windowedInBands_equalsTheReferenceForward(self):
+        # the 896 profile runs the windowed attention in bands of tile rows to bound memory; force that path at small
+        # sizes: bands of one tile row (4 and 5 of them), then bands of two rows with a shorter last one (2, 2, 1), and
+        # one band holding everything
+        def bands(piece, band):
+            return mock.patch.multiple(anyup_graph, _PIECE_ELEMENTS=piece, _BAND_ELEMENTS=band)
+
+        with bands(1000, 1000):
+            for size, grid in ((56, 4), (70, 5)):
+                self.assertEqual(anyup_graph.AnyUpProfileGraph(anyup_arch.AnyUpArch(), size, grid, 24)._band_rows(), 1)
+                self.assert_exact(size, grid, 24, "windowed")
+        g = anyup_graph.AnyUpProfileGraph(anyup_arch.AnyUpArch(), 70, 5, 24)
+        per_row = g.cols.tiles * g.rows.span * g.cols.span * g.heads * g.rows.length * g.cols.length
+        for band, rows in ((2 * per_row, 2), (10 * per_row, 5)):
+            with bands(1000, band):
+                self.assertEqual(g._band_rows(), rows)
+                self.assert_exact(70, 5, 24, "windowed")
+
+    def test_bands_onlyAbove448_andSizedByLogitsOrFeatures(self):
+        for channels in (384, 1536):
+            for size in (224, 448):
+                g = anyup_graph.AnyUpProfileGraph(anyup_arch.AnyUpArch(), size, size // 14, channels)
+                self.assertIsNone(g._band_rows(), "%d channels at %d" % (channels, size))
+        # 896: 64 tile rows; a row's logits are 4 heads x 64 tiles x 196 x 225 = 11.3M floats -> 11 rows per band
+        self.assertEqual(anyup_graph.AnyUpProfileGraph(anyup_arch.AnyUpArch(), 896, 64, 384)._band_rows(), 11)
+        # tiles of 2x2 queries and 24 channels: the gathered features (24 per key) outweigh the logits (4 heads x 4)
+        g = anyup_graph.AnyUpProfileGraph(anyup_arch.AnyUpArch(), 8, 4, 24)
+        per_row = g.cols.tiles * g.rows.span * g.cols.span * 24
+        self.assertGreater(24, g.heads * g.rows.length * g.cols.length)
+        with mock.patch.multiple(anyup_graph, _PIECE_ELEMENTS=2 * per_row, _BAND_ELEMENTS=2 * per_row):
+            self.assertEqual(g._band_rows(), 2)
+        with mock.patch.multiple(anyup_graph, _PIECE_ELEMENTS=2 * per_row, _BAND_ELEMENTS=2 * per_row - 1):
+            self.assertEqual(g._band_rows(), 1)
+        with mock.patch.multiple(anyup_graph, _PIECE_ELEMENTS=4 * per_row):
+            self.assertIsNone(g._band_rows())
 
     def test_tiles_coverEveryQuerysWindowExactly(self):
         for size, grid in ((224, 16), (448, 32), (896, 64), (100, 7)):
