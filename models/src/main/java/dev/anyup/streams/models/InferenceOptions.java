@@ -18,9 +18,17 @@ import java.util.regex.Pattern;
  *     ({@code session.intra_op.allow_spinning} / {@code session.inter_op.allow_spinning}). Spinning shaves a little
  *     latency off a model that has the machine to itself, and burns the cores that decoding, encoding and Kafka need
  *     when it does not: off is the pipeline's default (see BENCHMARKS.md, "the pipeline's own cost")
+ * @param memoryPatternMaxSize ONNX Runtime's memory pattern (one block planned for all of a graph's intermediate
+ *     tensors, taken from its arena on every run) is used for profiles whose input side is at most this, and turned
+ *     off above it: the block comes on top of the arena's high-water mark, so the 896 AnyUp graph peaked at 8,226 MiB
+ *     with it and 5,128 MiB without, at the same speed (BENCHMARKS.md, "AnyUp: windowed vs dense"); at 224 and 448
+ *     it saves allocation work per run. 0 = off for every graph, {@link #DEFAULT_MEMORY_PATTERN_MAX_SIZE} by default
  */
 public record InferenceOptions(String device, int intraOpThreads, int interOpThreads, UpsamplerKind upsampler,
-    int outputSize, int predictors, boolean spinning) {
+    int outputSize, int predictors, boolean spinning, int memoryPatternMaxSize) {
+
+  /** Profiles up to 448 use ONNX Runtime's memory pattern, larger ones (896) do not. */
+  public static final int DEFAULT_MEMORY_PATTERN_MAX_SIZE = 448;
 
   private static final Pattern CUDA = Pattern.compile("cuda:(\\d+)");
 
@@ -43,6 +51,14 @@ public record InferenceOptions(String device, int intraOpThreads, int interOpThr
     if (predictors <= 0) {
       throw new IllegalArgumentException("predictors must be positive, was " + predictors);
     }
+    if (memoryPatternMaxSize < 0) {
+      throw new IllegalArgumentException("memoryPatternMaxSize must not be negative, was " + memoryPatternMaxSize);
+    }
+  }
+
+  /** Whether a graph for input side {@code inputSize} runs with ONNX Runtime's memory pattern. */
+  public boolean memoryPattern(int inputSize) {
+    return inputSize <= memoryPatternMaxSize;
   }
 
   /** CPU, runtime-default threads, the bundle's ONNX upsampler at its native size, two predictors, spinning on. */
@@ -74,6 +90,7 @@ public record InferenceOptions(String device, int intraOpThreads, int interOpThr
     private int outputSize;
     private int predictors = 2;
     private boolean spinning = true;
+    private int memoryPatternMaxSize = DEFAULT_MEMORY_PATTERN_MAX_SIZE;
 
     private Builder() {}
 
@@ -119,8 +136,15 @@ public record InferenceOptions(String device, int intraOpThreads, int interOpThr
       return this;
     }
 
+    /** The largest profile input side that uses ONNX Runtime's memory pattern (0 = none). */
+    public Builder memoryPatternMaxSize(int size) {
+      this.memoryPatternMaxSize = size;
+      return this;
+    }
+
     public InferenceOptions build() {
-      return new InferenceOptions(device, intraOpThreads, interOpThreads, upsampler, outputSize, predictors, spinning);
+      return new InferenceOptions(device, intraOpThreads, interOpThreads, upsampler, outputSize, predictors, spinning,
+          memoryPatternMaxSize);
     }
   }
 }

@@ -2,6 +2,7 @@ package dev.anyup.streams.models;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -103,7 +104,10 @@ class ModelBundleTest {
     try (ModelBundle b = load(TinyBundle.source(), InferenceOptions.defaults())) {
       expected = b.extractor(28).run(List.of(TinyBundle.randomInput(28, 5))).get(0).upsampled().data();
     }
-    InferenceOptions budget = InferenceOptions.builder().intraOpThreads(1).interOpThreads(1).spinning(false).build();
+    // the tiny bundle's profile is 28: a max size of 0 turns the memory pattern off for it
+    InferenceOptions budget = InferenceOptions.builder().intraOpThreads(1).interOpThreads(1).spinning(false)
+        .memoryPatternMaxSize(0).build();
+    assertFalse(budget.memoryPattern(28));
     try (ModelBundle b = load(TinyBundle.source(), budget)) {
       float[] got = b.extractor(28).run(List.of(TinyBundle.randomInput(28, 5))).get(0).upsampled().data();
       assertEquals(expected.length, got.length);
@@ -228,6 +232,17 @@ class ModelBundleTest {
     e = assertThrows(IllegalArgumentException.class, () -> InferenceOptions.builder().intraOpThreads(-1).build());
     assertTrue(e.getMessage().contains("-1"), e.getMessage());
     assertEquals(2, InferenceOptions.builder().device("cuda:2").build().cudaDeviceId());
+    e = assertThrows(IllegalArgumentException.class, () -> InferenceOptions.builder().memoryPatternMaxSize(-1).build());
+    assertTrue(e.getMessage().contains("memoryPatternMaxSize") && e.getMessage().contains("-1"), e.getMessage());
+  }
+
+  @Test
+  void onnxRuntimesMemoryPatternIsOnUpTo448AndOffAbove() {
+    InferenceOptions o = InferenceOptions.defaults();
+    assertTrue(o.memoryPattern(224));
+    assertTrue(o.memoryPattern(448));
+    assertFalse(o.memoryPattern(896), "the pattern's block comes on top of the arena: 8.2 vs 5.1 GB at 896");
+    assertTrue(InferenceOptions.builder().memoryPatternMaxSize(Integer.MAX_VALUE).build().memoryPattern(896));
   }
 
   @Test

@@ -102,7 +102,7 @@ public final class AnyupApp implements AutoCloseable {
 
   private static ModelBundle loadBundle(AppConfig.Model model, int threads, int predictors) {
     InferenceOptions.Builder b = InferenceOptions.builder().device(model.device()).upsampler(model.upsampler())
-        .spinning(model.spinning()).predictors(predictors);
+        .spinning(model.spinning()).predictors(predictors).memoryPatternMaxSize(model.memoryPatternMaxSize());
     if (threads > 0) {
       b.intraOpThreads(threads);
     }

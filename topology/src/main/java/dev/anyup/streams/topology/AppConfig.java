@@ -39,10 +39,8 @@ public record AppConfig(
   public static final Set<String> PASS_THROUGH_PREFIXES =
       Set.of("kafka.", "streams.", "producer.", "consumer.", "admin.", "schema.registry.");
 
-  /** Model calls at once on a CPU when neither {@code batch.workers} nor the stream threads are set (at most one per core). */
-  static final int DEFAULT_CPU_MODEL_CALLS = 2;
-  /** Stream threads per model call on a CPU by default: one image in the model while the other thread commits. */
-  static final int CPU_STREAM_THREADS_PER_CALL = 2;
+  /** Stream threads on a CPU when not set: one per default model call. */
+  static final int DEFAULT_CPU_STREAM_THREADS = 2;
   private static final Pattern SECRET_KEY =
       Pattern.compile(".*(password|jaas|secret|user\\.info|token|credentials|\\.key$).*", Pattern.CASE_INSENSITIVE);
 
@@ -164,7 +162,8 @@ public record AppConfig(
   }
 
   /** Which model bundle to load and how to run it. {@code bundle} is {@code default} or a folder path. */
-  public record Model(String bundle, String device, int inputSize, String upsampler, int threads, boolean spinning) {
+  public record Model(String bundle, String device, int inputSize, String upsampler, int threads, boolean spinning,
+      int memoryPatternMaxSize) {
     public Model {
       bundle = nonBlank("model.bundle", bundle);
       device = nonBlank("model.device", device);
@@ -175,6 +174,14 @@ public record AppConfig(
       require(Set.of("onnx", "bilinear", "jbu").contains(upsampler),
           "model.upsampler must be onnx, bilinear or jbu but was '" + upsampler + "'");
       require(threads >= 0, "model.threads must not be negative but was " + threads);
+      require(memoryPatternMaxSize >= 0,
+          "model.memory.pattern.max.size must not be negative but was " + memoryPatternMaxSize);
+    }
+
+    /** With ONNX Runtime's memory pattern on up to the default profile size (448; see {@code InferenceOptions}). */
+    public Model(String bundle, String device, int inputSize, String upsampler, int threads, boolean spinning) {
+      this(bundle, device, inputSize, upsampler, threads, spinning,
+          dev.anyup.streams.models.InferenceOptions.DEFAULT_MEMORY_PATTERN_MAX_SIZE);
     }
 
     public static Model defaults() {
@@ -363,7 +370,8 @@ public record AppConfig(
             (short) r.integer("topics.replication", td.replication())),
         new Model(r.string("model.bundle", md.bundle()), r.string("model.device", md.device()),
             r.integer("model.input.size", md.inputSize()), r.string("model.upsampler", md.upsampler()),
-            r.integer("model.threads", md.threads()), r.bool("model.spinning", md.spinning())),
+            r.integer("model.threads", md.threads()), r.bool("model.spinning", md.spinning()),
+            r.integer("model.memory.pattern.max.size", md.memoryPatternMaxSize())),
         new Output(r.bool("output.dense.enabled", od.denseEnabled()), r.string("output.dense.dtype", od.denseDtype()),
             r.integer("output.dense.size", od.denseSize()), r.string("output.projection", od.projection()),
             r.bool("output.embeddings.enabled", od.embeddingsEnabled()),
@@ -395,7 +403,7 @@ public record AppConfig(
   public static final Set<String> KNOWN_KEYS = Set.of(
       "application.id", "bootstrap.servers", "schema.registry.url",
       "topics.input", "topics.dense", "topics.embeddings", "topics.dlq", "topics.partitions", "topics.replication",
-      "model.bundle", "model.device", "model.input.size", "model.upsampler", "model.threads", "model.spinning",
+      "model.bundle", "model.device", "model.input.size", "model.upsampler", "model.threads", "model.spinning", "model.memory.pattern.max.size",
       "output.dense.enabled", "output.dense.dtype", "output.dense.size", "output.projection",
       "output.embeddings.enabled", "output.regions.grid",
       "batch.max.size", "batch.max.wait.ms", "batch.workers", "batch.timeout.ms",
@@ -463,23 +471,19 @@ public record AppConfig(
   /**
    * Number of stream threads on a machine with {@code cores} cores; they share one batcher and each has one image in
    * flight, so this bounds the model batch. {@code streams.num.stream.threads} when set; else, on a GPU
-   * ({@code model.device} {@code cuda:N}), {@link #gpuStreamThreads}; else, on a CPU, two per model call of the
-   * {@link #cpuBudget(int) CPU budget} (4 on 2 or more cores with {@code batch.workers} unset): a stream thread waits
-   * for its records to be acknowledged at every exactly-once commit, and a second thread per call has the next image
-   * ready for the model meanwhile (measured on the real DINOv2 + AnyUp pair, BENCHMARKS.md "the pipeline's own cost").
+   * ({@code model.device} {@code cuda:N}), {@link #gpuStreamThreads}; else, on a CPU, 2 (one per model call of the
+   * default {@link #cpuBudget(int) CPU budget}). Two threads per model call, so that one image is ready while the other
+   * thread waits for its commit, were measured on the real DINOv2 + AnyUp pair and gained nothing once the producer's
+   * send buffer was fixed (1.25 vs 1.23 images/s, ABBA; BENCHMARKS.md "the pipeline's own cost").
    */
   public int streamThreads(int cores) {
     String v = passThrough.get("streams.num.stream.threads");
     if (v != null) {
       return parseInt("streams.num.stream.threads", v);
     }
-    return model.device().startsWith("cuda:") ? gpuStreamThreads(batch)
-        : Math.multiplyExact(CPU_STREAM_THREADS_PER_CALL, defaultCpuModelCalls(cores));
+    return model.device().startsWith("cuda:") ? gpuStreamThreads(batch) : DEFAULT_CPU_STREAM_THREADS;
   }
 
-  private int defaultCpuModelCalls(int cores) {
-    return batch.workers() > 0 ? batch.workers() : Math.max(1, Math.min(DEFAULT_CPU_MODEL_CALLS, cores));
-  }
 
   /** Whether the user set {@code streams.num.stream.threads}. */
   public boolean streamThreadsExplicit() {
@@ -498,10 +502,10 @@ public record AppConfig(
   /**
    * How the cores are divided: {@code workers} model calls at once ({@code batch.workers}) × {@code threads} ONNX
    * Runtime threads each ({@code model.threads}; 0 = the runtime's default). A value the user set is kept. Unset, on a
-   * GPU: one call at a time, the runtime's threads. Unset, on a CPU with {@code cores} cores: two calls at once (at
-   * most one per core) or, when the user set the stream threads, one call per stream thread (at most one per core),
-   * and the cores split between the calls — measured on the real DINOv2 + AnyUp pair, two single-threaded calls do
-   * ~1.7× the images/s of one call with the runtime's threads on 2 cores (BENCHMARKS.md, "the pipeline's own cost").
+   * GPU: one call at a time, the runtime's threads. Unset, on a CPU with {@code cores} cores: one call per stream
+   * thread (each has one image in flight), at most one per core, and the cores split between them — measured on the
+   * real DINOv2 + AnyUp pair, two single-threaded calls do ~1.7× the images/s of one call with the runtime's threads
+   * on 2 cores (BENCHMARKS.md, "the pipeline's own cost").
    */
   public record CpuBudget(int workers, int threads, int cores) {
     @Override
@@ -519,8 +523,7 @@ public record AppConfig(
   /** The {@link CpuBudget} of this configuration on a machine with {@code cores} cores. */
   public CpuBudget cpuBudget(int cores) {
     boolean gpu = model.device().startsWith("cuda:");
-    int workers = batch.workers() > 0 ? batch.workers() : gpu ? 1
-        : streamThreadsExplicit() ? Math.max(1, Math.min(streamThreads(cores), cores)) : defaultCpuModelCalls(cores);
+    int workers = batch.workers() > 0 ? batch.workers() : gpu ? 1 : Math.max(1, Math.min(streamThreads(cores), cores));
     int threads = model.threads() > 0 ? model.threads() : gpu ? 0 : Math.max(1, cores / workers);
     return new CpuBudget(workers, threads, cores);
   }

@@ -70,6 +70,18 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void memoryPatternMaxSizeDefaultsTo448AndIsConfigurable() {
+    AppConfig d = AppConfig.fromMap(Map.of("bootstrap.servers", "b:1", "schema.registry.url", "mock://x"));
+    assertEquals(448, d.model().memoryPatternMaxSize());
+    AppConfig c = AppConfig.fromMap(Map.of("bootstrap.servers", "b:1", "schema.registry.url", "mock://x",
+        "model.memory.pattern.max.size", "0"));
+    assertEquals(0, c.model().memoryPatternMaxSize());
+    var e = assertThrows(ConfigException.class, () -> AppConfig.fromMap(Map.of("bootstrap.servers", "b:1",
+        "schema.registry.url", "mock://x", "model.memory.pattern.max.size", "-1")));
+    assertEquals("model.memory.pattern.max.size must not be negative but was -1", e.getMessage());
+  }
+
+  @Test
   void readsPropertiesFiles() throws IOException {
     Path f = write("app.properties", "bootstrap.servers=b:1\nschema.registry.url=mock://x\nhttp.port=9000\n");
     AppConfig c = ConfigLoader.load(f, Map.of());

@@ -17,14 +17,11 @@ class StreamThreadSizingTest {
   }
 
   @Test
-  void cpuDefaultIsTwoThreadsPerModelCall() {
+  void cpuDefaultIsTwoThreads() {
     AppConfig cfg = config(Map.of("batch.max.size", "8"));
-    assertEquals(4, cfg.streamThreads(2));
-    assertEquals(4, cfg.streamThreads(16), "two model calls at once by default, whatever the cores");
-    assertEquals(2, cfg.streamThreads(1), "one call on one core");
-    assertEquals(6, config(Map.of("batch.workers", "3")).streamThreads(16));
-    int expected = Math.min(2, Runtime.getRuntime().availableProcessors()) * 2;
-    assertEquals(String.valueOf(expected), cfg.streamsProperties().getProperty("num.stream.threads"));
+    assertEquals(2, cfg.streamThreads(2));
+    assertEquals(2, cfg.streamThreads(16));
+    assertEquals("2", cfg.streamsProperties().getProperty("num.stream.threads"));
   }
 
   @Test
@@ -76,11 +73,11 @@ class StreamThreadSizingTest {
   @Test
   void cpuBudgetSplitsTheCoresBetweenConcurrentModelCallsUnlessTheUserSetThem() {
     AppConfig cpu = AppConfig.defaults("b:1", "mock://x");
-    // two model calls at once by default (two stream threads each), the cores split between them
+    // 2 stream threads by default: one model call per thread, the cores split between them
     assertEquals(new AppConfig.CpuBudget(2, 1, 2), cpu.cpuBudget(2));
     assertEquals(new AppConfig.CpuBudget(2, 8, 16), cpu.cpuBudget(16));
     assertEquals(new AppConfig.CpuBudget(1, 1, 1), cpu.cpuBudget(1));
-    // stream threads set by the user: one call per thread, at most one per core
+    // more stream threads: one call per thread, at most one per core
     AppConfig threads = AppConfig.fromMap(java.util.Map.of("bootstrap.servers", "b:1",
         "schema.registry.url", "mock://x", "streams.num.stream.threads", "3"));
     assertEquals(new AppConfig.CpuBudget(2, 1, 2), threads.cpuBudget(2));

@@ -60,7 +60,8 @@ final class OnnxGraph implements AutoCloseable {
    *
    * @throws InvalidBundleException naming the file and tensor when the signature breaks the contract
    */
-  static OnnxGraph load(String modelName, Path file, List<Port> inputs, List<Port> outputs, InferenceOptions options) {
+  static OnnxGraph load(String modelName, Path file, List<Port> inputs, List<Port> outputs, InferenceOptions options,
+      int inputSize) {
     int maxBatch = checkSignature(file, inputs, outputs);
     Criteria.Builder<Map<String, Tensor>, Map<String, Tensor>> criteria = Criteria.builder()
         .setTypes(Tensors.MAP_CLASS, Tensors.MAP_CLASS)
@@ -69,7 +70,7 @@ final class OnnxGraph implements AutoCloseable {
         .optModelName(file.getFileName().toString().replaceFirst("\\.onnx$", ""))
         .optTranslator(new TensorTranslator())
         .optDevice(options.isCuda() ? Device.gpu(options.cudaDeviceId()) : Device.cpu());
-    OrtSession.SessionOptions session = sessionOptions(options);
+    OrtSession.SessionOptions session = sessionOptions(options, options.memoryPattern(inputSize));
     // DJL's OrtModel takes a ready SessionOptions under the option key "sessionOptions" (and adds the device's
     // execution provider to it); its string options cannot express session config entries such as spinning
     @SuppressWarnings({"unchecked", "rawtypes"})
@@ -84,10 +85,16 @@ final class OnnxGraph implements AutoCloseable {
     }
   }
 
-  /** The session options {@code options} describe: thread counts and spinning (ONNX Runtime's config keys). */
-  static OrtSession.SessionOptions sessionOptions(InferenceOptions options) {
+  /**
+   * The session options {@code options} describe: thread counts and spinning (ONNX Runtime's config keys), and the
+   * memory pattern ({@code memoryPattern}; ONNX Runtime's default is on).
+   */
+  static OrtSession.SessionOptions sessionOptions(InferenceOptions options, boolean memoryPattern) {
     OrtSession.SessionOptions so = new OrtSession.SessionOptions();
     try {
+      if (!memoryPattern) {
+        so.setMemoryPatternOptimization(false);
+      }
       if (options.intraOpThreads() > 0) {
         so.setIntraOpNumThreads(options.intraOpThreads());
       }

@@ -114,7 +114,7 @@ public final class OnnxModelBundle implements ModelBundle {
         if (e.hasCls()) {
           out.add(new OnnxGraph.Port("cls", e.outputs().get("cls"), 2, new long[] {-1, c}));
         }
-        encoders.put(s, OnnxGraph.load(e.name(), dir.resolve(p.file()), in, out, options));
+        encoders.put(s, OnnxGraph.load(e.name(), dir.resolve(p.file()), in, out, options, s));
       }
       if (options.upsampler() == UpsamplerKind.ONNX) {
         BundleManifest.Upsampler u = manifest.upsampler();
@@ -127,7 +127,7 @@ public final class OnnxModelBundle implements ModelBundle {
               new OnnxGraph.Port("features", u.inputs().get("features"), 4, new long[] {-1, c, g, g}));
           List<OnnxGraph.Port> out = List.of(
               new OnnxGraph.Port("upsampled", u.outputs().get("upsampled"), 4, new long[] {-1, c, o, o}));
-          upsamplers.put(s, OnnxGraph.load(u.name(), dir.resolve(p.file()), in, out, options));
+          upsamplers.put(s, OnnxGraph.load(u.name(), dir.resolve(p.file()), in, out, options, s));
         }
       }
       return new OnnxModelBundle(dir, manifest, options, encoders, upsamplers, readProjections(dir, manifest));
