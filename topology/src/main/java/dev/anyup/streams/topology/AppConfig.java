@@ -39,8 +39,7 @@ public record AppConfig(
   public static final Set<String> PASS_THROUGH_PREFIXES =
       Set.of("kafka.", "streams.", "producer.", "consumer.", "admin.", "schema.registry.");
 
-  /** Stream threads on a CPU when not set: one per default model call. */
-  static final int DEFAULT_CPU_STREAM_THREADS = 2;
+  static final int DEFAULT_STREAM_THREADS = 2;
   private static final Pattern SECRET_KEY =
       Pattern.compile(".*(password|jaas|secret|user\\.info|token|credentials|\\.key$).*", Pattern.CASE_INSENSITIVE);
 
@@ -403,7 +402,8 @@ public record AppConfig(
   public static final Set<String> KNOWN_KEYS = Set.of(
       "application.id", "bootstrap.servers", "schema.registry.url",
       "topics.input", "topics.dense", "topics.embeddings", "topics.dlq", "topics.partitions", "topics.replication",
-      "model.bundle", "model.device", "model.input.size", "model.upsampler", "model.threads", "model.spinning", "model.memory.pattern.max.size",
+      "model.bundle", "model.device", "model.input.size", "model.upsampler", "model.threads", "model.spinning",
+      "model.memory.pattern.max.size",
       "output.dense.enabled", "output.dense.dtype", "output.dense.size", "output.projection",
       "output.embeddings.enabled", "output.regions.grid",
       "batch.max.size", "batch.max.wait.ms", "batch.workers", "batch.timeout.ms",
@@ -462,26 +462,18 @@ public record AppConfig(
   }
 
   /**
-   * Number of stream threads on this machine ({@link Runtime#availableProcessors}); see {@link #streamThreads(int)}.
+   * Number of stream threads; they share one batcher and each has one image in flight, so this bounds the model batch.
+   * {@code streams.num.stream.threads} when set; else, on a GPU ({@code model.device} {@code cuda:N}),
+   * {@link #gpuStreamThreads}; else 2. (Two threads per model call on a CPU, so that one image is ready while the
+   * other thread waits for its commit, were measured on the real DINOv2 + AnyUp pair and gained nothing once the
+   * producer's send buffer was fixed: 1.25 vs 1.23 images/s, ABBA; BENCHMARKS.md "the pipeline's own cost".)
    */
   public int streamThreads() {
-    return streamThreads(Runtime.getRuntime().availableProcessors());
-  }
-
-  /**
-   * Number of stream threads on a machine with {@code cores} cores; they share one batcher and each has one image in
-   * flight, so this bounds the model batch. {@code streams.num.stream.threads} when set; else, on a GPU
-   * ({@code model.device} {@code cuda:N}), {@link #gpuStreamThreads}; else, on a CPU, 2 (one per model call of the
-   * default {@link #cpuBudget(int) CPU budget}). Two threads per model call, so that one image is ready while the other
-   * thread waits for its commit, were measured on the real DINOv2 + AnyUp pair and gained nothing once the producer's
-   * send buffer was fixed (1.25 vs 1.23 images/s, ABBA; BENCHMARKS.md "the pipeline's own cost").
-   */
-  public int streamThreads(int cores) {
     String v = passThrough.get("streams.num.stream.threads");
     if (v != null) {
       return parseInt("streams.num.stream.threads", v);
     }
-    return model.device().startsWith("cuda:") ? gpuStreamThreads(batch) : DEFAULT_CPU_STREAM_THREADS;
+    return model.device().startsWith("cuda:") ? gpuStreamThreads(batch) : DEFAULT_STREAM_THREADS;
   }
 
 
@@ -523,7 +515,7 @@ public record AppConfig(
   /** The {@link CpuBudget} of this configuration on a machine with {@code cores} cores. */
   public CpuBudget cpuBudget(int cores) {
     boolean gpu = model.device().startsWith("cuda:");
-    int workers = batch.workers() > 0 ? batch.workers() : gpu ? 1 : Math.max(1, Math.min(streamThreads(cores), cores));
+    int workers = batch.workers() > 0 ? batch.workers() : gpu ? 1 : Math.max(1, Math.min(streamThreads(), cores));
     int threads = model.threads() > 0 ? model.threads() : gpu ? 0 : Math.max(1, cores / workers);
     return new CpuBudget(workers, threads, cores);
   }

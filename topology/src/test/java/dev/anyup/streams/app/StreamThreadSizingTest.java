@@ -19,8 +19,7 @@ class StreamThreadSizingTest {
   @Test
   void cpuDefaultIsTwoThreads() {
     AppConfig cfg = config(Map.of("batch.max.size", "8"));
-    assertEquals(2, cfg.streamThreads(2));
-    assertEquals(2, cfg.streamThreads(16));
+    assertEquals(2, cfg.streamThreads());
     assertEquals("2", cfg.streamsProperties().getProperty("num.stream.threads"));
   }
 
