@@ -7,7 +7,6 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import dev.anyup.streams.retrieval.EmbeddingIndex.Neighbour;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Base64;
@@ -46,7 +45,7 @@ final class PeerApi implements HttpHandler {
           EmbeddingIndex.Found found = index.find(id);
           out.set("partitions", partitions(found.partitions()));
           found.vector().ifPresent(f -> out.put("vector_f32le", Base64.getEncoder().encodeToString(bytes(f))));
-          send(ex, 200, out);
+          SimilarityApi.send(ex, 200, out);
         } else if (path.equals("/internal/nearest") && ex.getRequestMethod().equals("POST")) {
           byte[] body = ex.getRequestBody().readNBytes(MAX_VECTOR_BYTES + 1);
           if (body.length == 0 || body.length % 4 != 0 || body.length > MAX_VECTOR_BYTES) {
@@ -67,12 +66,12 @@ final class PeerApi implements HttpHandler {
           for (Neighbour n : s.neighbours()) {
             SimilarityApi.neighbour(list.addObject(), n);
           }
-          send(ex, 200, out);
+          SimilarityApi.send(ex, 200, out);
         } else {
           throw new SimilarityApi.BadRequest(404, "no " + ex.getRequestMethod() + " " + path + " here");
         }
       } catch (SimilarityApi.BadRequest e) {
-        send(ex, e.status, JSON.createObjectNode().put("error", e.getMessage()));
+        SimilarityApi.send(ex, e.status, JSON.createObjectNode().put("error", e.getMessage()));
       }
     }
   }
@@ -100,14 +99,5 @@ final class PeerApi implements HttpHandler {
 
   static float[] floats(String base64) {
     return floats(Base64.getDecoder().decode(base64));
-  }
-
-  private static void send(HttpExchange ex, int status, ObjectNode body) throws IOException {
-    byte[] bytes = JSON.writeValueAsBytes(body);
-    ex.getResponseHeaders().set("Content-Type", "application/json");
-    ex.sendResponseHeaders(status, bytes.length);
-    try (OutputStream out = ex.getResponseBody()) {
-      out.write(bytes);
-    }
   }
 }

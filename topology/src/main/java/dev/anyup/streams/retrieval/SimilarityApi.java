@@ -258,7 +258,8 @@ public final class SimilarityApi implements HttpHandler {
     return o;
   }
 
-  private static void send(HttpExchange ex, int status, ObjectNode body) throws IOException {
+  /** Writes {@code body} as the JSON answer with {@code status} (also the peer API's answers). */
+  static void send(HttpExchange ex, int status, ObjectNode body) throws IOException {
     byte[] bytes = JSON.writeValueAsBytes(body);
     ex.getResponseHeaders().set("Content-Type", "application/json");
     ex.sendResponseHeaders(status, bytes.length);

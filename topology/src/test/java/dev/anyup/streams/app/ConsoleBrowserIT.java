@@ -1,5 +1,6 @@
 package dev.anyup.streams.app;
 
+import dev.anyup.streams.retrieval.EmbeddingIndexTest;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -216,20 +217,8 @@ class ConsoleBrowserIT {
   /** Every stored image ranked by cosine to {@code q} in double precision, best first (at most the page's 5). */
   private static List<String> bruteForce(Map<String, float[]> stored, float[] q) {
     return stored.entrySet().stream()
-        .sorted(Comparator.comparingDouble((Map.Entry<String, float[]> e) -> -cosine(q, e.getValue())))
+        .sorted(Comparator.comparingDouble((Map.Entry<String, float[]> e) -> -EmbeddingIndexTest.cosine(q, e.getValue())))
         .limit(5).map(Map.Entry::getKey).toList();
-  }
-
-  private static double cosine(float[] a, float[] b) {
-    double dot = 0;
-    double na = 0;
-    double nb = 0;
-    for (int i = 0; i < a.length; i++) {
-      dot += (double) a[i] * b[i];
-      na += (double) a[i] * a[i];
-      nb += (double) b[i] * b[i];
-    }
-    return dot / Math.sqrt(na * nb);
   }
 
   private static DenseFeatures denseRecord(ItSupport.Client client, AppConfig cfg, String imageId) {

@@ -1,5 +1,6 @@
 package dev.anyup.streams.app;
 
+import dev.anyup.streams.retrieval.EmbeddingIndexTest;
 import static dev.anyup.streams.retrieval.RetrievalTopologyTestData.embedding;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -186,7 +187,7 @@ class RetrievalClusterIT {
     Map<String, Double> scores = new HashMap<>();
     for (Stored s : all) {
       if (keep.test(s)) {
-        scores.put(s.id(), cosine(q, s.v()));
+        scores.put(s.id(), EmbeddingIndexTest.cosine(q, s.v()));
       }
     }
     return scores.entrySet().stream().sorted(Map.Entry.<String, Double>comparingByValue(Comparator.reverseOrder()))
@@ -199,18 +200,6 @@ class RetrievalClusterIT {
       assertEquals(expected.get(i).getKey(), actual.get(i).get("image_id").asText(), "image at rank " + i);
       assertEquals(expected.get(i).getValue(), actual.get(i).get("score").asDouble(), TOLERANCE, "score at rank " + i);
     }
-  }
-
-  private static double cosine(float[] a, float[] b) {
-    double dot = 0;
-    double na = 0;
-    double nb = 0;
-    for (int i = 0; i < a.length; i++) {
-      dot += (double) a[i] * b[i];
-      na += (double) a[i] * a[i];
-      nb += (double) b[i] * b[i];
-    }
-    return dot / Math.sqrt(na * nb);
   }
 
   private static TreeSet<Integer> ints(JsonNode array) {

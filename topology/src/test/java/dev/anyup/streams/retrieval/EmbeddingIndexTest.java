@@ -15,7 +15,7 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /** Exact kNN: every answer checked against a brute-force ranking computed in double precision. */
-class EmbeddingIndexTest {
+public class EmbeddingIndexTest {
   private static final double TOLERANCE = 1e-5;
   private static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
 
@@ -40,7 +40,8 @@ class EmbeddingIndexTest {
     return index;
   }
 
-  private static double cosine(float[] a, float[] b) {
+  /** Brute-force cosine in double precision: the reference the exact searches are checked against. */
+  public static double cosine(float[] a, float[] b) {
     double dot = 0;
     double na = 0;
     double nb = 0;
