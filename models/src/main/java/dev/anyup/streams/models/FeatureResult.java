@@ -5,16 +5,24 @@ package dev.anyup.streams.models;
  *
  * @param patchFeatures the encoder's patch grid {@code [C, h, w]}
  * @param cls the encoder's global token {@code [C]}, or {@code null} when the encoder has none
- * @param upsampled the upsampled features {@code [C, H', W']}
+ * @param upsampled the upsampled features {@code [C, H', W']}; {@code null} only when {@code dense} is there and the
+ *     extractor was told not to copy the 32-bit map out ({@link OutputHead#keepUpsampled()})
+ * @param dense the dense output as the graph's {@link OutputHead} made it (projected and/or float16; FLOAT32 when it
+ *     only projects), or {@code null} when no head ran
  */
-public record FeatureResult(FeatureMap patchFeatures, float[] cls, FeatureMap upsampled) {
+public record FeatureResult(FeatureMap patchFeatures, float[] cls, FeatureMap upsampled, EncodedTensor dense) {
 
   public FeatureResult {
     if (patchFeatures == null) {
       throw new IllegalArgumentException("patchFeatures must not be null");
     }
-    if (upsampled == null) {
-      throw new IllegalArgumentException("upsampled must not be null");
+    if (upsampled == null && dense == null) {
+      throw new IllegalArgumentException("upsampled must not be null when there is no dense output");
     }
+  }
+
+  /** A result without an output head's dense tensor. */
+  public FeatureResult(FeatureMap patchFeatures, float[] cls, FeatureMap upsampled) {
+    this(patchFeatures, cls, upsampled, null);
   }
 }

@@ -23,9 +23,11 @@ import java.util.regex.Pattern;
  *     off above it: the block comes on top of the arena's high-water mark, so the 896 AnyUp graph peaked at 8,226 MiB
  *     with it and 5,128 MiB without, at the same speed (BENCHMARKS.md, "AnyUp: windowed vs dense"); at 224 and 448
  *     it saves allocation work per run. 0 = off for every graph, {@link #DEFAULT_MEMORY_PATTERN_MAX_SIZE} by default
+ * @param outputHead the dense output's projection and/or float16 cast, appended to each ONNX upsampler graph when the
+ *     upsampler runs at its native size ({@code outputSize} 0); {@link OutputHead#none()} by default
  */
 public record InferenceOptions(String device, int intraOpThreads, int interOpThreads, UpsamplerKind upsampler,
-    int outputSize, int predictors, boolean spinning, int memoryPatternMaxSize) {
+    int outputSize, int predictors, boolean spinning, int memoryPatternMaxSize, OutputHead outputHead) {
 
   /** Profiles up to 448 use ONNX Runtime's memory pattern, larger ones (896) do not. */
   public static final int DEFAULT_MEMORY_PATTERN_MAX_SIZE = 448;
@@ -54,6 +56,14 @@ public record InferenceOptions(String device, int intraOpThreads, int interOpThr
     if (memoryPatternMaxSize < 0) {
       throw new IllegalArgumentException("memoryPatternMaxSize must not be negative, was " + memoryPatternMaxSize);
     }
+    if (outputHead == null) {
+      throw new IllegalArgumentException("outputHead must not be null (OutputHead.none() for none)");
+    }
+  }
+
+  /** Whether the ONNX upsampler graphs get {@link #outputHead()}: it does something and the map is not resized. */
+  public boolean headInGraph() {
+    return outputHead.active() && upsampler == UpsamplerKind.ONNX && outputSize == 0;
   }
 
   /** Whether a graph for input side {@code inputSize} runs with ONNX Runtime's memory pattern. */
@@ -91,8 +101,15 @@ public record InferenceOptions(String device, int intraOpThreads, int interOpThr
     private int predictors = 2;
     private boolean spinning = true;
     private int memoryPatternMaxSize = DEFAULT_MEMORY_PATTERN_MAX_SIZE;
+    private OutputHead outputHead = OutputHead.none();
 
     private Builder() {}
+
+    /** The dense output's projection and/or cast to run inside the upsampler graph (see {@link OutputHead}). */
+    public Builder outputHead(OutputHead head) {
+      this.outputHead = head;
+      return this;
+    }
 
     public Builder device(String device) {
       this.device = device;
@@ -144,7 +161,7 @@ public record InferenceOptions(String device, int intraOpThreads, int interOpThr
 
     public InferenceOptions build() {
       return new InferenceOptions(device, intraOpThreads, interOpThreads, upsampler, outputSize, predictors, spinning,
-          memoryPatternMaxSize);
+          memoryPatternMaxSize, outputHead);
     }
   }
 }

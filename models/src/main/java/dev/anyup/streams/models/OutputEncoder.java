@@ -53,12 +53,33 @@ public final class OutputEncoder {
       throw new IllegalArgumentException("map and dtype must not be null");
     }
     FeatureMap m = projection == null ? map : projection.apply(map);
+    return encodeProjected(m, dtype, projection == null ? null : projection.id());
+  }
+
+  /**
+   * The dense output from an {@link OutputHead}'s tensor ({@link FeatureResult#dense()}): kept as it is when it
+   * already has {@code dtype} and the size; otherwise decoded, resized when this encoder resizes, and encoded (a
+   * projected FLOAT32 map quantised to INT8, for instance). The projection id travels with it.
+   */
+  public EncodedTensor encodeHead(EncodedTensor head, DType dtype) {
+    if (head == null || dtype == null) {
+      throw new IllegalArgumentException("head and dtype must not be null");
+    }
+    int[] s = head.shape();
+    boolean sized = outputSize == 0 || (s[1] == outputSize && s[2] == outputSize);
+    if (head.dtype() == dtype && sized) {
+      return head;
+    }
+    return encodeProjected(decode(head), dtype, head.projectionId());
+  }
+
+  private EncodedTensor encodeProjected(FeatureMap projected, DType dtype, String projectionId) {
+    FeatureMap m = projected;
     if (outputSize > 0 && (m.height() != outputSize || m.width() != outputSize)) {
       m = new FeatureMap(m.channels(), outputSize, outputSize,
           ResampleFilter.resize(m.data(), m.channels(), m.height(), m.width(), outputSize, outputSize));
     }
     int[] shape = {m.channels(), m.height(), m.width()};
-    String projectionId = projection == null ? null : projection.id();
     float[] data = m.data();
     ByteBuffer buf = ByteBuffer.allocate((int) encodedSize(shape[0], shape[1], shape[2], dtype))
         .order(ByteOrder.LITTLE_ENDIAN);

@@ -50,6 +50,24 @@ public final class Projection {
     return outChannels;
   }
 
+  /** The basis, row-major {@code [out, in]} (a copy). */
+  public float[] basis() {
+    return basis.clone();
+  }
+
+  /** The constant term per output channel: {@code −Σ_i basis[o][i] · mean[i]}, summed in double precision. */
+  public float[] offset() {
+    float[] offset = new float[outChannels];
+    for (int o = 0; o < outChannels; o++) {
+      double sum = 0;
+      for (int i = 0; i < inChannels; i++) {
+        sum += (double) basis[o * inChannels + i] * mean[i];
+      }
+      offset[o] = (float) -sum;
+    }
+    return offset;
+  }
+
   /** Pixels per block of {@link #apply}: every output plane's block (outChannels × 4 KiB) stays in cache. */
   static final int BLOCK = 1024;
 
@@ -66,14 +84,7 @@ public final class Projection {
     int hw = map.height() * map.width();
     float[] in = map.data();
     float[] out = new float[outChannels * hw];
-    float[] offset = new float[outChannels];
-    for (int o = 0; o < outChannels; o++) {
-      double sum = 0;
-      for (int i = 0; i < inChannels; i++) {
-        sum += (double) basis[o * inChannels + i] * mean[i];
-      }
-      offset[o] = (float) -sum;
-    }
+    float[] offset = offset();
     for (int from = 0; from < hw; from += BLOCK) {
       int to = Math.min(hw, from + BLOCK);
       for (int o = 0; o < outChannels; o++) {

@@ -3,6 +3,7 @@ package dev.anyup.streams.app;
 import dev.anyup.streams.console.ConsoleServer;
 import dev.anyup.streams.console.ConsoleView;
 import dev.anyup.streams.models.InferenceOptions;
+import dev.anyup.streams.models.OutputHead;
 import dev.anyup.streams.models.ModelBundle;
 import dev.anyup.streams.models.VerificationReport;
 import dev.anyup.streams.topology.AnyupTopology;
@@ -85,7 +86,7 @@ public final class AnyupApp implements AutoCloseable {
 
   /** Loads the bundle named by {@code model.bundle} with the configured device, threads and upsampler. */
   public static ModelBundle loadBundle(AppConfig.Model model) {
-    return loadBundle(model, model.threads(), 2);
+    return loadBundle(model, model.threads(), 2, OutputHead.none());
   }
 
   /**
@@ -97,12 +98,17 @@ public final class AnyupApp implements AutoCloseable {
     LOG.info("CPU budget: {} (batch.workers {}, model.threads {}, model.spinning {})", budget,
         cfg.batch().workers() > 0 ? "set" : "automatic", cfg.model().threads() > 0 ? "set" : "automatic",
         cfg.model().spinning());
-    return loadBundle(cfg.model(), budget.threads(), Math.max(2, budget.workers()));
+    OutputHead head = cfg.output().head();
+    if (head.active()) {
+      LOG.info("dense output: {} inside the upsampler graph (output.dense.in.graph)", head);
+    }
+    return loadBundle(cfg.model(), budget.threads(), Math.max(2, budget.workers()), head);
   }
 
-  private static ModelBundle loadBundle(AppConfig.Model model, int threads, int predictors) {
+  private static ModelBundle loadBundle(AppConfig.Model model, int threads, int predictors, OutputHead head) {
     InferenceOptions.Builder b = InferenceOptions.builder().device(model.device()).upsampler(model.upsampler())
-        .spinning(model.spinning()).predictors(predictors).memoryPatternMaxSize(model.memoryPatternMaxSize());
+        .spinning(model.spinning()).predictors(predictors).memoryPatternMaxSize(model.memoryPatternMaxSize())
+        .outputHead(head);
     if (threads > 0) {
       b.intraOpThreads(threads);
     }

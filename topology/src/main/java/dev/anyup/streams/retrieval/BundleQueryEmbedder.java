@@ -22,7 +22,7 @@ public final class BundleQueryEmbedder implements QueryEmbedder, AutoCloseable {
   public BundleQueryEmbedder(ModelBundle bundle, AppConfig cfg) {
     AppConfig.Output o = cfg.output();
     AppConfig embeddingsOnly = cfg.withOutput(new AppConfig.Output(false, o.denseDtype(), o.denseSize(),
-        o.projection(), true, o.regionsGrid()));
+        o.projection(), true, o.regionsGrid(), o.denseInGraph()));
     this.bundle = bundle;
     this.pipeline = ImagePipeline.create(bundle, embeddingsOnly, new PipelineMetrics(new SimpleMeterRegistry()));
   }

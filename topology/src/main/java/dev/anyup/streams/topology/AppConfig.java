@@ -190,10 +190,12 @@ public record AppConfig(
 
   /**
    * What is published: dense features (dtype, spatial size, optional PCA projection id) and/or embeddings (with an
-   * optional k×k region grid). {@code denseSize} 0 means the upsampler's native output size.
+   * optional k×k region grid). {@code denseSize} 0 means the upsampler's native output size. {@code denseInGraph}:
+   * the projection and the FLOAT16 cast run inside the upsampler graph (appended when the bundle loads; ONNX
+   * Runtime does them vectorised, and hands back half the bytes) instead of in Java on the stream thread.
    */
   public record Output(boolean denseEnabled, String denseDtype, int denseSize, String projection,
-      boolean embeddingsEnabled, int regionsGrid) {
+      boolean embeddingsEnabled, int regionsGrid, boolean denseInGraph) {
     public Output {
       denseDtype = nonBlank("output.dense.dtype", denseDtype).toUpperCase(Locale.ROOT);
       require(Set.of("FLOAT32", "FLOAT16", "INT8").contains(denseDtype),
@@ -211,7 +213,19 @@ public record AppConfig(
     }
 
     public static Output defaults() {
-      return new Output(true, "FLOAT16", 0, "none", true, 0);
+      return new Output(true, "FLOAT16", 0, "none", true, 0, true);
+    }
+
+    /**
+     * What of the dense output's encoding the upsampler graph does: the projection and/or the FLOAT16 cast when the
+     * dense output is on, at the upsampler's native size, and {@code output.dense.in.graph} is true; else none.
+     */
+    public dev.anyup.streams.models.OutputHead head() {
+      if (!denseEnabled || !denseInGraph || denseSize != 0) {
+        return dev.anyup.streams.models.OutputHead.none();
+      }
+      return new dev.anyup.streams.models.OutputHead(dev.anyup.streams.models.DType.valueOf(denseDtype),
+          projectionId(), regionsGrid > 0);
     }
   }
 
@@ -374,7 +388,7 @@ public record AppConfig(
         new Output(r.bool("output.dense.enabled", od.denseEnabled()), r.string("output.dense.dtype", od.denseDtype()),
             r.integer("output.dense.size", od.denseSize()), r.string("output.projection", od.projection()),
             r.bool("output.embeddings.enabled", od.embeddingsEnabled()),
-            r.integer("output.regions.grid", od.regionsGrid())),
+            r.integer("output.regions.grid", od.regionsGrid()), r.bool("output.dense.in.graph", od.denseInGraph())),
         new Batch(r.integer("batch.max.size", bd.maxSize()),
             Duration.ofMillis(r.integer("batch.max.wait.ms", (int) bd.maxWait().toMillis())),
             r.integer("batch.workers", bd.workers()),
@@ -405,7 +419,7 @@ public record AppConfig(
       "model.bundle", "model.device", "model.input.size", "model.upsampler", "model.threads", "model.spinning",
       "model.memory.pattern.max.size",
       "output.dense.enabled", "output.dense.dtype", "output.dense.size", "output.projection",
-      "output.embeddings.enabled", "output.regions.grid",
+      "output.embeddings.enabled", "output.regions.grid", "output.dense.in.graph",
       "batch.max.size", "batch.max.wait.ms", "batch.workers", "batch.timeout.ms",
       "limits.image.max.bytes", "limits.image.max.pixels", "limits.image.max.side",
       "readiness.thread.death.window.ms", "readiness.rebalance.grace.ms", "readiness.progress.timeout.ms",

@@ -201,7 +201,9 @@ public final class ImagePipeline implements AutoCloseable {
   }
 
   private DenseFeatures dense(ImageEvent event, ImageTransform t, FeatureResult result, long now) {
-    EncodedTensor tensor = outputEncoder.encode(result.upsampled(), dtype, projection);
+    // the graph's output head already projected and/or cast the map: use (or finish) its tensor
+    EncodedTensor tensor = result.dense() != null ? outputEncoder.encodeHead(result.dense(), dtype)
+        : outputEncoder.encode(result.upsampled(), dtype, projection);
     List<Integer> shape = new ArrayList<>(3);
     for (int s : tensor.shape()) {
       shape.add(s);

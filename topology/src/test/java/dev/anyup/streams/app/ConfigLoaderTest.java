@@ -160,6 +160,27 @@ class ConfigLoaderTest {
     assertEquals("output.dense.dtype must be FLOAT32, FLOAT16 or INT8 but was 'BFLOAT16'", e.getMessage());
   }
 
+  private static dev.anyup.streams.models.OutputHead head(String... kv) {
+    Map<String, String> m = new java.util.HashMap<>(Map.of("bootstrap.servers", "b:1", "schema.registry.url", "mock://x"));
+    for (int i = 0; i < kv.length; i += 2) {
+      m.put(kv[i], kv[i + 1]);
+    }
+    return AppConfig.fromMap(m).output().head();
+  }
+
+  @Test
+  void theDenseOutputsCastAndProjectionRunInTheGraphUnlessResizedOrTurnedOff() {
+    assertEquals("cast to FLOAT16", head().toString(), "the default: FLOAT16 at the native size");
+    assertFalse(head().keepUpsampled(), "nothing else needs the 32-bit map");
+    assertTrue(head("output.regions.grid", "2").keepUpsampled(), "region embeddings pool the 32-bit map");
+    assertEquals("projection pca8 + cast to FLOAT16", head("output.projection", "pca8").toString());
+    assertEquals("projection pca8", head("output.projection", "pca8", "output.dense.dtype", "INT8").toString());
+    assertFalse(head("output.dense.dtype", "INT8").active(), "INT8 is quantised in Java");
+    assertFalse(head("output.dense.size", "112").active(), "a resized map is encoded in Java");
+    assertFalse(head("output.dense.in.graph", "false").active());
+    assertFalse(head("output.dense.enabled", "false").active());
+  }
+
   @Test
   void requiresBootstrapServers() {
     var e = assertThrows(ConfigException.class, () -> ConfigLoader.load(null, Map.of()));

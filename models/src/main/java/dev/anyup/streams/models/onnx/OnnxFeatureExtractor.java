@@ -1,16 +1,21 @@
 package dev.anyup.streams.models.onnx;
 
 import ai.djl.translate.TranslateException;
+import dev.anyup.streams.models.EncodedTensor;
 import dev.anyup.streams.models.FeatureExtractor;
 import dev.anyup.streams.models.FeatureMap;
 import dev.anyup.streams.models.FeatureResult;
 import dev.anyup.streams.models.FeatureUpsampler;
 import dev.anyup.streams.models.ModelException;
+import dev.anyup.streams.models.OutputHead;
 import dev.anyup.streams.models.PreprocessedImage;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Encoder graph, then the ONNX upsampler graph or a built-in upsampler, for one input size. Thread-safe: graphs are
@@ -29,10 +34,12 @@ final class OnnxFeatureExtractor implements FeatureExtractor {
   private final String encoderImage;
   private final boolean hasCls;
   private final int outputSize;
+  private final OutputHead head; // the upsampler graph's output head, null when it has none
+  private final boolean keepUpsampled;
 
   OnnxFeatureExtractor(int inputSize, OnnxGraph encoder, String encoderImage, Map<String, String> encoderOutputs,
       boolean hasCls, OnnxGraph upsampler, Map<String, String> upsamplerInputs, String upsamplerOutput,
-      FeatureUpsampler builtin, int outputSize) {
+      FeatureUpsampler builtin, int outputSize, boolean keepUpsampled) {
     this.inputSize = inputSize;
     this.encoder = encoder;
     this.encoderImage = encoderImage;
@@ -44,6 +51,13 @@ final class OnnxFeatureExtractor implements FeatureExtractor {
     this.upsamplerOutput = upsamplerOutput;
     this.builtin = builtin;
     this.outputSize = outputSize;
+    this.head = upsampler == null ? null : upsampler.head();
+    this.keepUpsampled = keepUpsampled;
+  }
+
+  /** The output head the upsampler graph runs (results carry {@link FeatureResult#dense()}), or null. */
+  OutputHead head() {
+    return head;
   }
 
   @Override
@@ -53,6 +67,11 @@ final class OnnxFeatureExtractor implements FeatureExtractor {
 
   @Override
   public List<FeatureResult> run(List<PreprocessedImage> batch) {
+    return run(batch, false);
+  }
+
+  /** {@link #run(List)}, copying the 32-bit upsampled map out even when the output head would leave it. */
+  List<FeatureResult> run(List<PreprocessedImage> batch, boolean upsampledFloats) {
     if (batch == null || batch.isEmpty()) {
       return List.of();
     }
@@ -65,7 +84,7 @@ final class OnnxFeatureExtractor implements FeatureExtractor {
     }
     int chunk = smallestFixedBatch(encoder.maxBatch(), upsampler == null ? 0 : upsampler.maxBatch());
     if (chunk <= 0) {
-      return runChunk(batch, 0);
+      return runChunk(batch, 0, upsampledFloats);
     }
     // static batch axis: run exactly `chunk` images at a time, padding the last group with repeats of its first image
     List<FeatureResult> out = new ArrayList<>(batch.size());
@@ -75,12 +94,12 @@ final class OnnxFeatureExtractor implements FeatureExtractor {
       while (group.size() < chunk) {
         group.add(group.get(0));
       }
-      out.addAll(runChunk(group, from).subList(0, real));
+      out.addAll(runChunk(group, from, upsampledFloats).subList(0, real));
     }
     return out;
   }
 
-  private List<FeatureResult> runChunk(List<PreprocessedImage> batch, int offset) {
+  private List<FeatureResult> runChunk(List<PreprocessedImage> batch, int offset, boolean upsampledFloats) {
     int b = batch.size();
     int s = inputSize;
     int imageLen = 3 * s * s;
@@ -93,11 +112,17 @@ final class OnnxFeatureExtractor implements FeatureExtractor {
     Tensor patches = output(enc, encoderOutputs.get("patch_features"), encoder, 4, b);
     Tensor cls = hasCls ? output(enc, encoderOutputs.get("cls"), encoder, 2, b) : null;
     Tensor up = null;
+    Tensor dense = null;
     if (upsampler != null) {
       Map<String, Tensor> in = new java.util.LinkedHashMap<>();
       in.put(upsamplerImage, image);
       in.put(upsamplerFeatures, patches);
-      up = output(call(upsampler, in, offset, b), upsamplerOutput, upsampler, 4, b);
+      boolean floats = head == null || keepUpsampled || upsampledFloats;
+      Set<String> fetch = head == null ? null
+          : floats ? Set.of(GraphHead.OUTPUT, upsamplerOutput) : Set.of(GraphHead.OUTPUT);
+      Map<String, Tensor> outputs = call(upsampler, in, fetch, offset, b);
+      up = floats ? output(outputs, upsamplerOutput, upsampler, 4, b) : null;
+      dense = head == null ? null : output(outputs, GraphHead.OUTPUT, upsampler, 4, b);
     }
     List<FeatureResult> results = new ArrayList<>(b);
     int c = patches.dim(1);
@@ -106,7 +131,7 @@ final class OnnxFeatureExtractor implements FeatureExtractor {
     for (int i = 0; i < b; i++) {
       FeatureMap pf = new FeatureMap(c, h, w, patches.item(i));
       float[] clsVec = cls == null ? null : cls.item(i);
-      FeatureMap upsampled;
+      FeatureMap upsampled = null;
       int target = outputSize > 0 ? outputSize : s;
       if (up != null) {
         int uc = up.dim(1);
@@ -116,12 +141,27 @@ final class OnnxFeatureExtractor implements FeatureExtractor {
         if (outputSize > 0 && (uh != target || uw != target)) {
           upsampled = FeatureUpsampler.bilinear().upsample(upsampled, null, target, target);
         }
-      } else {
+      } else if (builtin != null) {
         upsampled = builtin.upsample(pf, batch.get(i), target, target);
       }
-      results.add(new FeatureResult(pf, clsVec, upsampled));
+      results.add(new FeatureResult(pf, clsVec, upsampled, dense == null ? null : encoded(dense, i)));
     }
     return results;
+  }
+
+  /** Batch item {@code i} of the head's output as an {@link EncodedTensor} (raw float16, or float32 bytes). */
+  private EncodedTensor encoded(Tensor dense, int i) {
+    int[] shape = {dense.dim(1), dense.dim(2), dense.dim(3)};
+    byte[] bytes;
+    if (dense.isRaw()) {
+      bytes = dense.rawItem(i);
+    } else {
+      float[] values = dense.item(i);
+      ByteBuffer buf = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+      buf.asFloatBuffer().put(values);
+      bytes = buf.array();
+    }
+    return new EncodedTensor(head.graphDtype(), shape, null, head.projectionId(), bytes);
   }
 
   /** The batch every graph accepts: the smallest static batch axis, 0 when all are dynamic. */
@@ -133,8 +173,13 @@ final class OnnxFeatureExtractor implements FeatureExtractor {
   }
 
   private static Map<String, Tensor> call(OnnxGraph graph, Map<String, Tensor> inputs, int offset, int b) {
+    return call(graph, inputs, null, offset, b);
+  }
+
+  private static Map<String, Tensor> call(OnnxGraph graph, Map<String, Tensor> inputs, Set<String> fetch, int offset,
+      int b) {
     try {
-      return graph.run(inputs);
+      return graph.run(inputs, fetch);
     } catch (TranslateException | RuntimeException e) {
       if (e instanceof ModelException) {
         throw (ModelException) e;

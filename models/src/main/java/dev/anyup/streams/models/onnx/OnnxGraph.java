@@ -2,6 +2,7 @@ package dev.anyup.streams.models.onnx;
 
 import ai.djl.Device;
 import ai.djl.MalformedModelException;
+import ai.djl.Model;
 import ai.djl.inference.Predictor;
 import ai.djl.repository.zoo.Criteria;
 import ai.djl.repository.zoo.ModelNotFoundException;
@@ -16,14 +17,21 @@ import ai.onnxruntime.TensorInfo;
 import dev.anyup.streams.models.InferenceOptions;
 import dev.anyup.streams.models.InvalidBundleException;
 import dev.anyup.streams.models.ModelException;
+import dev.anyup.streams.models.OutputHead;
+import dev.anyup.streams.models.Projection;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One ONNX graph loaded through DJL's OnnxRuntime engine, with a small pool of predictors (a DJL {@link Predictor} is
@@ -32,20 +40,31 @@ import java.util.concurrent.BlockingQueue;
  */
 final class OnnxGraph implements AutoCloseable {
 
+  private static final Logger LOG = LoggerFactory.getLogger(OnnxGraph.class);
+
   /** What the contract requires of one graph tensor. */
   record Port(String contractName, String graphName, int rank, long[] fixedDims) {}
 
+  /**
+   * An output head to append after the graph output {@code source} (see {@link GraphHead}).
+   *
+   * @param projection the head's projection, or {@code null}
+   */
+  record Head(OutputHead head, Projection projection, String source) {}
+
   private final String modelName;
   private final Path file;
-  private final ZooModel<Map<String, Tensor>, Map<String, Tensor>> model;
-  private final BlockingQueue<Predictor<Map<String, Tensor>, Map<String, Tensor>>> idle;
-  private final List<Predictor<Map<String, Tensor>, Map<String, Tensor>>> all = new ArrayList<>();
+  private final Model model;
+  private final TensorTranslator translator = new TensorTranslator();
+  private final BlockingQueue<Predictor<TensorTranslator.Call, Map<String, Tensor>>> idle;
+  private final List<Predictor<TensorTranslator.Call, Map<String, Tensor>>> all = new ArrayList<>();
   private final int maxPredictors;
   private final int maxBatch;
   private final OrtSession.SessionOptions sessionOptions; // outlives the session (ORT's rule); closed after the model
+  private final OutputHead head; // null when none is attached
 
-  private OnnxGraph(String modelName, Path file, ZooModel<Map<String, Tensor>, Map<String, Tensor>> model,
-      int maxPredictors, int maxBatch, OrtSession.SessionOptions sessionOptions) {
+  private OnnxGraph(String modelName, Path file, Model model, int maxPredictors, int maxBatch,
+      OrtSession.SessionOptions sessionOptions, OutputHead head) {
     this.modelName = modelName;
     this.sessionOptions = sessionOptions;
     this.file = file;
@@ -53,6 +72,7 @@ final class OnnxGraph implements AutoCloseable {
     this.maxPredictors = maxPredictors;
     this.idle = new ArrayBlockingQueue<>(maxPredictors);
     this.maxBatch = maxBatch;
+    this.head = head;
   }
 
   /**
@@ -62,26 +82,66 @@ final class OnnxGraph implements AutoCloseable {
    */
   static OnnxGraph load(String modelName, Path file, List<Port> inputs, List<Port> outputs, InferenceOptions options,
       int inputSize) {
+    return load(modelName, file, inputs, outputs, options, inputSize, null);
+  }
+
+  /**
+   * {@link #load(String, Path, List, List, InferenceOptions, int)} with {@code head} appended to the graph (null: none).
+   * A head that cannot be attached to this graph (an opset before 6, or bytes that are no ModelProto) is logged and
+   * left off: the caller then gets no {@link #head()} and encodes in Java.
+   */
+  static OnnxGraph load(String modelName, Path file, List<Port> inputs, List<Port> outputs, InferenceOptions options,
+      int inputSize, Head head) {
     int maxBatch = checkSignature(file, inputs, outputs);
-    Criteria.Builder<Map<String, Tensor>, Map<String, Tensor>> criteria = Criteria.builder()
-        .setTypes(Tensors.MAP_CLASS, Tensors.MAP_CLASS)
-        .optEngine(OrtRuntime.ENGINE)
-        .optModelPath(file)
-        .optModelName(file.getFileName().toString().replaceFirst("\\.onnx$", ""))
-        .optTranslator(new TensorTranslator())
-        .optDevice(options.isCuda() ? Device.gpu(options.cudaDeviceId()) : Device.cpu());
+    Device device = options.isCuda() ? Device.gpu(options.cudaDeviceId()) : Device.cpu();
     OrtSession.SessionOptions session = sessionOptions(options, options.memoryPattern(inputSize));
     // DJL's OrtModel takes a ready SessionOptions under the option key "sessionOptions" (and adds the device's
     // execution provider to it); its string options cannot express session config entries such as spinning
-    @SuppressWarnings({"unchecked", "rawtypes"})
-    Map<String, String> djlOptions = (Map) Map.of("sessionOptions", session);
-    criteria.optOptions(djlOptions);
+    Map<String, ?> djlOptions = Map.of("sessionOptions", session);
     try {
-      return new OnnxGraph(modelName, file, criteria.build().loadModel(), options.predictors(), maxBatch, session);
+      byte[] headed = head == null ? null : headed(modelName, file, head);
+      if (headed != null) {
+        Model model = Model.newInstance(file.getFileName().toString().replaceFirst("\\.onnx$", ""), device,
+            OrtRuntime.ENGINE);
+        try {
+          model.load(new ByteArrayInputStream(headed), djlOptions);
+        } catch (IOException | MalformedModelException | RuntimeException e) {
+          model.close();
+          throw e;
+        }
+        LOG.info("model {}: {} with the output head ({}) as output '{}'", modelName, file.getFileName(), head.head(),
+            GraphHead.OUTPUT);
+        return new OnnxGraph(modelName, file, model, options.predictors(), maxBatch, session, head.head());
+      }
+      @SuppressWarnings({"unchecked", "rawtypes"})
+      Map<String, String> stringly = (Map) djlOptions;
+      Criteria<TensorTranslator.Call, Map<String, Tensor>> criteria = Criteria.builder()
+          .setTypes(TensorTranslator.CALL_CLASS, Tensors.MAP_CLASS)
+          .optEngine(OrtRuntime.ENGINE)
+          .optModelPath(file)
+          .optModelName(file.getFileName().toString().replaceFirst("\\.onnx$", ""))
+          .optDevice(device)
+          .optTranslator(new TensorTranslator())
+          .optOptions(stringly)
+          .build();
+      ZooModel<TensorTranslator.Call, Map<String, Tensor>> zoo = criteria.loadModel();
+      return new OnnxGraph(modelName, file, zoo, options.predictors(), maxBatch, session, null);
     } catch (ModelNotFoundException | MalformedModelException | IOException | RuntimeException e) {
       session.close();
       throw new ModelException("model " + modelName + ": cannot load " + file + " on " + options.device() + ": "
           + e.getMessage(), e);
+    }
+  }
+
+  /** The model bytes with {@code head} appended, or null (logged) when this graph cannot take it. */
+  private static byte[] headed(String modelName, Path file, Head head) throws IOException {
+    byte[] bytes = Files.readAllBytes(file);
+    try {
+      return GraphHead.append(bytes, head.source(), head.head(), head.projection());
+    } catch (IllegalArgumentException e) {
+      LOG.warn("model {}: {} cannot take the output head ({}): {}; the dense output is encoded in Java", modelName,
+          file.getFileName(), head.head(), e.getMessage());
+      return null;
     }
   }
 
@@ -169,24 +229,34 @@ final class OnnxGraph implements AutoCloseable {
     return maxBatch;
   }
 
-  /** Runs the graph; blocks while all predictors are busy. */
+  /** The output head attached to this graph (its output is {@link GraphHead#OUTPUT}), or null. */
+  OutputHead head() {
+    return head;
+  }
+
+  /** Runs the graph and copies out every output; blocks while all predictors are busy. */
   Map<String, Tensor> run(Map<String, Tensor> inputs) throws TranslateException {
-    Predictor<Map<String, Tensor>, Map<String, Tensor>> predictor = borrow();
+    return run(inputs, null);
+  }
+
+  /** Runs the graph and copies out the outputs in {@code fetch} (null: all); blocks while all predictors are busy. */
+  Map<String, Tensor> run(Map<String, Tensor> inputs, Set<String> fetch) throws TranslateException {
+    Predictor<TensorTranslator.Call, Map<String, Tensor>> predictor = borrow();
     try {
-      return predictor.predict(inputs);
+      return predictor.predict(new TensorTranslator.Call(inputs, fetch));
     } finally {
       idle.add(predictor);
     }
   }
 
-  private Predictor<Map<String, Tensor>, Map<String, Tensor>> borrow() {
-    Predictor<Map<String, Tensor>, Map<String, Tensor>> p = idle.poll();
+  private Predictor<TensorTranslator.Call, Map<String, Tensor>> borrow() {
+    Predictor<TensorTranslator.Call, Map<String, Tensor>> p = idle.poll();
     if (p != null) {
       return p;
     }
     synchronized (all) {
       if (all.size() < maxPredictors) {
-        Predictor<Map<String, Tensor>, Map<String, Tensor>> created = model.newPredictor();
+        Predictor<TensorTranslator.Call, Map<String, Tensor>> created = model.newPredictor(translator);
         all.add(created);
         return created;
       }

@@ -100,6 +100,17 @@ public final class OnnxModelBundle implements ModelBundle {
           + OrtRuntime.providers() + "); put com.microsoft.onnxruntime:onnxruntime_gpu (CUDA 12, cuDNN 9)"
           + " on the classpath instead of onnxruntime, or use device=cpu");
     }
+    Map<String, Projection> projections = readProjections(dir, manifest);
+    OnnxGraph.Head head = null;
+    if (options.headInGraph()) {
+      String pid = options.outputHead().projectionId();
+      if (pid != null && !projections.containsKey(pid)) {
+        throw new IllegalArgumentException("bundle " + manifest.name() + " has no projection '" + pid
+            + "' for the output head; available: " + projections.keySet());
+      }
+      head = new OnnxGraph.Head(options.outputHead(), pid == null ? null : projections.get(pid),
+          manifest.upsampler().outputs().get("upsampled"));
+    }
     Map<Integer, OnnxGraph> encoders = new TreeMap<>();
     Map<Integer, OnnxGraph> upsamplers = new TreeMap<>();
     try {
@@ -127,10 +138,10 @@ public final class OnnxModelBundle implements ModelBundle {
               new OnnxGraph.Port("features", u.inputs().get("features"), 4, new long[] {-1, c, g, g}));
           List<OnnxGraph.Port> out = List.of(
               new OnnxGraph.Port("upsampled", u.outputs().get("upsampled"), 4, new long[] {-1, c, o, o}));
-          upsamplers.put(s, OnnxGraph.load(u.name(), dir.resolve(p.file()), in, out, options, s));
+          upsamplers.put(s, OnnxGraph.load(u.name(), dir.resolve(p.file()), in, out, options, s, head));
         }
       }
-      return new OnnxModelBundle(dir, manifest, options, encoders, upsamplers, readProjections(dir, manifest));
+      return new OnnxModelBundle(dir, manifest, options, encoders, upsamplers, projections);
     } catch (RuntimeException ex) {
       encoders.values().forEach(OnnxGraph::close);
       upsamplers.values().forEach(OnnxGraph::close);
@@ -292,7 +303,7 @@ public final class OnnxModelBundle implements ModelBundle {
       BundleManifest.Upsampler u = manifest.upsampler();
       return new OnnxFeatureExtractor(s, encoders.get(s), e.inputs().get("image"), e.outputs(), e.hasCls(),
           upsamplers.get(s), builtin == null ? u.inputs() : null, builtin == null ? u.outputs().get("upsampled") : null,
-          builtin, options.outputSize());
+          builtin, options.outputSize(), options.outputHead().keepUpsampled());
     });
   }
 
@@ -304,7 +315,9 @@ public final class OnnxModelBundle implements ModelBundle {
       try {
         Npy image = Npy.read(dir.resolve(ref.image()));
         ImageTransform identity = new ImageTransform(s, s, s, s, 1, 1, 0, 0, s, s, 0, 0, s, s, ResizeMode.SQUASH);
-        FeatureResult r = extractor(s).run(List.of(new PreprocessedImage(image.data(), s, s, identity))).get(0);
+        // with the 32-bit upsampled map copied out even where an output head would leave it in the runtime
+        FeatureResult r = ((OnnxFeatureExtractor) extractor(s))
+            .run(List.of(new PreprocessedImage(image.data(), s, s, identity)), true).get(0);
         checks.add(compare(s, "patch_features", r.patchFeatures().data(), ref.patchFeatures(), ref.atol()));
         if (ref.cls() != null && r.cls() != null) {
           checks.add(compare(s, "cls", r.cls(), ref.cls(), ref.atol()));
