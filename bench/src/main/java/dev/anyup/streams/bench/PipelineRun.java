@@ -206,6 +206,7 @@ final class PipelineRun {
           (long) (warmUp * 1000.0 / Math.max(ceiling, 1e-3) * 10))), id + " (warm-up)", warmUp);
       MeterSnapshot before = MeterSnapshot.of(app.metrics().registry());
       double deadLettersBefore = app.metrics().deadLetters();
+      ThreadCpu.Snapshot cpuBefore = ThreadCpu.snapshot();
 
       Map<String, Long> sentAt = new HashMap<>();
       long start = System.nanoTime();
@@ -229,6 +230,9 @@ final class PipelineRun {
       List<Output> outputs = collect(consumer, dense, embeddings, cfg, expectedPerTopic, app, deadline, id,
           warmUp + expectedPerTopic);
       MeterSnapshot measured = MeterSnapshot.of(app.metrics().registry()).minus(before);
+      if (ThreadCpu.supported()) {
+        PipelineBenchmark.log("  %s", ThreadCpu.between(cpuBefore, ThreadCpu.snapshot(), id, images));
+      }
       double deadLetters = app.metrics().deadLetters() - deadLettersBefore;
       if (poller != null) {
         PipelineBenchmark.log("  %s", poller.summary(warmUp + images));
