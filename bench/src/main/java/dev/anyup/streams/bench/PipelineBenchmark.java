@@ -172,7 +172,9 @@ public final class PipelineBenchmark implements Callable<Integer> {
     SyntheticImages frames = new SyntheticImages(640, 480, 42);
     List<Workload> resolved = new ArrayList<>();
     for (String name : workloads) {
-      resolved.add(resolve(name));
+      if (!name.isBlank()) { // --workloads '' with --bundle: only the bundle
+        resolved.add(resolve(name));
+      }
     }
     for (String b : bundles) {
       resolved.add(bundleWorkload(b));
@@ -205,10 +207,16 @@ public final class PipelineBenchmark implements Callable<Integer> {
           continue;
         }
         PipelineRun pipeline = new PipelineRun(stack, frames, c.split(), extraConfig);
+        if (smoke) {
+          pipeline.singleWarmUpRound();
+        }
         int images = heavy(w) ? Math.min(this.images, heavyImages) : this.images;
         if (consoleCompare > 0) {
           double ceiling = (c.batched() != null ? c.batched() : c.single()).imagesPerSecond();
           PipelineRun withConsole = new PipelineRun(stack, frames, c.split(), extraConfig, true, consoleClickSeconds);
+          if (smoke) {
+            withConsole.singleWarmUpRound();
+          }
           double[] off = new double[consoleCompare];
           double[] on = new double[consoleCompare];
           for (int i = 0; i < consoleCompare; i++) {

@@ -51,6 +51,12 @@ import org.apache.kafka.streams.KafkaStreams;
 final class PipelineRun {
   private static final Duration START_TIMEOUT = Duration.ofMinutes(3);
   private static final int PARTITIONS_PER_THREAD = 2;
+  /** Warm-up ends once the JIT compiler's time in a round is under this share of the round's wall time... */
+  private static final double WARM_JIT_SHARE = 0.10;
+  /** ...or after this many rounds... */
+  private static final int WARM_MAX_ROUNDS = 6;
+  /** ...or once a round ends after this long. */
+  private static final Duration WARM_MAX = Duration.ofSeconds(90);
 
   /** The local broker and registry (Apicurio), shared by every run of one benchmark. */
   static final class Stack implements AutoCloseable {
@@ -93,6 +99,7 @@ final class PipelineRun {
   private final boolean console;
   private final int consoleClickSeconds;
   private int runs;
+  private int maxWarmUpRounds = WARM_MAX_ROUNDS;
 
   PipelineRun(Stack stack, SyntheticImages frames, GraphTimer.Split split, List<String> extraConfig) {
     this(stack, frames, split, extraConfig, false, 1);
@@ -114,6 +121,12 @@ final class PipelineRun {
     this.extraConfig = List.copyOf(extra);
     this.console = console;
     this.consoleClickSeconds = consoleClickSeconds;
+  }
+
+  /** This runner with one warm-up round only (smoke runs: they check that the pipeline works, not its speed). */
+  PipelineRun singleWarmUpRound() {
+    maxWarmUpRounds = 1;
+    return this;
   }
 
   /** N images published at once once the app is running; throughput from first input to last output. */
@@ -193,17 +206,35 @@ final class PipelineRun {
       consumer.poll(Duration.ZERO); // resolve the start offsets before the clock starts
 
       // steady state: a fresh app's first images pay for ORT arena allocation, JIT compilation (decode, f16
-      // encoding, Avro, Kafka clients) and the broker's first segment writes. A 2-4 image warm-up left the first
-      // pipeline run of each workload ~2x slower than the second whatever its batch size, so warm up for about
-      // 4 s of model-only work (at least 4 images and one full batch, at most 48)
+      // encoding, Avro, Kafka clients, and the in-process broker's request path) and the broker's first segment
+      // writes. A 2-4 image warm-up left the first pipeline run of each workload ~2x slower than the second whatever
+      // its batch size, so warm up in rounds of about 4 s of model-only work (at least 4 images and one full batch,
+      // at most 48) until the JIT compiler's time in a round is under WARM_JIT_SHARE of its wall time (one round
+      // left it at 40-90 ms per image in the measured burst, 10-140 % of the model's own CPU time)
       int warmUp = (int) Math.max(Math.max(4, Math.min(batch, 8)), Math.min(48, Math.ceil(ceiling * 4)));
       Map<String, Long> warmSent = new HashMap<>();
-      for (int i = 0; i < warmUp; i++) {
-        send(producer, input, i % partitions, id, "warm-" + i, jpegs.get(i % jpegs.size()), warmSent);
+      int warmed = 0;
+      long warmStart = System.nanoTime();
+      for (int round = 1; ; round++) {
+        long jitBefore = ThreadCpu.snapshot().jitMs();
+        long roundStart = System.nanoTime();
+        for (int i = 0; i < warmUp; i++) {
+          int n = warmed + i;
+          send(producer, input, n % partitions, id, "warm-" + n, jpegs.get(n % jpegs.size()), warmSent);
+        }
+        producer.flush();
+        collect(consumer, dense, embeddings, cfg, warmUp, app, Duration.ofSeconds(60).plus(Duration.ofMillis(
+            (long) (warmUp * 1000.0 / Math.max(ceiling, 1e-3) * 10))), id + " (warm-up)", warmed + warmUp, false);
+        warmed += warmUp;
+        double wallMs = (System.nanoTime() - roundStart) / 1e6;
+        double jitShare = (ThreadCpu.snapshot().jitMs() - jitBefore) / Math.max(1, wallMs);
+        PipelineBenchmark.log("  warm-up round %d: %d images in %.1f s, JIT compiler time %.0f %% of it", round,
+            warmUp, wallMs / 1000, 100 * jitShare);
+        if (jitShare < WARM_JIT_SHARE || round >= maxWarmUpRounds
+            || System.nanoTime() - warmStart > WARM_MAX.toNanos()) {
+          break;
+        }
       }
-      producer.flush();
-      collect(consumer, dense, embeddings, cfg, warmUp, app, Duration.ofSeconds(60).plus(Duration.ofMillis(
-          (long) (warmUp * 1000.0 / Math.max(ceiling, 1e-3) * 10))), id + " (warm-up)", warmUp);
       MeterSnapshot before = MeterSnapshot.of(app.metrics().registry());
       double deadLettersBefore = app.metrics().deadLetters();
       ThreadCpu.Snapshot cpuBefore = ThreadCpu.snapshot();
@@ -228,14 +259,14 @@ final class PipelineRun {
       Duration deadline = Duration.ofSeconds(120).plus(Duration.ofMillis(
           (long) (images * 1000.0 / Math.max(ceiling, 1e-3) * 10)));
       List<Output> outputs = collect(consumer, dense, embeddings, cfg, expectedPerTopic, app, deadline, id,
-          warmUp + expectedPerTopic);
+          warmed + expectedPerTopic, true);
       MeterSnapshot measured = MeterSnapshot.of(app.metrics().registry()).minus(before);
       if (ThreadCpu.supported()) {
         PipelineBenchmark.log("  %s", ThreadCpu.between(cpuBefore, ThreadCpu.snapshot(), id, images));
       }
       double deadLetters = app.metrics().deadLetters() - deadLettersBefore;
       if (poller != null) {
-        PipelineBenchmark.log("  %s", poller.summary(warmUp + images));
+        PipelineBenchmark.log("  %s", poller.summary(warmed + images));
       }
       return row(w, run, batch, images, interval, ceiling, sentAt, outputs, measured, deadLetters);
     }
@@ -291,7 +322,7 @@ final class PipelineRun {
   }
 
   private List<Output> collect(KafkaConsumer<String, byte[]> consumer, String dense, String embeddings, AppConfig cfg,
-      int expectedPerTopic, AnyupApp app, Duration timeout, String id, int processedWhenDone) {
+      int expectedPerTopic, AnyupApp app, Duration timeout, String id, int processedWhenDone, boolean measured) {
     List<Output> outputs = new ArrayList<>();
     int wantDense = cfg.output().denseEnabled() ? expectedPerTopic : 0;
     int wantEmbeddings = cfg.output().embeddingsEnabled() ? expectedPerTopic : 0;
@@ -314,7 +345,7 @@ final class PipelineRun {
             wantDense, gotEmbeddings, wantEmbeddings, timeout, app.state(), deadLetters));
       }
       for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-        if (processedWhenDone > expectedPerTopic && r.key() != null && r.key().startsWith("warm-")) {
+        if (measured && r.key() != null && r.key().startsWith("warm-")) {
           continue; // a late warm-up output
         }
         outputs.add(new Output(r.topic(), r.key(), r.timestamp(), r.value() == null ? 0 : r.value().length));
