@@ -93,6 +93,27 @@ class OutputHeadTest {
   }
 
   @Test
+  void aBatchIsSplitIntoEachImagesOwnHeadTensor() {
+    try (ModelBundle b = load(new OutputHead(DType.FLOAT16, "pca4", false))) {
+      List<PreprocessedImage> batch = List.of(TinyBundle.randomInput(56, 21), TinyBundle.randomInput(56, 22),
+          TinyBundle.randomInput(56, 23));
+      List<FeatureResult> together = b.extractor(56).run(batch);
+      assertEquals(3, together.size());
+      for (int i = 0; i < 3; i++) {
+        float[] alone = OutputEncoder.decode(b.extractor(56).run(List.of(batch.get(i))).get(0).dense()).data();
+        float[] inBatch = OutputEncoder.decode(together.get(i).dense()).data();
+        assertEquals(alone.length, inBatch.length);
+        // a batch changes results within 1e-5 (FeatureExtractor's contract), i.e. at most one float16 step here
+        for (int j = 0; j < alone.length; j++) {
+          double tol = Math.abs(alone[j]) * 0x1p-10 + 1e-5;
+          assertTrue(Math.abs(alone[j] - inBatch[j]) <= tol, "image " + i + " value " + j + ": alone " + alone[j]
+              + ", in the batch " + inBatch[j]);
+        }
+      }
+    }
+  }
+
+  @Test
   void aResizedOrBuiltInUpsamplerGetsNoHead() {
     try (ModelBundle b = ModelBundle.load(TinyBundle.source(), InferenceOptions.builder()
         .outputHead(new OutputHead(DType.FLOAT16, null, false)).outputSize(40).build())) {

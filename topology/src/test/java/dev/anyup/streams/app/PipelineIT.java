@@ -113,6 +113,33 @@ class PipelineIT {
         assertEquals(32 * 224 * 224 * 2, d.getTensor().remaining());
       }
       assertEquals(good.keySet(), denseById.keySet(), "exactly one dense record per good image");
+      // the app cast to float16 inside the graph (output.dense.in.graph); the same image through a bundle without
+      // the head and the Java encoder gives the same tensor, up to one float16 step where the two graphs' float
+      // results differ in their last bits
+      String someId = goodIds.get(0);
+      try (var plain = dev.anyup.streams.models.ModelBundle.loadDefault(
+          dev.anyup.streams.models.InferenceOptions.defaults())) {
+        var decoded = dev.anyup.streams.models.ImageDecoder.create(cfg.limits().imageLimits()).decode(good.get(someId));
+        var pre = plain.preprocessor(224, dev.anyup.streams.models.ResizeMode.SHORTER_SIDE_CENTER_CROP).apply(decoded);
+        var result = plain.extractor(224).run(List.of(pre)).get(0);
+        java.nio.ShortBuffer expectedHalves = ByteBuffer.wrap(dev.anyup.streams.models.OutputEncoder.create()
+            .encode(result.upsampled(), dev.anyup.streams.models.DType.FLOAT16, null).bytes())
+            .order(java.nio.ByteOrder.LITTLE_ENDIAN).asShortBuffer();
+        java.nio.ShortBuffer published = denseById.get(someId).getTensor().duplicate()
+            .order(java.nio.ByteOrder.LITTLE_ENDIAN).asShortBuffer();
+        assertEquals(expectedHalves.remaining(), published.remaining());
+        int differing = 0;
+        for (int i = 0; i < expectedHalves.remaining(); i++) {
+          short expected = expectedHalves.get(i);
+          short actual = published.get(i);
+          if (expected != actual) {
+            differing++;
+            assertTrue(Math.abs(expected - actual) <= 1, "value " + i + ": more than one float16 step apart");
+          }
+        }
+        assertTrue(differing <= expectedHalves.remaining() / 1000, differing + " of " + expectedHalves.remaining()
+            + " values one step apart");
+      }
       Map<String, Integer> embCount = new HashMap<>();
       for (ConsumerRecord<byte[], byte[]> r : out.embeddings()) {
         ImageEmbedding e = embSerde.deserializer().deserialize(r.topic(), r.value());
