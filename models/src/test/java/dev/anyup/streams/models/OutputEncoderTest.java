@@ -71,6 +71,15 @@ class OutputEncoderTest {
   }
 
   @Test
+  void int8RoundsHalfAwayFromZero() {
+    // max 127 gives scale 1, so the codes are the values rounded
+    FeatureMap m = new FeatureMap(1, 1, 8, new float[] {127, 0.5f, -0.5f, 1.5f, -1.5f, 2.5f, 0.49f, -126.5f});
+    EncodedTensor t = OutputEncoder.create().encode(m, DType.INT8, null);
+    assertEquals(1f, t.scales()[0]);
+    assertArrayEquals(new byte[] {127, 1, -1, 2, -2, 3, 0, -127}, t.bytes());
+  }
+
+  @Test
   void int8ZeroChannelDecodesToZero() {
     EncodedTensor t = OutputEncoder.create().encode(new FeatureMap(1, 2, 2, new float[4]), DType.INT8, null);
     assertArrayEquals(new float[4], OutputEncoder.decode(t).data(), 0f);
