@@ -13,10 +13,10 @@ import java.nio.charset.StandardCharsets;
  * {@code [out, in, 1, 1]}, bias {@code −basis · mean}) and/or a {@code Cast} to float16, reading the graph's output
  * {@code source} and writing a new graph output {@link #OUTPUT}. The original outputs stay as they are.
  *
- * <p>It works on the protobuf wire format alone: a parser merges a repeated top-level message field into the one
- * before it, so the model's bytes followed by one more {@code ModelProto.graph} field holding only the new nodes,
- * initialisers and output are the same model with those appended to its graph (protobuf's documented merge of
- * concatenated messages). No ONNX protobuf classes are needed and the original bytes are not rewritten. Field
+ * <p>It works on the protobuf wire format alone: a parser merges a second occurrence of a singular message field into
+ * the first (appending to its repeated fields), so the model's bytes followed by one more {@code ModelProto.graph}
+ * field holding only the new nodes, initialisers and output are the same model with those appended to its graph
+ * (protobuf's documented merge of concatenated messages). No ONNX protobuf classes are needed and the original bytes are not rewritten. Field
  * numbers are those of onnx.proto (IR version 3 and later).
  */
 final class GraphHead {
