@@ -16,8 +16,8 @@ import java.nio.charset.StandardCharsets;
  * <p>It works on the protobuf wire format alone: a parser merges a second occurrence of a singular message field into
  * the first (appending to its repeated fields), so the model's bytes followed by one more {@code ModelProto.graph}
  * field holding only the new nodes, initialisers and output are the same model with those appended to its graph
- * (protobuf's documented merge of concatenated messages). No ONNX protobuf classes are needed and the original bytes are not rewritten. Field
- * numbers are those of onnx.proto (IR version 3 and later).
+ * (protobuf's documented merge of concatenated messages). No ONNX protobuf classes are needed and the original bytes
+ * are not rewritten. Field numbers are those of onnx.proto (IR version 3 and later).
  */
 final class GraphHead {
 

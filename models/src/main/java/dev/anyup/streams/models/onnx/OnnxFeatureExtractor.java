@@ -55,11 +55,6 @@ final class OnnxFeatureExtractor implements FeatureExtractor {
     this.keepUpsampled = keepUpsampled;
   }
 
-  /** The output head the upsampler graph runs (results carry {@link FeatureResult#dense()}), or null. */
-  OutputHead head() {
-    return head;
-  }
-
   @Override
   public int inputSize() {
     return inputSize;

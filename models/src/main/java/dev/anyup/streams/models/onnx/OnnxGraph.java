@@ -94,6 +94,7 @@ final class OnnxGraph implements AutoCloseable {
       int inputSize, Head head) {
     int maxBatch = checkSignature(file, inputs, outputs);
     Device device = options.isCuda() ? Device.gpu(options.cudaDeviceId()) : Device.cpu();
+    String name = file.getFileName().toString().replaceFirst("\\.onnx$", "");
     OrtSession.SessionOptions session = sessionOptions(options, options.memoryPattern(inputSize));
     // DJL's OrtModel takes a ready SessionOptions under the option key "sessionOptions" (and adds the device's
     // execution provider to it); its string options cannot express session config entries such as spinning
@@ -101,8 +102,7 @@ final class OnnxGraph implements AutoCloseable {
     try {
       byte[] headed = head == null ? null : headed(modelName, file, head);
       if (headed != null) {
-        Model model = Model.newInstance(file.getFileName().toString().replaceFirst("\\.onnx$", ""), device,
-            OrtRuntime.ENGINE);
+        Model model = Model.newInstance(name, device, OrtRuntime.ENGINE);
         try {
           model.load(new ByteArrayInputStream(headed), djlOptions);
         } catch (IOException | MalformedModelException | RuntimeException e) {
@@ -119,7 +119,7 @@ final class OnnxGraph implements AutoCloseable {
           .setTypes(TensorTranslator.CALL_CLASS, Tensors.MAP_CLASS)
           .optEngine(OrtRuntime.ENGINE)
           .optModelPath(file)
-          .optModelName(file.getFileName().toString().replaceFirst("\\.onnx$", ""))
+          .optModelName(name)
           .optDevice(device)
           .optTranslator(new TensorTranslator())
           .optOptions(stringly)

@@ -104,18 +104,19 @@ final class TensorTranslator implements NoBatchifyTranslator<TensorTranslator.Ca
   static byte[] bytes(NDArray array) {
     if (array instanceof OrtNDArray) {
       try {
-        ByteBuffer b = ((OrtNDArray) array).getTensor().getByteBuffer();
-        if (b.hasArray() && b.arrayOffset() == 0 && b.array().length == b.remaining()) {
-          return b.array();
-        }
-        byte[] copy = new byte[b.remaining()];
-        b.get(copy);
-        return copy;
+        return remaining(((OrtNDArray) array).getTensor().getByteBuffer());
       } catch (RuntimeException e) {
         // not a plain dense tensor after all: the generic path below
       }
     }
-    ByteBuffer b = array.toByteBuffer();
+    return remaining(array.toByteBuffer());
+  }
+
+  /** The remaining bytes of {@code b}: its own array when that is exactly them, else a copy. */
+  private static byte[] remaining(ByteBuffer b) {
+    if (b.hasArray() && b.arrayOffset() == 0 && b.position() == 0 && b.array().length == b.remaining()) {
+      return b.array();
+    }
     byte[] copy = new byte[b.remaining()];
     b.get(copy);
     return copy;
