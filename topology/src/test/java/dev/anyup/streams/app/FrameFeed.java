@@ -43,6 +43,8 @@ final class FrameFeed implements AutoCloseable {
   private final AtomicReference<Exception> sendFailure = new AtomicReference<>();
   private ScheduledExecutorService live;
   private int seq;
+  private KafkaConsumer<byte[], byte[]> denseReader; // opened by the first processedSources()
+  private final java.util.Set<String> denseSources = new java.util.TreeSet<>();
 
   FrameFeed(AppConfig cfg, int sources) {
     this.cfg = cfg;
@@ -113,6 +115,22 @@ final class FrameFeed implements AutoCloseable {
     return sent.get();
   }
 
+  /** The sources that have a committed dense record so far: one poll of the dense topic, read from its start. */
+  synchronized java.util.Set<String> processedSources() {
+    if (denseReader == null) {
+      Properties p = cfg.consumerProperties();
+      p.put(ConsumerConfig.GROUP_ID_CONFIG, "frames-sources-" + UUID.randomUUID());
+      p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+      p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+      denseReader = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+      denseReader.subscribe(List.of(cfg.topics().dense()));
+    }
+    for (ConsumerRecord<byte[], byte[]> r : denseReader.poll(Duration.ofMillis(100))) {
+      denseSources.add(new String(r.key(), StandardCharsets.UTF_8));
+    }
+    return java.util.Set.copyOf(denseSources);
+  }
+
   /** Where every frame ended, read {@code read_committed}. */
   record Ends(List<ConsumerRecord<byte[], byte[]>> dense, List<ConsumerRecord<byte[], byte[]>> skipped,
       List<ConsumerRecord<byte[], byte[]>> deadLetters) {
@@ -159,6 +177,9 @@ final class FrameFeed implements AutoCloseable {
       live.shutdownNow();
     }
     producer.close();
+    if (denseReader != null) {
+      denseReader.close();
+    }
     events.close();
     denseSerde.close();
   }
