@@ -32,6 +32,7 @@ public record AppConfig(
     Readiness readiness,
     FramePolicy frames,
     Console console,
+    Segmentation segmentation,
     int httpPort,
     Map<String, String> passThrough) {
 
@@ -55,6 +56,12 @@ public record AppConfig(
     require(readiness != null, "readiness must be set");
     require(frames != null, "frames must be set");
     require(console != null, "console must be set");
+    require(segmentation != null, "segmentation must be set");
+    require(!segmentation.enabled() || !Set.of(topics.input(), topics.dense(), topics.embeddings(), topics.dlq())
+        .contains(segmentation.topic()), "segmentation.topic must differ from the input, output and dead-letter "
+        + "topics but was '" + segmentation.topic() + "'");
+    require(!segmentation.enabled() || !segmentation.topic().equals(segmentation.conceptsTopic()),
+        "segmentation.concepts.topic must differ from segmentation.topic but both were '" + segmentation.topic() + "'");
     require(!frames.publishesSkipped() || !Set.of(topics.input(), topics.dense(), topics.embeddings(), topics.dlq())
         .contains(frames.skippedTopic()), "frames.skipped.topic must differ from the input, output and dead-letter "
         + "topics but was '" + frames.skippedTopic() + "'");
@@ -314,7 +321,7 @@ public record AppConfig(
    * most {@code console.render.max.per.second} feature pictures (a render costs about as much CPU as a small model).
    */
   public record Console(boolean enabled, String bind, int port, int recentPerSource, boolean similar,
-      int similarMaxEmbeddings, boolean upload, int renderMaxPerSecond) {
+      int similarMaxEmbeddings, boolean upload, int renderMaxPerSecond, boolean concepts) {
     /** Upper bound on {@code console.similar.max.embeddings}: 10 million 384-d vectors are 15 GB of heap. */
     public static final int MAX_SIMILAR_EMBEDDINGS = 10_000_000;
 
@@ -332,8 +339,13 @@ public record AppConfig(
           + "the console's index) but console.similar.enabled was false");
     }
 
+    public Console(boolean enabled, String bind, int port, int recentPerSource, boolean similar,
+        int similarMaxEmbeddings, boolean upload, int renderMaxPerSecond) {
+      this(enabled, bind, port, recentPerSource, similar, similarMaxEmbeddings, upload, renderMaxPerSecond, false);
+    }
+
     public Console(boolean enabled, String bind, int port, int recentPerSource) {
-      this(enabled, bind, port, recentPerSource, true, 100_000, false, 2);
+      this(enabled, bind, port, recentPerSource, true, 100_000, false, 2, false);
     }
 
     public static Console defaults() {
@@ -341,11 +353,42 @@ public record AppConfig(
     }
   }
 
+  /**
+   * Segmentation heads ({@code segmentation.*}): off by default ({@code segmentation.head: none}), so existing outputs
+   * do not change. {@code probe} labels every pixel with a linear probe read from {@code segmentation.probe.file}
+   * (the format of {@link dev.anyup.streams.models.segmentation.ProbeFile}; a relative path is resolved against the
+   * bundle folder); {@code concepts} labels pixels by similarity to the live concepts in the compacted topic
+   * {@code segmentation.concepts.topic}. Label maps go to {@code segmentation.topic} as {@code SegmentationMap}
+   * records, with a confidence PNG when {@code segmentation.confidence.enabled}.
+   */
+  public record Segmentation(String head, String topic, String probeFile, String conceptsTopic, boolean confidence) {
+    public static final Set<String> HEADS = Set.of("none", "probe", "concepts");
+
+    public Segmentation {
+      head = nonBlank("segmentation.head", head).toLowerCase(Locale.ROOT);
+      require(HEADS.contains(head), "segmentation.head must be one of none, probe, concepts but was '" + head + "'");
+      topic = nonBlank("segmentation.topic", topic);
+      conceptsTopic = nonBlank("segmentation.concepts.topic", conceptsTopic);
+      probeFile = probeFile == null ? "" : probeFile.trim();
+      require(!head.equals("probe") || !probeFile.isEmpty(),
+          "segmentation.head probe needs segmentation.probe.file (a probe JSON file) but it was not set");
+    }
+
+    /** Whether a head runs and label maps are published. */
+    public boolean enabled() {
+      return !head.equals("none");
+    }
+
+    public static Segmentation defaults() {
+      return new Segmentation("none", "features.segments", "", "segmentation.concepts", false);
+    }
+  }
+
   /** A configuration with every default and the given connection endpoints (tests, demo). */
   public static AppConfig defaults(String bootstrapServers, String schemaRegistryUrl) {
     return new AppConfig("anyup-streams", bootstrapServers, schemaRegistryUrl, Topics.defaults(), Model.defaults(),
         Output.defaults(), Batch.defaults(), Limits.defaults(), Readiness.defaults(), FramePolicy.off(),
-        Console.defaults(), 8080, Map.of());
+        Console.defaults(), Segmentation.defaults(), 8080, Map.of());
   }
 
   /**
@@ -407,7 +450,13 @@ public record AppConfig(
             r.bool("console.similar.enabled", Console.defaults().similar()),
             r.integer("console.similar.max.embeddings", Console.defaults().similarMaxEmbeddings()),
             r.bool("console.upload.enabled", Console.defaults().upload()),
-            r.integer("console.render.max.per.second", Console.defaults().renderMaxPerSecond())),
+            r.integer("console.render.max.per.second", Console.defaults().renderMaxPerSecond()),
+            r.bool("console.concepts.enabled", Console.defaults().concepts())),
+        new Segmentation(r.string("segmentation.head", Segmentation.defaults().head()),
+            r.string("segmentation.topic", Segmentation.defaults().topic()),
+            r.string("segmentation.probe.file", Segmentation.defaults().probeFile()),
+            r.string("segmentation.concepts.topic", Segmentation.defaults().conceptsTopic()),
+            r.bool("segmentation.confidence.enabled", Segmentation.defaults().confidence())),
         r.integer("http.port", 8080),
         pass);
   }
@@ -426,7 +475,9 @@ public record AppConfig(
       "http.port", "frames.max.age.ms", "frames.min.interval.ms", "frames.skipped.topic",
       "console.enabled", "console.bind", "console.port", "console.recent.per.source",
       "console.similar.enabled", "console.similar.max.embeddings", "console.upload.enabled",
-      "console.render.max.per.second");
+      "console.render.max.per.second", "console.concepts.enabled",
+      "segmentation.head", "segmentation.topic", "segmentation.probe.file", "segmentation.concepts.topic",
+      "segmentation.confidence.enabled");
 
   private static FramePolicy frames(Reader r) {
     try {
@@ -442,37 +493,43 @@ public record AppConfig(
     Map<String, String> merged = new LinkedHashMap<>(passThrough);
     merged.putAll(extra);
     return new AppConfig(applicationId, bootstrapServers, schemaRegistryUrl, topics, model, output, batch, limits,
-        readiness, frames, console, httpPort, merged);
+        readiness, frames, console, segmentation, httpPort, merged);
   }
 
   /** A copy with another HTTP port (0 = any free port). */
   public AppConfig withHttpPort(int port) {
     return new AppConfig(applicationId, bootstrapServers, schemaRegistryUrl, topics, model, output, batch, limits,
-        readiness, frames, console, port, passThrough);
+        readiness, frames, console, segmentation, port, passThrough);
   }
 
   /** A copy with other output settings. */
   public AppConfig withOutput(Output newOutput) {
     return new AppConfig(applicationId, bootstrapServers, schemaRegistryUrl, topics, model, newOutput, batch, limits,
-        readiness, frames, console, httpPort, passThrough);
+        readiness, frames, console, segmentation, httpPort, passThrough);
   }
 
   /** A copy with other batch settings. */
   public AppConfig withBatch(Batch newBatch) {
     return new AppConfig(applicationId, bootstrapServers, schemaRegistryUrl, topics, model, output, newBatch, limits,
-        readiness, frames, console, httpPort, passThrough);
+        readiness, frames, console, segmentation, httpPort, passThrough);
   }
 
   /** A copy with other console settings. */
   public AppConfig withConsole(Console newConsole) {
     return new AppConfig(applicationId, bootstrapServers, schemaRegistryUrl, topics, model, output, batch, limits,
-        readiness, frames, newConsole, httpPort, passThrough);
+        readiness, frames, newConsole, segmentation, httpPort, passThrough);
+  }
+
+  /** A copy with other segmentation settings. */
+  public AppConfig withSegmentation(Segmentation newSegmentation) {
+    return new AppConfig(applicationId, bootstrapServers, schemaRegistryUrl, topics, model, output, batch, limits,
+        readiness, frames, console, newSegmentation, httpPort, passThrough);
   }
 
   /** A copy with another frame policy. */
   public AppConfig withFrames(FramePolicy newFrames) {
     return new AppConfig(applicationId, bootstrapServers, schemaRegistryUrl, topics, model, output, batch, limits,
-        readiness, newFrames, console, httpPort, passThrough);
+        readiness, newFrames, console, segmentation, httpPort, passThrough);
   }
 
   /**

@@ -2,6 +2,7 @@ package dev.anyup.streams.topology;
 
 import dev.anyup.streams.avro.DenseFeatures;
 import dev.anyup.streams.avro.ImageEvent;
+import dev.anyup.streams.avro.SegmentationMap;
 
 /**
  * A side view of what the images processor emits, for in-process observers such as the web console. Called on the
@@ -22,6 +23,12 @@ public interface OutputTap {
 
   /** {@code event} was processed; {@code dense} is its dense output, or null when dense output is off. */
   void processed(ImageEvent event, DenseFeatures dense);
+
+  /**
+   * {@code event}'s label map was forwarded (a segmentation head is on); called before {@link #processed}. Default:
+   * ignored.
+   */
+  default void segmented(ImageEvent event, SegmentationMap map) {}
 
   /** A dead letter was forwarded. */
   void deadLettered(DeadLetter deadLetter);

@@ -1,0 +1,10 @@
+/**
+ * Labelling pixels on plain feature maps, with no Kafka in it: a {@link dev.anyup.streams.models.segmentation.LinearProbe}
+ * (a trained 1×1 classifier, K classes × C weights + bias) or a {@link dev.anyup.streams.models.segmentation.ConceptSet}
+ * (training-free: cosine similarity to prototype vectors of named concepts defined from example regions). Both give a
+ * {@link dev.anyup.streams.models.segmentation.LabelMap}, which encodes itself as a lossless PNG
+ * ({@link dev.anyup.streams.models.segmentation.LabelPng}).
+ *
+ * <p>Every type here is immutable and thread-safe.
+ */
+package dev.anyup.streams.models.segmentation;
