@@ -1,5 +1,6 @@
 package dev.anyup.streams.console;
 
+import dev.anyup.streams.topology.PipelineMetrics;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
@@ -14,7 +15,7 @@ import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The console's charts' data: once per interval, the pipeline's own meters ({@code anyup.images.processed},
+ * The console's charts' data: once per interval, the pipeline's own meters ({@code anyup.images.attempted},
  * {@code anyup.process.latency}, {@code anyup.batch.size}, {@code anyup.dead.letters},
  * {@code anyup.input.records.lag}) turned into one point per series over the last interval: throughput, latency
  * p50/p99 (from the timer's cumulative histogram bucket counts, as the app's Prometheus registry keeps them, so the
@@ -42,18 +43,18 @@ final class MetricsSampler {
 
   /** Takes one point at {@code nowMillis} (the first call only sets the baseline). */
   synchronized void sample(long nowMillis) {
-    double processed = registry.find("anyup.images.processed").counters().stream().mapToDouble(Counter::count).sum();
-    Timer latency = registry.find("anyup.process.latency").timer();
+    double processed = registry.find(PipelineMetrics.IMAGES_ATTEMPTED).counters().stream().mapToDouble(Counter::count).sum();
+    Timer latency = registry.find(PipelineMetrics.PROCESS_LATENCY).timer();
     CountAtBucket[] buckets = latency == null ? new CountAtBucket[0] : latency.takeSnapshot().histogramCounts();
     long[] counts = new long[buckets.length];
     for (int i = 0; i < buckets.length; i++) {
       counts[i] = (long) buckets[i].count();
     }
-    DistributionSummary batch = registry.find("anyup.batch.size").summary();
+    DistributionSummary batch = registry.find(PipelineMetrics.BATCH_SIZE).summary();
     long batchCount = batch == null ? 0 : batch.count();
     double batchTotal = batch == null ? 0 : batch.totalAmount();
     Map<String, Double> dead = new TreeMap<>();
-    for (Counter c : registry.find("anyup.dead.letters").counters()) {
+    for (Counter c : registry.find(PipelineMetrics.DEAD_LETTERS).counters()) {
       dead.merge(c.getId().getTag("stage") + "/" + c.getId().getTag("reason"), c.count(), Double::sum);
     }
     double lag = Double.NaN;

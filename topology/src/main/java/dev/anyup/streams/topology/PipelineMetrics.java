@@ -14,6 +14,15 @@ import java.util.concurrent.TimeUnit;
  * frames, dead letters by stage and reason, bytes out by topic.
  */
 public final class PipelineMetrics {
+  /** Images whose outputs were forwarded: the console's throughput chart reads this counter. */
+  public static final String IMAGES_ATTEMPTED = "anyup.images.attempted";
+  /** Time from dequeue to forwarded outputs per image. */
+  public static final String PROCESS_LATENCY = "anyup.process.latency";
+  /** Images per model call. */
+  public static final String BATCH_SIZE = "anyup.batch.size";
+  /** Dead letters, tagged by stage and reason. */
+  public static final String DEAD_LETTERS = "anyup.dead.letters";
+
   private final MeterRegistry registry;
   private final Map<Stage, Timer> stageTimers = new EnumMap<>(Stage.class);
   private final Timer endToEnd;
@@ -28,13 +37,13 @@ public final class PipelineMetrics {
       stageTimers.put(s, Timer.builder("anyup.stage.latency").description("time spent in one pipeline stage per image")
           .tag("stage", s.label()).publishPercentileHistogram().register(registry));
     }
-    endToEnd = Timer.builder("anyup.process.latency").description("time from dequeue to forwarded outputs per image")
+    endToEnd = Timer.builder(PROCESS_LATENCY).description("time from dequeue to forwarded outputs per image")
         .publishPercentileHistogram().register(registry);
-    batchSize = DistributionSummary.builder("anyup.batch.size").description("images per model call")
+    batchSize = DistributionSummary.builder(BATCH_SIZE).description("images per model call")
         .publishPercentileHistogram().maximumExpectedValue(256.0).register(registry);
     batchDuration = Timer.builder("anyup.batch.duration").description("duration of one model call")
         .publishPercentileHistogram().register(registry);
-    processed = Counter.builder("anyup.images.attempted").description(
+    processed = Counter.builder(IMAGES_ATTEMPTED).description(
         "images whose outputs were forwarded; attempted, not committed: work of an aborted transaction counts too")
         .register(registry);
     frameAge = Timer.builder("anyup.frame.age")
@@ -74,7 +83,7 @@ public final class PipelineMetrics {
   }
 
   void deadLetter(DeadLetterReason reason) {
-    registry.counter("anyup.dead.letters", "stage", reason.stage().label(), "reason", reason.code()).increment();
+    registry.counter(DEAD_LETTERS, "stage", reason.stage().label(), "reason", reason.code()).increment();
   }
 
   void bytesOut(String topic, long bytes) {
@@ -93,12 +102,12 @@ public final class PipelineMetrics {
 
   /** Dead letters so far, all stages. */
   public double deadLetters() {
-    return registry.find("anyup.dead.letters").counters().stream().mapToDouble(Counter::count).sum();
+    return registry.find(DEAD_LETTERS).counters().stream().mapToDouble(Counter::count).sum();
   }
 
   /** Dead letters so far at {@code stage}. */
   public double deadLetters(Stage stage) {
-    return registry.find("anyup.dead.letters").tag("stage", stage.label()).counters().stream()
+    return registry.find(DEAD_LETTERS).tag("stage", stage.label()).counters().stream()
         .mapToDouble(Counter::count).sum();
   }
 }

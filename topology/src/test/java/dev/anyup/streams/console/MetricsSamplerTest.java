@@ -3,6 +3,7 @@ package dev.anyup.streams.console;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.anyup.streams.topology.PipelineMetrics;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
@@ -13,6 +14,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import org.junit.jupiter.api.Test;
 
 class MetricsSamplerTest {
@@ -21,9 +23,13 @@ class MetricsSamplerTest {
   void turnsTheMetersOfOneIntervalIntoAChartPoint() {
     // the app's registry: its histogram bucket counts are cumulative, which the quantiles rely on
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    Counter processed = registry.counter("anyup.images.processed");
-    Timer latency = Timer.builder("anyup.process.latency").publishPercentileHistogram().register(registry);
-    DistributionSummary batch = DistributionSummary.builder("anyup.batch.size").register(registry);
+    // the meters the pipeline itself registers: a rename there cannot pass unnoticed here (the chart once read
+    // anyup.images.processed for a release after the pipeline renamed it to anyup.images.attempted and showed 0)
+    new PipelineMetrics(registry);
+    Counter processed = Objects.requireNonNull(registry.find("anyup.images.attempted").counter(),
+        "PipelineMetrics registers anyup.images.attempted");
+    Timer latency = registry.find("anyup.process.latency").timer();
+    DistributionSummary batch = registry.find("anyup.batch.size").summary();
     Gauge.builder("anyup.input.records.lag", () -> 5.0).tag("partition", "0").register(registry);
     Gauge.builder("anyup.input.records.lag", () -> Double.NaN).tag("partition", "1").register(registry);
     MetricsSampler sampler = new MetricsSampler(registry);
