@@ -10,9 +10,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -42,28 +45,78 @@ final class ProduceCommand implements Callable<Integer> {
     ImageFiles.Listing listing = ImageFiles.scan(dir);
     listing.reportSkipped(System.err);
     AppConfig cfg = cluster.config();
-    int n = publish(cfg, topic, sourceId, listing.images());
-    System.out.println("published " + n + " images from " + dir + " to " + topic
-        + (listing.skipped().isEmpty() ? "" : " (" + listing.skipped().size() + " entries skipped, listed above)"));
+    Result r = publish(cfg, topic, sourceId, listing.images());
+    String skipped = listing.skipped().isEmpty() ? ""
+        : " (" + listing.skipped().size() + " entries skipped, listed above)";
+    if (r.failed() > 0) {
+      System.err.println("error: the broker acknowledged " + r.acknowledged() + " of " + r.attempted()
+          + " images from " + dir + " to " + topic + ", " + r.failed() + " failed; first error: " + r.firstError()
+          + skipped);
+      return 1;
+    }
+    System.out.println("published " + r.acknowledged() + " images from " + dir + " to " + topic
+        + " (each acknowledged by the broker)" + skipped);
     return 0;
   }
 
-  /** Publishes {@code files}; image id = file name. Returns how many were sent. */
-  static int publish(AppConfig cfg, String topic, String sourceId, List<Path> files) {
+  /**
+   * What a publish achieved: images handed to the producer, acknowledged by the broker (acks=all), failed (refused,
+   * timed out, or never sent after an earlier synchronous failure), and the first failure's root cause.
+   */
+  record Result(int attempted, int acknowledged, int failed, String firstError) {}
+
+  /**
+   * Publishes {@code files} (image id = file name) and waits for every acknowledgement: a send that the broker refuses
+   * (authorisation, authentication, a record too large, a timeout) is counted, never reported as published. A send that
+   * fails before it is queued (no metadata within {@code max.block.ms}, a serialiser failure) stops the run; the files
+   * after it count as failed.
+   */
+  static Result publish(AppConfig cfg, String topic, String sourceId, List<Path> files) {
     Properties p = cfg.producerProperties();
     p.put(ProducerConfig.ACKS_CONFIG, "all");
     p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+    AtomicInteger acknowledged = new AtomicInteger();
+    AtomicInteger failed = new AtomicInteger();
+    AtomicReference<String> firstError = new AtomicReference<>();
     try (SpecificAvroSerde<ImageEvent> serde = new SpecificAvroSerde<>(ImageEvent.class);
         KafkaProducer<byte[], byte[]> producer =
             new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
       serde.configure(Map.copyOf(cfg.serdeConfig()), false);
       byte[] key = sourceId.getBytes(StandardCharsets.UTF_8);
+      int queued = 0;
       for (Path f : files) {
         ImageEvent e = ImageFiles.read(f, f.getFileName().toString(), sourceId, Instant.now());
-        producer.send(new ProducerRecord<>(topic, key, serde.serializer().serialize(topic, e)));
+        byte[] value = serde.serializer().serialize(topic, e);
+        try {
+          producer.send(new ProducerRecord<>(topic, key, value), (meta, error) -> {
+            if (error == null) {
+              acknowledged.incrementAndGet();
+            } else {
+              failed.incrementAndGet();
+              firstError.compareAndSet(null, describe(f, error));
+            }
+          });
+          queued++;
+        } catch (KafkaException ex) {
+          firstError.compareAndSet(null, describe(f, ex));
+          failed.addAndGet(files.size() - queued);
+          break;
+        }
       }
       producer.flush();
     }
-    return files.size();
+    return new Result(files.size(), acknowledged.get(), failed.get(), firstError.get());
+  }
+
+  private static String describe(Path file, Throwable error) {
+    Throwable root = error;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    String msg = error.getClass().getSimpleName() + ": " + error.getMessage();
+    if (root != error) {
+      msg += " (cause " + root.getClass().getSimpleName() + ": " + root.getMessage() + ")";
+    }
+    return file.getFileName() + ": " + msg;
   }
 }

@@ -104,6 +104,42 @@ class CommandLineIT {
     }
   }
 
+  @Test
+  void produceExitsNonZeroAndCountsWhenTheBrokerAcknowledgesNothing() throws Exception {
+    LocalStack stack = SharedStack.stack();
+    String input = "cli-refused-" + UUID.randomUUID().toString().substring(0, 8) + ".images";
+    stack.kafka().createTopic(input, 1, Map.of());
+    Path images = Files.createDirectories(dir.resolve("refused-images"));
+    for (int i = 0; i < 3; i++) {
+      Files.write(images.resolve("img-" + i + ".png"), TestImages.pattern(90, 60, i, "png"));
+    }
+    // every record is over the producer's max.request.size: the producer refuses each one after the call returned,
+    // which the command once ignored and printed "published 3 images"
+    Path tooSmall = Files.writeString(dir.resolve("too-small.properties"), String.join("\n",
+        "bootstrap.servers=" + stack.bootstrapServers(), "schema.registry.url=" + stack.schemaRegistryUrl(),
+        "max.request.size=200", ""));
+    java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+    java.io.PrintStream before = System.err;
+    int code;
+    System.setErr(new java.io.PrintStream(err, true, java.nio.charset.StandardCharsets.UTF_8));
+    try {
+      code = Main.execute("produce", "--command-config", tooSmall.toString(), "--topic", input, images.toString());
+    } finally {
+      System.setErr(before);
+    }
+    String printed = err.toString(java.nio.charset.StandardCharsets.UTF_8);
+    assertEquals(1, code, printed);
+    assertTrue(printed.contains("acknowledged 0 of 3 images") && printed.contains("RecordTooLargeException"), printed);
+    AppConfig direct = AppConfig.defaults(stack.bootstrapServers(), stack.schemaRegistryUrl());
+    try (org.apache.kafka.clients.consumer.KafkaConsumer<byte[], byte[]> consumer =
+        new org.apache.kafka.clients.consumer.KafkaConsumer<>(direct.consumerProperties(),
+            new org.apache.kafka.common.serialization.ByteArrayDeserializer(),
+            new org.apache.kafka.common.serialization.ByteArrayDeserializer())) {
+      var tp = new org.apache.kafka.common.TopicPartition(input, 0);
+      assertEquals(0L, consumer.endOffsets(List.of(tp)).get(tp), "nothing reached the topic, as the summary says");
+    }
+  }
+
   private static ImageEmbedding embedding(String id) {
     return ImageEmbedding.newBuilder().setImageId(id).setSourceId("cam").setCaptureTimestamp(Instant.EPOCH)
         .setProcessedTimestamp(Instant.EPOCH).setLineage(ItSupport.defaultLineage()).setDimension(2)
