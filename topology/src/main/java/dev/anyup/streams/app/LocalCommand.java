@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.stream.Stream;
@@ -55,6 +56,11 @@ final class LocalCommand implements Callable<Integer> {
           + "deleted on stop); app.yaml is written here too")
   Path dataDir;
 
+  @Option(names = "--http-port", defaultValue = "8080",
+      description = "http.port written to app.yaml for the app's metrics/health port, 0 = any free port "
+          + "(default: ${DEFAULT-VALUE})")
+  int httpPort;
+
   @Option(names = "--topic", defaultValue = "images", description = "input topic to create (default: ${DEFAULT-VALUE})")
   String inputTopic;
 
@@ -62,7 +68,10 @@ final class LocalCommand implements Callable<Integer> {
   int partitions;
 
   /** The addresses a started stack serves on, and the configuration that points the app at them. */
-  record Endpoints(String bootstrapServers, String schemaRegistryUrl) {
+  record Endpoints(String bootstrapServers, String schemaRegistryUrl, int httpPort) {
+    /** Keys whose value follows the running stack on every start, whatever the file said before. */
+    static final Set<String> STACK_KEYS = Set.of("bootstrap.servers", "schema.registry.url");
+
     /** A ready-to-use {@code app.yaml} for this stack (one broker: replication 1). */
     String appYaml() {
       return String.join("\n",
@@ -71,8 +80,37 @@ final class LocalCommand implements Callable<Integer> {
           "schema.registry.url: " + schemaRegistryUrl,
           "topics.replication: 1",
           "streams.replication.factor: 1",
-          "http.port: 8080",
+          "http.port: " + httpPort,
           "");
+    }
+
+    /**
+     * {@code existing} (a previous start's app.yaml, perhaps edited by the user) brought up to date: the stack's
+     * endpoints ({@link #STACK_KEYS}) replaced in place, the other keys of {@link #appYaml()} added only when missing,
+     * and every other line (comments, {@code console.*} and other user settings) kept as it was.
+     */
+    String updateAppYaml(String existing) {
+      List<String> lines = new java.util.ArrayList<>(existing.lines().toList());
+      for (String fresh : appYaml().lines().toList()) {
+        int colon = fresh.indexOf(':');
+        if (fresh.startsWith("#") || colon < 0) {
+          continue;
+        }
+        String key = fresh.substring(0, colon);
+        int at = -1;
+        for (int i = 0; i < lines.size(); i++) {
+          String l = lines.get(i);
+          if (l.startsWith(key + ":")) {
+            at = i;
+          }
+        }
+        if (at < 0) {
+          lines.add(fresh);
+        } else if (STACK_KEYS.contains(key)) {
+          lines.set(at, fresh);
+        }
+      }
+      return String.join("\n", lines) + "\n";
     }
   }
 
@@ -123,8 +161,8 @@ final class LocalCommand implements Callable<Integer> {
       this.temporary = temporary;
     }
 
-    Endpoints endpoints() {
-      return new Endpoints(stack.bootstrapServers(), stack.schemaRegistryUrl());
+    Endpoints endpoints(int httpPort) {
+      return new Endpoints(stack.bootstrapServers(), stack.schemaRegistryUrl(), httpPort);
     }
 
     /** Stops the registry, then the broker; deletes the folder when it was temporary. */
@@ -179,11 +217,15 @@ final class LocalCommand implements Callable<Integer> {
     Running running = new Running(stack, work, temporary);
     try {
       createInputTopic(stack);
-      Endpoints ep = running.endpoints();
+      Endpoints ep = running.endpoints(httpPort);
+      boolean updated = false;
       if (!temporary) {
-        Files.writeString(work.resolve("app.yaml"), ep.appYaml(), StandardCharsets.UTF_8);
+        Path yaml = work.resolve("app.yaml");
+        updated = Files.exists(yaml);
+        Files.writeString(yaml, updated ? ep.updateAppYaml(Files.readString(yaml, StandardCharsets.UTF_8))
+            : ep.appYaml(), StandardCharsets.UTF_8);
       }
-      printReady(out, ep, stack, temporary ? null : work);
+      printReady(out, ep, stack, temporary ? null : work, updated);
     } catch (IOException | RuntimeException e) {
       running.close(out);
       throw new StartupException("local stack started but could not be prepared: " + e.getMessage(), e);
@@ -206,7 +248,7 @@ final class LocalCommand implements Callable<Integer> {
     LOG.info("created input topic {} with {} partitions", inputTopic, partitions);
   }
 
-  private void printReady(PrintStream out, Endpoints ep, LocalStack stack, Path kept) {
+  private void printReady(PrintStream out, Endpoints ep, LocalStack stack, Path kept, boolean updated) {
     String registry = ep.schemaRegistryUrl();
     out.println();
     out.println(READY_LINE + " (" + stack.startupTime().toMillis() + " ms)");
@@ -215,12 +257,20 @@ final class LocalCommand implements Callable<Integer> {
     out.println("  input topic          " + inputTopic + " (" + partitions + " partitions)");
     out.println("  data                 " + (kept == null ? "temporary, deleted on stop" : kept + " (kept)"));
     out.println();
-    out.println(kept == null ? "app.yaml:" : "app.yaml (also written to " + kept.resolve("app.yaml") + "):");
-    out.println();
-    ep.appYaml().lines().forEach(l -> out.println("    " + l));
+    Path yaml = kept == null ? null : kept.resolve("app.yaml");
+    if (kept == null) {
+      out.println("app.yaml (save it to a file):");
+      out.println();
+      ep.appYaml().lines().forEach(l -> out.println("    " + l));
+      out.println();
+    } else if (updated) {
+      out.println("app.yaml: " + yaml + " updated (endpoints of this start; your other lines kept)");
+    } else {
+      out.println("app.yaml: written to " + yaml);
+    }
     out.println();
     out.println("then, in other terminals:");
-    out.println("    anyup-streams run --config app.yaml");
+    out.println("    anyup-streams run --config " + (yaml == null ? "app.yaml" : yaml.toString()));
     out.println("    anyup-streams produce --bootstrap " + ep.bootstrapServers() + " --registry " + registry
         + " --topic " + inputTopic + " --source-id cam-1 IMAGES_DIR");
     out.println("    anyup-streams inspect --bootstrap " + ep.bootstrapServers() + " --registry " + registry

@@ -58,7 +58,7 @@ class LocalCommandTest {
   @Test
   void printedAppYamlLoadsAsARunConfigurationForThisStack(@TempDir Path dir) throws Exception {
     LocalCommand.Endpoints ep =
-        new LocalCommand.Endpoints("127.0.0.1:19092", "http://127.0.0.1:18081/apis/ccompat/v7");
+        new LocalCommand.Endpoints("127.0.0.1:19092", "http://127.0.0.1:18081/apis/ccompat/v7", 8080);
     Path yaml = Files.writeString(dir.resolve("app.yaml"), ep.appYaml());
     AppConfig cfg = ConfigLoader.load(yaml, Map.of());
     assertEquals("127.0.0.1:19092", cfg.bootstrapServers());
@@ -66,5 +66,44 @@ class LocalCommandTest {
     assertEquals(1, cfg.topics().replication());
     assertEquals("1", cfg.streamsProperties().get("replication.factor"),
         "one broker: internal topics with one replica");
+  }
+
+  @Test
+  void restartKeepsTheUsersLinesAndMovesOnlyTheEndpoints(@TempDir Path dir) throws Exception {
+    // the README tells users to add console.* lines to DATA/app.yaml; a restart of local once overwrote the file
+    String edited = String.join("\n",
+        "# anyup-streams run --config app.yaml",
+        "bootstrap.servers: 127.0.0.1:40001",
+        "schema.registry.url: http://127.0.0.1:40002/apis/ccompat/v7",
+        "topics.replication: 1",
+        "streams.replication.factor: 1",
+        "http.port: 9999",
+        "# mine",
+        "console.enabled: true",
+        "console.port: 8071",
+        "");
+    LocalCommand.Endpoints restarted =
+        new LocalCommand.Endpoints("127.0.0.1:40011", "http://127.0.0.1:40012/apis/ccompat/v7", 8080);
+    Path yaml = Files.writeString(dir.resolve("app.yaml"), restarted.updateAppYaml(edited));
+    AppConfig cfg = ConfigLoader.load(yaml, Map.of());
+    assertEquals("127.0.0.1:40011", cfg.bootstrapServers(), "the endpoints follow the stack");
+    assertEquals("http://127.0.0.1:40012/apis/ccompat/v7", cfg.schemaRegistryUrl());
+    assertEquals(9999, cfg.httpPort(), "a value the user set is theirs");
+    assertEquals(true, cfg.console().enabled());
+    assertEquals(8071, cfg.console().port());
+    assertEquals(true, Files.readString(yaml).contains("# mine"));
+    assertEquals(restarted.updateAppYaml(edited), restarted.updateAppYaml(restarted.updateAppYaml(edited)),
+        "a second restart changes nothing more");
+  }
+
+  @Test
+  void httpPortOptionGoesToTheWrittenAppYaml(@TempDir Path dir) throws Exception {
+    LocalCommand c = parse("--http-port", "0");
+    LocalCommand.Endpoints ep = new LocalCommand.Endpoints("127.0.0.1:1", "http://127.0.0.1:2", c.httpPort);
+    Path yaml = Files.writeString(dir.resolve("app.yaml"), ep.appYaml());
+    assertEquals(0, ConfigLoader.load(yaml, Map.of()).httpPort());
+    String missing = "bootstrap.servers: x:1\nschema.registry.url: http://x:2\n";
+    assertEquals(0, ConfigLoader.load(Files.writeString(dir.resolve("old.yaml"), ep.updateAppYaml(missing)),
+        Map.of()).httpPort(), "keys missing from an older file are added");
   }
 }
