@@ -102,9 +102,28 @@ public final class ConfigLoader {
         }
         return m;
       }
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new ConfigException(syntaxError(file, e));
     } catch (IOException e) {
       throw new ConfigException("cannot read config file " + file + ": " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * A YAML syntax error's position and problem, without the parser's quoted snippet of the file: the line it quotes
+   * may hold a password or a JAAS string. The cause is not kept for the same reason (its message has the snippet).
+   */
+  static String syntaxError(Path file, com.fasterxml.jackson.core.JsonProcessingException e) {
+    StringBuilder m = new StringBuilder("config file " + file + " is not valid YAML");
+    var loc = e.getLocation();
+    if (loc != null && loc.getLineNr() > 0) {
+      m.append(" at line ").append(loc.getLineNr()).append(", column ").append(loc.getColumnNr());
+    }
+    Throwable cause = e.getCause();
+    if (cause instanceof org.yaml.snakeyaml.error.MarkedYAMLException marked && marked.getProblem() != null) {
+      m.append(": ").append(marked.getProblem());
+    }
+    return m.append(" (the line is not shown: it may hold a secret)").toString();
   }
 
   private static void flatten(String prefix, JsonNode node, Map<String, String> out) {

@@ -4,6 +4,7 @@ import dev.anyup.streams.models.ImageLimits;
 import dev.anyup.streams.topology.frames.FramePolicy;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
@@ -722,10 +723,48 @@ public record AppConfig(
     return SECRET_KEY.matcher(key).matches();
   }
 
-  /** Masks secret values in a property map (for logs). */
+  /** SASL/SSL settings that describe rather than authenticate; every other {@code sasl.*}/{@code ssl.*} is hidden. */
+  private static final Set<String> SECURITY_DESCRIPTORS = Set.of("sasl.mechanism", "ssl.protocol",
+      "ssl.enabled.protocols", "ssl.endpoint.identification.algorithm", "ssl.truststore.type", "ssl.keystore.type",
+      "ssl.truststore.location", "ssl.keystore.location", "sasl.kerberos.service.name");
+  /** A value shaped like a secret whatever its key is called: a JAAS line, or a {@code password=} assignment. */
+  private static final Pattern SECRET_VALUE =
+      Pattern.compile("(?is).*(LoginModule|password\\s*=|secret\\s*=|token\\s*=).*");
+
+  /**
+   * Whether the value of {@code key} must be hidden in logs: a secret's key ({@link #isSecret}), any SASL/SSL setting
+   * but a few descriptive ones (a mistyped {@code kafka.sasl.jass.config} is still under {@code sasl.}), or a value
+   * that looks like a JAAS string or a credential assignment, whatever the key.
+   */
+  public static boolean hides(String key, Object value) {
+    if (isSecret(key)) {
+      return true;
+    }
+    for (String prefix : PASS_THROUGH_PREFIXES) {
+      if (key.startsWith(prefix)) {
+        key = key.substring(prefix.length());
+        break;
+      }
+    }
+    for (String prefix : List.of("producer.", "consumer.", "main.consumer.", "restore.consumer.", "global.consumer.",
+        "admin.")) {
+      if (key.startsWith(prefix)) {
+        key = key.substring(prefix.length());
+      }
+    }
+    if ((key.startsWith("sasl.") || key.startsWith("ssl.")) && !SECURITY_DESCRIPTORS.contains(key)) {
+      return true;
+    }
+    return value != null && SECRET_VALUE.matcher(String.valueOf(value)).matches();
+  }
+
+  /** Masks secret values in a property map (for logs): see {@link #hides}; URLs keep their host, not user info. */
   public static Map<String, Object> masked(Map<?, ?> props) {
     Map<String, Object> m = new TreeMap<>();
-    props.forEach((k, v) -> m.put(String.valueOf(k), isSecret(String.valueOf(k)) ? "[hidden]" : v));
+    props.forEach((k, v) -> {
+      String key = String.valueOf(k);
+      m.put(key, hides(key, v) ? "[hidden]" : v instanceof String s ? maskUrl(s) : v);
+    });
     return m;
   }
 

@@ -138,6 +138,32 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void toStringMasksSecretsByValueShapeAndUnderMistypedKeys() {
+    // a mistyped key (jass) once logged the whole JAAS string: masking went by exact key name only
+    String jaas = "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"app\" "
+        + "password=\"jaas-pw-1\";";
+    AppConfig c = AppConfig.fromMap(Map.of("bootstrap.servers", "b:1", "schema.registry.url", "http://r:1",
+        "kafka.sasl.jass.config", jaas, "streams.main.consumer.sasl.jaas.config", jaas.replace("1", "2"),
+        "producer.ssl.key.pasword", "key-pw-3", "kafka.client.note", "user=app password=inline-pw-4",
+        "kafka.sasl.mechanism", "SCRAM-SHA-512", "kafka.security.protocol", "SASL_SSL"));
+    String s = c.toString() + AppConfig.masked(c.streamsProperties());
+    for (String secret : new String[] {"jaas-pw-1", "jaas-pw-2", "key-pw-3", "inline-pw-4", "ScramLoginModule"}) {
+      assertFalse(s.contains(secret), "leaks " + secret + ": " + s);
+    }
+    assertTrue(s.contains("SCRAM-SHA-512") && s.contains("SASL_SSL"), "descriptive settings stay readable: " + s);
+  }
+
+  @Test
+  void aYamlSyntaxErrorNearAPasswordDoesNotEchoTheLine() throws IOException {
+    Path f = write("bad.yaml", "bootstrap.servers: b:1\nkafka.sasl.jaas.config: \"x password=\"yaml-pw-5\"\"\n"
+        + "  : oops\n");
+    ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(f, Map.of()));
+    String all = e.getMessage() + (e.getCause() == null ? "" : e.getCause().toString());
+    assertFalse(all.contains("yaml-pw-5"), all);
+    assertTrue(e.getMessage().contains("is not valid YAML at line"), e.getMessage());
+  }
+
+  @Test
   void rejectsUnknownKeysByName() {
     var e = assertThrows(ConfigException.class, () -> AppConfig.fromMap(Map.of("bootstrap.servers", "b:1",
         "schema.registry.url", "mock://x", "batch.max.sise", "3")));
