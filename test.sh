@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# The project's one test command: installs what the tests need when it is missing, then runs every test.
+# Installs (Debian, as root, only when missing): chromium + chromium-driver for the console's browser test, and
+# python3-torch/python3-onnx/python3-numpy/python3-pil for the model-export tool's tests (PyPI is not needed).
+set -euo pipefail
+cd "$(dirname "$0")"
+
+need=()
+command -v chromedriver >/dev/null 2>&1 || need+=(chromium chromium-driver)
+/usr/bin/python3 -c 'import torch, onnx, numpy, PIL' >/dev/null 2>&1 \
+  || need+=(python3-torch python3-onnx python3-numpy python3-pil)
+if [ ${#need[@]} -gt 0 ]; then
+  if ! command -v apt-get >/dev/null 2>&1; then
+    echo "test.sh: missing ${need[*]} and no apt-get to install them (Debian/Ubuntu packages)" >&2
+    exit 2
+  fi
+  sudo_cmd=()
+  [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+  echo "test.sh: installing ${need[*]} (Debian packages the tests use) ..."
+  "${sudo_cmd[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+# the model-export tool's offline tests (Python, stand-in modules only)
+models/export/test.sh
+# unit + integration tests: real KRaft broker, real Apicurio registry, real Chromium
+mvn -B verify
