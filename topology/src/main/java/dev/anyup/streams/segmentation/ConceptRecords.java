@@ -68,10 +68,6 @@ final class ConceptRecords {
     if (prototypes.isEmpty()) {
       return new Refuse(key, ConceptRejection.EMPTY, "it has no prototype");
     }
-    if (value.getDimension() != channels) {
-      return new Refuse(key, ConceptRejection.WRONG_DIMENSION, "it declares dimension " + value.getDimension()
-          + " but the encoder has " + channels + " channels");
-    }
     List<float[]> vectors = new ArrayList<>(prototypes.size());
     for (int i = 0; i < prototypes.size(); i++) {
       List<Float> p = prototypes.get(i);
@@ -95,6 +91,10 @@ final class ConceptRecords {
         return new Refuse(key, ConceptRejection.ALL_ZERO, "prototype " + i + " is all zeros");
       }
       vectors.add(v);
+    }
+    if (value.getDimension() != channels) {
+      return new Refuse(key, ConceptRejection.WRONG_DIMENSION, "it declares dimension " + value.getDimension()
+          + " but the encoder has " + channels + " channels");
     }
     return new Define(new Concept(name, vectors, threshold));
   }

@@ -64,7 +64,7 @@ final class ConceptsProcessor implements Processor<byte[], byte[], Void, Void> {
         value = deserializer.deserialize(topic, record.headers() == null ? new RecordHeaders() : record.headers(),
             record.value());
       } catch (RuntimeException e) {
-        problem = "the value is not a Concept record: " + e.getMessage();
+        problem = "the value is not a Concept record: " + abbreviate(String.valueOf(e.getMessage()));
       }
       verdict = value != null ? records.check(key, value)
           : new ConceptRecords.Refuse(key == null ? "?" : key, ConceptRejection.MALFORMED, problem);
@@ -85,6 +85,11 @@ final class ConceptsProcessor implements Processor<byte[], byte[], Void, Void> {
     } else {
       refuse((ConceptRecords.Refuse) verdict, offset);
     }
+  }
+
+  /** Exception messages of schema mismatches print both schemas in full: one log line keeps the start. */
+  private static String abbreviate(String message) {
+    return message.length() <= 300 ? message : message.substring(0, 300) + "... (" + message.length() + " chars)";
   }
 
   private void refuse(ConceptRecords.Refuse f, long offset) {
