@@ -39,7 +39,8 @@ final class ConceptMetrics {
     Gauge.builder(COUNT, () -> current.get().set().concepts().size()).description("concepts defined now")
         .register(registry);
     firstUse = Timer.builder(FIRST_USE).description("from a concept change's record timestamp (its write) to the "
-        + "first label map this instance computed with it").publishPercentileHistogram().register(registry);
+        + "first label map this instance computed with it (changes applied before its first frame, e.g. restored at "
+        + "startup, are not counted)").publishPercentileHistogram().register(registry);
   }
 
   void defined() {

@@ -29,7 +29,8 @@ final class ConceptsHead implements SegmentationHead {
   private final LiveConcepts live = new LiveConcepts();
   private final ConceptMetrics metrics;
   private final LongSupplier wallClockMillis;
-  private final AtomicLong lastUsedVersion = new AtomicLong();
+  /** The newest version this instance labelled with; -1 before its first frame. */
+  private final AtomicLong lastUsedVersion = new AtomicLong(-1);
 
   /**
    * @param topic the concepts topic ({@code segmentation.concepts.topic}), one partition
@@ -64,7 +65,8 @@ final class ConceptsHead implements SegmentationHead {
     LiveConcepts.Snapshot s = live.current();
     Labels labels = new Labels(s.set().label(result.upsampled(), withConfidence), Long.toString(s.version()));
     long seen = lastUsedVersion.get();
-    if (s.version() > seen && lastUsedVersion.compareAndSet(seen, s.version()) && s.changedAtMillis() > 0) {
+    // the first frame's version was restored at startup, not changed live: its age is no propagation delay
+    if (s.version() > seen && lastUsedVersion.compareAndSet(seen, s.version()) && seen >= 0) {
       metrics.firstUse(wallClockMillis.getAsLong() - s.changedAtMillis());
     }
     return labels;

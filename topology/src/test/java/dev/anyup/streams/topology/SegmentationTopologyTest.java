@@ -313,6 +313,8 @@ class SegmentationTopologyTest {
     assertEquals(1.0, counter("anyup.concepts.applied", "change", "remove"));
     assertEquals(4.0, registry.find("anyup.concepts.version").gauge().value());
     assertEquals(1.0, registry.find("anyup.concepts.count").gauge().value());
+    assertEquals(4, registry.find("anyup.concepts.first.use.delay").timer().count(),
+        "one first use per live change (versions 1 to 4), none for the version of the first frame");
   }
 
   /** A bad record for {@code thing}, after a valid one: its reason, and how to make it. */
