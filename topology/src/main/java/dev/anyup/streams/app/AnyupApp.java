@@ -273,6 +273,8 @@ public final class AnyupApp implements AutoCloseable {
         outputBytes.put(cfg.topics().embeddings(), Math.max(sizing.embeddingBytes(), 1024 * 1024));
       }
       if (cfg.segmentation().enabled()) {
+        LOG.info("segmentation head {}: label maps to {} up to {} bytes (a few KB in practice)",
+            cfg.segmentation().head(), cfg.segmentation().topic(), labelMapBound(cfg));
         outputBytes.put(cfg.segmentation().topic(), Math.max(labelMapBound(cfg), 1024 * 1024));
         TopicProvisioner.ensureConcepts(admin, cfg);
       }
