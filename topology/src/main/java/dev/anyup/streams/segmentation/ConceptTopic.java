@@ -44,7 +44,7 @@ public final class ConceptTopic implements AutoCloseable {
   public record Entry(String name, Concept concept, long offset) {}
 
   /**
-   * The live concepts (tombstoned names left out), in the order they were first written; {@code endOffset} is the
+   * The live concepts (tombstoned names left out), in the order they were created (an update keeps the place, a tombstone drops it); {@code endOffset} is the
    * concept-set version once all of them are applied; {@code problems} names each record that could not be read.
    */
   public record Listing(List<Entry> concepts, long endOffset, boolean topicExists, List<String> problems) {}
@@ -207,8 +207,7 @@ public final class ConceptTopic implements AutoCloseable {
           }
           try {
             Concept c = serde.deserializer().deserialize(r.topic(), r.headers(), r.value());
-            live.remove(name);
-            live.put(name, new Entry(name, c, r.offset()));
+            live.put(name, new Entry(name, c, r.offset())); // an update keeps the concept's place
           } catch (RuntimeException e) {
             problems.add("offset " + r.offset() + " (key " + name + "): not a Concept record: " + e.getMessage());
           }
