@@ -7,7 +7,7 @@ package dev.anyup.streams.segmentation;
 public final class ConceptWriteException extends RuntimeException {
   private static final long serialVersionUID = 1L;
 
-  ConceptWriteException(String message, Throwable cause) {
+  public ConceptWriteException(String message, Throwable cause) {
     super(message, cause);
   }
 }
