@@ -7,13 +7,16 @@ import dev.anyup.streams.models.OutputHead;
 import dev.anyup.streams.models.ModelBundle;
 import dev.anyup.streams.models.VerificationReport;
 import dev.anyup.streams.topology.AnyupTopology;
+import dev.anyup.streams.segmentation.SegmentationHeads;
 import dev.anyup.streams.topology.AppConfig;
+import dev.anyup.streams.topology.ConfigException;
 import dev.anyup.streams.topology.DeadLetterDeserializationExceptionHandler;
 import dev.anyup.streams.topology.DeadLetterProcessingExceptionHandler;
 import dev.anyup.streams.topology.DeadLetterProductionExceptionHandler;
 import dev.anyup.streams.topology.ImagePipeline;
 import dev.anyup.streams.topology.OutputTap;
 import dev.anyup.streams.topology.PipelineMetrics;
+import dev.anyup.streams.topology.SegmentationHead;
 import dev.anyup.streams.topology.TopologySerdes;
 import dev.anyup.streams.topology.frames.InputLagMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -100,7 +103,7 @@ public final class AnyupApp implements AutoCloseable {
     LOG.info("CPU budget: {} (batch.workers {}, model.threads {}, model.spinning {})", budget,
         cfg.batch().workers() > 0 ? "set" : "automatic", cfg.model().threads() > 0 ? "set" : "automatic",
         cfg.model().spinning());
-    OutputHead head = cfg.output().head();
+    OutputHead head = cfg.outputHead();
     if (head.active()) {
       LOG.info("dense output: {} inside the upsampler graph (output.dense.in.graph)", head);
     }
@@ -154,10 +157,16 @@ public final class AnyupApp implements AutoCloseable {
       PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
       new JvmMemoryMetrics().bindTo(registry);
       PipelineMetrics metrics = new PipelineMetrics(registry);
-      pipeline = ImagePipeline.create(bundle, cfg, metrics);
       TopologySerdes serdes = TopologySerdes.avro(cfg);
+      SegmentationHead head;
       try {
-        serdes.registerSchemas(cfg.topics(), ImagePipeline.lineage(bundle));
+        head = SegmentationHeads.create(cfg, bundle, serdes.concepts(), registry);
+      } catch (ConfigException e) {
+        throw new StartupException("segmentation.head " + cfg.segmentation().head() + ": " + e.getMessage(), e);
+      }
+      pipeline = ImagePipeline.create(bundle, cfg, metrics, head);
+      try {
+        serdes.registerSchemas(cfg, ImagePipeline.lineage(bundle));
       } catch (RuntimeException e) {
         throw new StartupException("cannot register the output schemas with " + cfg.schemaRegistryUrl() + ": "
             + e.getMessage(), e);
@@ -271,6 +280,10 @@ public final class AnyupApp implements AutoCloseable {
       if (cfg.output().embeddingsEnabled()) {
         outputBytes.put(cfg.topics().embeddings(), Math.max(sizing.embeddingBytes(), 1024 * 1024));
       }
+      if (cfg.segmentation().enabled()) {
+        outputBytes.put(cfg.segmentation().topic(), Math.max(labelMapBound(cfg), 1024 * 1024));
+        TopicProvisioner.ensureConcepts(admin, cfg);
+      }
       long dlqBytes = Math.min(maxRequest, Math.max(deadLetterBytes, 1024 * 1024));
       LOG.info("output records up to {} bytes (dense {}, embedding {}); producer max.request.size={}, "
           + "buffer.memory={}", sizing.largest(), sizing.denseBytes(), sizing.embeddingBytes(), maxRequest,
@@ -279,6 +292,16 @@ public final class AnyupApp implements AutoCloseable {
       TopicProvisioner.ensureOutputs(admin, out, outputBytes, dlqBytes);
       return out;
     }
+  }
+
+  /**
+   * An upper bound on a label-map record: 16-bit labels and an 8-bit confidence map stored uncompressed (PNG's worst
+   * case is barely above the raw bytes), plus 64 KiB for ids, lineage, class names and counts. Real ones are a few
+   * KB (topology/README.md).
+   */
+  static long labelMapBound(AppConfig cfg) {
+    long pixels = (long) cfg.model().inputSize() * cfg.model().inputSize();
+    return pixels * (2 + (cfg.segmentation().confidence() ? 1 : 0)) + 65_536;
   }
 
   /** The effective configuration (with computed sizes). */

@@ -69,6 +69,45 @@ final class TopicProvisioner {
     });
   }
 
+  /**
+   * Creates the concepts topic ({@code segmentation.concepts.topic}) if missing: compacted (the latest record per
+   * concept name is its definition, a tombstone deletes it) and with ONE partition, so that its offsets order every
+   * change and the concept-set version (the offset one past the last record applied) means the same on every
+   * instance. Refuses to start when it exists with more partitions; warns when it is not compacted.
+   */
+  static void ensureConcepts(Admin admin, AppConfig cfg) {
+    String topic = cfg.segmentation().conceptsTopic();
+    call(cfg, () -> {
+      Set<String> existing = admin.listTopics().names().get(TIMEOUT_S, TimeUnit.SECONDS);
+      if (!existing.contains(topic)) {
+        NewTopic t = new NewTopic(topic, 1, cfg.topics().replication())
+            .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT));
+        LOG.info("creating the concepts topic {}", t);
+        try {
+          admin.createTopics(List.of(t)).all().get(TIMEOUT_S, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+          if (!(e.getCause() instanceof TopicExistsException)) {
+            throw e;
+          }
+        }
+      }
+      int partitions = admin.describeTopics(List.of(topic)).allTopicNames().get(TIMEOUT_S, TimeUnit.SECONDS)
+          .get(topic).partitions().size();
+      if (partitions != 1) {
+        throw new StartupException("segmentation.concepts.topic " + topic + " has " + partitions + " partitions but "
+            + "must have exactly 1 (its offsets are the concept-set versions, a total order of every change)");
+      }
+      ConfigResource r = new ConfigResource(ConfigResource.Type.TOPIC, topic);
+      String policy = admin.describeConfigs(List.of(r)).all().get(TIMEOUT_S, TimeUnit.SECONDS).get(r)
+          .get(TopicConfig.CLEANUP_POLICY_CONFIG).value();
+      if (!policy.contains(TopicConfig.CLEANUP_POLICY_COMPACT)) {
+        LOG.warn("segmentation.concepts.topic {} has cleanup.policy={}: concepts older than its retention will be "
+            + "lost; it should be compact", topic, policy);
+      }
+      return null;
+    });
+  }
+
   private interface AdminCall<T> {
     T run() throws ExecutionException, InterruptedException, TimeoutException;
   }

@@ -384,6 +384,20 @@ public record AppConfig(
     }
   }
 
+  /**
+   * The output head the bundle is loaded with: {@link Output#head()}, but keeping the full 32-bit upsampled map when a
+   * segmentation head is on (the probe and the concepts label the upsampled features, not the dense output).
+   */
+  public dev.anyup.streams.models.OutputHead outputHead() {
+    dev.anyup.streams.models.OutputHead head = output.head();
+    if (!segmentation.enabled() || head.keepUpsampled()) {
+      return head;
+    }
+    // TODO(in-graph probe): once the probe runs inside the graph (FeatureResult.labels()), the probe head no longer
+    // needs the 32-bit map; only concepts do.
+    return new dev.anyup.streams.models.OutputHead(head.dtype(), head.projectionId(), true);
+  }
+
   /** A configuration with every default and the given connection endpoints (tests, demo). */
   public static AppConfig defaults(String bootstrapServers, String schemaRegistryUrl) {
     return new AppConfig("anyup-streams", bootstrapServers, schemaRegistryUrl, Topics.defaults(), Model.defaults(),

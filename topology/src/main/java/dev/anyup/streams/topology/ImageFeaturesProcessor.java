@@ -3,6 +3,7 @@ package dev.anyup.streams.topology;
 import dev.anyup.streams.avro.DenseFeatures;
 import dev.anyup.streams.avro.ImageEmbedding;
 import dev.anyup.streams.avro.ImageEvent;
+import dev.anyup.streams.avro.SegmentationMap;
 import java.util.Optional;
 import java.util.function.LongSupplier;
 import org.apache.kafka.common.header.Header;
@@ -17,9 +18,11 @@ import org.apache.kafka.streams.processor.api.RecordMetadata;
 
 /**
  * Raw input bytes in, serialised output bytes out: deserialises the {@link ImageEvent} itself (so a bad value is OUR
- * dead letter with its original bytes), runs the {@link ImagePipeline} synchronously, serialises both outputs and checks
- * their size against the producer's {@code max.request.size} before forwarding anything. An image yields either all its
- * enabled outputs or one dead letter — never a half. Keys are forwarded unchanged, so per-key order holds.
+ * dead letter with its original bytes), runs the {@link ImagePipeline} synchronously, serialises its outputs (dense,
+ * embedding and, with a segmentation head, the label map) and checks their size against the producer's
+ * {@code max.request.size} before forwarding anything. An image yields either all its enabled outputs or one dead
+ * letter — never a half: all are forwarded in the same task, so they commit in the same transaction. Keys are
+ * forwarded unchanged, so per-key order holds.
  */
 final class ImageFeaturesProcessor implements Processor<byte[], byte[], byte[], byte[]> {
 
@@ -30,6 +33,8 @@ final class ImageFeaturesProcessor implements Processor<byte[], byte[], byte[], 
   private final Deserializer<ImageEvent> eventDeserializer;
   private final Serializer<DenseFeatures> denseSerializer;
   private final Serializer<ImageEmbedding> embeddingSerializer;
+  private final Serializer<SegmentationMap> segmentsSerializer;
+  private final String segmentsTopic;
   private final ImagePipeline pipeline;
   private final DeadLetterRouter deadLetters;
   private final PipelineMetrics metrics;
@@ -44,6 +49,8 @@ final class ImageFeaturesProcessor implements Processor<byte[], byte[], byte[], 
     this.eventDeserializer = serdes.imageEvents();
     this.denseSerializer = serdes.dense();
     this.embeddingSerializer = serdes.embeddings();
+    this.segmentsSerializer = serdes.segments();
+    this.segmentsTopic = cfg.segmentation().topic();
     this.pipeline = pipeline;
     this.deadLetters = deadLetters;
     this.metrics = metrics;
@@ -68,16 +75,26 @@ final class ImageFeaturesProcessor implements Processor<byte[], byte[], byte[], 
       byte[] dense = out.dense() == null ? null : serialize(denseSerializer, topics.dense(), out.dense(), imageId);
       byte[] embedding = out.embedding() == null ? null
           : serialize(embeddingSerializer, topics.embeddings(), out.embedding(), imageId);
+      byte[] segments = out.segments() == null ? null
+          : serialize(segmentsSerializer, segmentsTopic, out.segments(), imageId);
       checkSize(record.key(), dense, topics.dense(), imageId);
       checkSize(record.key(), embedding, topics.embeddings(), imageId);
+      checkSize(record.key(), segments, segmentsTopic, imageId);
       if (dense != null) {
-        forward(record, dense, topics.dense());
+        forward(record, dense, topics.dense(), AnyupTopology.DENSE_SINK);
       }
       if (embedding != null) {
-        forward(record, embedding, topics.embeddings());
+        forward(record, embedding, topics.embeddings(), AnyupTopology.EMBEDDINGS_SINK);
+      }
+      if (segments != null) {
+        forward(record, segments, segmentsTopic, AnyupTopology.SEGMENTS_SINK);
+        metrics.labelMap();
       }
       metrics.processed(ticker.getAsLong() - start);
       metrics.frameAge(processedAt(out) - event.getCaptureTimestamp().toEpochMilli());
+      if (out.segments() != null) {
+        tap.segmented(event, out.segments());
+      }
       tap.processed(event, out.dense());
     } catch (PipelineFailure failure) {
       Optional<RecordMetadata> meta = context.recordMetadata();
@@ -137,15 +154,14 @@ final class ImageFeaturesProcessor implements Processor<byte[], byte[], byte[], 
     }
   }
 
-  private void forward(Record<byte[], byte[]> input, byte[] value, String topic) {
+  private void forward(Record<byte[], byte[]> input, byte[] value, String topic, String sink) {
     Headers headers = new RecordHeaders();
     for (Header h : input.headers()) {
       if (!h.key().startsWith("anyup.dlq.")) {
         headers.add(h);
       }
     }
-    context.forward(new Record<>(input.key(), value, input.timestamp(), headers),
-        topic.equals(topics.dense()) ? AnyupTopology.DENSE_SINK : AnyupTopology.EMBEDDINGS_SINK);
+    context.forward(new Record<>(input.key(), value, input.timestamp(), headers), sink);
     metrics.bytesOut(topic, value.length);
   }
 

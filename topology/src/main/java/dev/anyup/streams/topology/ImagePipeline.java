@@ -5,6 +5,7 @@ import dev.anyup.streams.avro.ImageEmbedding;
 import dev.anyup.streams.avro.ImageEvent;
 import dev.anyup.streams.avro.ModelLineage;
 import dev.anyup.streams.avro.Preprocessing;
+import dev.anyup.streams.avro.SegmentationMap;
 import dev.anyup.streams.avro.TensorHeader;
 import dev.anyup.streams.models.DType;
 import dev.anyup.streams.models.DecodedImage;
@@ -22,6 +23,8 @@ import dev.anyup.streams.models.PreprocessedImage;
 import dev.anyup.streams.models.Preprocessor;
 import dev.anyup.streams.models.Projection;
 import dev.anyup.streams.models.ResizeMode;
+import dev.anyup.streams.models.segmentation.LabelMap;
+import dev.anyup.streams.models.segmentation.LabelPng;
 import java.nio.ByteBuffer;
 import java.time.Clock;
 import java.time.Duration;
@@ -40,8 +43,15 @@ import java.util.function.LongSupplier;
  */
 public final class ImagePipeline implements AutoCloseable {
 
-  /** The records one image yields; either may be null when that output is disabled. */
-  record Outputs(DenseFeatures dense, ImageEmbedding embedding) {}
+  /**
+   * The records one image yields; each may be null when that output is disabled ({@code segments}: when no
+   * segmentation head is configured).
+   */
+  record Outputs(DenseFeatures dense, ImageEmbedding embedding, SegmentationMap segments) {
+    Outputs(DenseFeatures dense, ImageEmbedding embedding) {
+      this(dense, embedding, null);
+    }
+  }
 
   private final ImageDecoder decoder;
   private final Preprocessor preprocessor;
@@ -55,10 +65,25 @@ public final class ImagePipeline implements AutoCloseable {
   private final Clock clock;
   private final LongSupplier ticker;
   private final PipelineMetrics metrics;
+  private final SegmentationHead segmentation;
+  private final boolean segmentationConfidence;
 
   ImagePipeline(ImageDecoder decoder, Preprocessor preprocessor,
       InferenceBatcher<PreprocessedImage, FeatureResult> batcher, Projection projection, ModelLineage lineage,
       AppConfig.Output output, Duration inferenceTimeout, Clock clock, LongSupplier ticker, PipelineMetrics metrics) {
+    this(decoder, preprocessor, batcher, projection, lineage, output, inferenceTimeout, clock, ticker, metrics, null,
+        false);
+  }
+
+  /**
+   * @param segmentation the head that labels every image (label maps to {@code segmentation.topic}), or
+   *     {@code null} for none
+   * @param segmentationConfidence whether label maps carry a confidence PNG
+   */
+  ImagePipeline(ImageDecoder decoder, Preprocessor preprocessor,
+      InferenceBatcher<PreprocessedImage, FeatureResult> batcher, Projection projection, ModelLineage lineage,
+      AppConfig.Output output, Duration inferenceTimeout, Clock clock, LongSupplier ticker, PipelineMetrics metrics,
+      SegmentationHead segmentation, boolean segmentationConfidence) {
     this.decoder = decoder;
     this.preprocessor = preprocessor;
     this.batcher = batcher;
@@ -71,6 +96,8 @@ public final class ImagePipeline implements AutoCloseable {
     this.clock = clock;
     this.ticker = ticker;
     this.metrics = metrics;
+    this.segmentation = segmentation;
+    this.segmentationConfidence = segmentationConfidence;
   }
 
   /**
@@ -78,6 +105,17 @@ public final class ImagePipeline implements AutoCloseable {
    * the batcher's worker threads; {@link #close()} drains and stops them (the bundle stays open: its owner closes it).
    */
   public static ImagePipeline create(ModelBundle bundle, AppConfig cfg, PipelineMetrics metrics) {
+    return create(bundle, cfg, metrics, null);
+  }
+
+  /**
+   * As {@link #create(ModelBundle, AppConfig, PipelineMetrics)}, with {@code segmentation} labelling every image
+   * ({@code null}: none, whatever {@code segmentation.head} says; the three-argument form makes no label maps). The
+   * bundle must have been loaded with {@link AppConfig#outputHead()}, so that results carry the 32-bit upsampled map
+   * the head reads.
+   */
+  public static ImagePipeline create(ModelBundle bundle, AppConfig cfg, PipelineMetrics metrics,
+      SegmentationHead segmentation) {
     int size = cfg.model().inputSize();
     if (!bundle.inputSizes().contains(size)) {
       throw new ConfigException("model.input.size " + size + " is not one of the bundle's profiles "
@@ -103,7 +141,7 @@ public final class ImagePipeline implements AutoCloseable {
         batchSize, cfg.batch().maxWait(), cfg.cpuBudget().workers(), System::nanoTime,
         metrics.batchListener());
     return new ImagePipeline(decoder, pre, batcher, projection, lineage(bundle), cfg.output(), cfg.batch().timeout(),
-        Clock.systemUTC(), System::nanoTime, metrics);
+        Clock.systemUTC(), System::nanoTime, metrics, segmentation, cfg.segmentation().confidence());
   }
 
   /** The lineage record of {@code bundle}. */
@@ -170,8 +208,14 @@ public final class ImagePipeline implements AutoCloseable {
       long now = clock.millis();
       DenseFeatures dense = output.denseEnabled() ? dense(event, pre.transform(), result, now) : null;
       ImageEmbedding embedding = output.embeddingsEnabled() ? embedding(event, result, now) : null;
-      metrics.stage(Stage.ENCODE, ticker.getAsLong() - t3);
-      return new Outputs(dense, embedding);
+      long t4 = ticker.getAsLong();
+      metrics.stage(Stage.ENCODE, t4 - t3);
+      SegmentationMap segments = null;
+      if (segmentation != null) {
+        segments = segments(event, pre.transform(), result, now);
+        metrics.segmentation(ticker.getAsLong() - t4);
+      }
+      return new Outputs(dense, embedding, segments);
     } catch (RuntimeException e) {
       throw new PipelineFailure(DeadLetterReason.ENCODE_ERROR, id, e);
     }
@@ -282,6 +326,39 @@ public final class ImagePipeline implements AutoCloseable {
         .setRegionGrid(output.regionsGrid())
         .setRegions(regions)
         .build();
+  }
+
+  /** The label map record: the head's labels as a PNG (and confidence when asked), counts, lineage, preprocessing. */
+  private SegmentationMap segments(ImageEvent event, ImageTransform t, FeatureResult result, long now) {
+    SegmentationHead.Labels labels = segmentation.label(result, segmentationConfidence);
+    LabelMap map = labels.map();
+    byte[] confidence = LabelPng.confidence(map);
+    List<Long> counts = new ArrayList<>(map.classNames().size());
+    for (long c : map.counts()) {
+      counts.add(c);
+    }
+    return SegmentationMap.newBuilder()
+        .setImageId(event.getImageId())
+        .setSourceId(event.getSourceId())
+        .setCaptureTimestamp(event.getCaptureTimestamp())
+        .setProcessedTimestamp(java.time.Instant.ofEpochMilli(now))
+        .setLineage(lineage)
+        .setPreprocessing(preprocessing(t))
+        .setHeadKind(segmentation.kind())
+        .setHeadName(segmentation.name())
+        .setHeadVersion(labels.version())
+        .setClassNames(map.classNames())
+        .setWidth(map.width())
+        .setHeight(map.height())
+        .setLabelPng(ByteBuffer.wrap(LabelPng.labels(map)))
+        .setConfidencePng(confidence == null ? null : ByteBuffer.wrap(confidence))
+        .setPixelCounts(counts)
+        .build();
+  }
+
+  /** The segmentation head, or {@code null} when {@code segmentation.head} is {@code none}. */
+  SegmentationHead segmentation() {
+    return segmentation;
   }
 
   static Preprocessing preprocessing(ImageTransform t) {

@@ -11,7 +11,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * The pipeline's own meters (Kafka Streams' are bound separately): per-stage latency timers with histograms, batch
  * size distribution, batch duration, images attempted (forwarded, not necessarily committed), age of processed
- * frames, dead letters by stage and reason, bytes out by topic.
+ * frames, dead letters by stage and reason, bytes out by topic; with a segmentation head, label maps forwarded and the
+ * time to label one image and encode its PNGs. (The concepts head's own meters, {@code anyup.concepts.*}, are
+ * registered by that head on {@link #registry()}.)
  */
 public final class PipelineMetrics {
   private final MeterRegistry registry;
@@ -21,6 +23,8 @@ public final class PipelineMetrics {
   private final Timer batchDuration;
   private final Counter processed;
   private final Timer frameAge;
+  private final Timer segmentation;
+  private final Counter labelMaps;
 
   public PipelineMetrics(MeterRegistry registry) {
     this.registry = registry;
@@ -40,6 +44,12 @@ public final class PipelineMetrics {
     frameAge = Timer.builder("anyup.frame.age")
         .description("age of a processed frame when its outputs were built: processed minus capture timestamp")
         .publishPercentileHistogram().register(registry);
+    segmentation = Timer.builder("anyup.segmentation.latency")
+        .description("time to label one image with the segmentation head and encode its label (and confidence) PNG")
+        .publishPercentileHistogram().register(registry);
+    labelMaps = Counter.builder("anyup.segmentation.maps").description(
+        "label maps forwarded to segmentation.topic; attempted, not committed, like anyup.images.attempted")
+        .register(registry);
   }
 
   public MeterRegistry registry() {
@@ -58,6 +68,19 @@ public final class PipelineMetrics {
   /** A processed frame was {@code millis} old (negative ages, from clocks ahead of ours, count as 0). */
   void frameAge(long millis) {
     frameAge.record(Math.max(0, millis), TimeUnit.MILLISECONDS);
+  }
+
+  void segmentation(long nanos) {
+    segmentation.record(nanos, TimeUnit.NANOSECONDS);
+  }
+
+  void labelMap() {
+    labelMaps.increment();
+  }
+
+  /** Label maps forwarded so far (attempted: an aborted transaction does not take them back). */
+  public double labelMaps() {
+    return labelMaps.count();
   }
 
   /** The processed-frame age histogram ({@code anyup.frame.age}). */

@@ -80,12 +80,29 @@ final class FakeModels {
   }
 
   static ImagePipeline pipeline(AppConfig cfg, PipelineMetrics metrics, Projection projection) {
+    return pipeline(cfg, metrics, projection, null);
+  }
+
+  /** A pipeline with {@code head} labelling every image (null: none). */
+  static ImagePipeline pipeline(AppConfig cfg, PipelineMetrics metrics, Projection projection,
+      SegmentationHead head) {
     ImageDecoder decoder = ImageDecoder.create(cfg.limits().imageLimits());
-    Preprocessor pre = Preprocessor.create(INPUT, ResizeMode.SHORTER_SIDE_CENTER_CROP,
-        new float[] {0.485f, 0.456f, 0.406f}, new float[] {0.229f, 0.224f, 0.225f});
     var batcher = new InferenceBatcher<>(MODEL, cfg.batch().maxSize(), cfg.batch().maxWait(), cfg.cpuBudget().workers(),
         System::nanoTime, metrics.batchListener());
-    return new ImagePipeline(decoder, pre, batcher, projection, LINEAGE, cfg.output(), cfg.batch().timeout(),
-        Clock.fixed(NOW, ZoneOffset.UTC), System::nanoTime, metrics);
+    return new ImagePipeline(decoder, preprocessor(), batcher, projection, LINEAGE, cfg.output(),
+        cfg.batch().timeout(), Clock.fixed(NOW, ZoneOffset.UTC), System::nanoTime, metrics, head,
+        cfg.segmentation().confidence());
+  }
+
+  static Preprocessor preprocessor() {
+    return Preprocessor.create(INPUT, ResizeMode.SHORTER_SIDE_CENTER_CROP,
+        new float[] {0.485f, 0.456f, 0.406f}, new float[] {0.229f, 0.224f, 0.225f});
+  }
+
+  /** The features the fake model gives for an encoded image, computed outside the pipeline (a test's reference). */
+  static FeatureResult featuresOf(byte[] image) {
+    var decoded = ImageDecoder.create(dev.anyup.streams.models.ImageLimits.defaults())
+        .decode("reference", image);
+    return features(preprocessor().apply(decoded));
   }
 }

@@ -1,0 +1,94 @@
+package dev.anyup.streams.segmentation;
+
+import dev.anyup.streams.models.FeatureResult;
+import dev.anyup.streams.models.segmentation.LabelMap;
+import dev.anyup.streams.models.segmentation.LinearProbe;
+import dev.anyup.streams.models.segmentation.ProbeFile;
+import dev.anyup.streams.topology.ConfigException;
+import dev.anyup.streams.topology.SegmentationHead;
+import java.io.IOException;
+import java.nio.file.Path;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The {@code probe} head: a trained linear classifier (K classes × C weights + bias) over the upsampled features,
+ * loaded once at startup. Its version is the probe file's {@code version}, the same on every record.
+ */
+final class ProbeHead implements SegmentationHead {
+  private static final Logger LOG = LoggerFactory.getLogger(ProbeHead.class);
+  static final String KIND = "probe";
+
+  private final LinearProbe probe;
+
+  ProbeHead(LinearProbe probe) {
+    this.probe = probe;
+  }
+
+  /**
+   * Reads {@code file} and checks it against the bundle.
+   *
+   * @param channels the encoder's feature channels
+   * @param encoderSha256 the bundle's encoder hash
+   * @throws ConfigException naming the file when it does not read, or its channels or encoder hash differ from the
+   *     bundle's (both values named)
+   */
+  static ProbeHead load(Path file, int channels, String encoderSha256) {
+    ProbeFile.Loaded loaded;
+    try {
+      loaded = ProbeFile.read(file);
+    } catch (IOException e) {
+      throw new ConfigException("segmentation.probe.file " + file + " cannot be loaded: " + e.getMessage(), e);
+    }
+    LinearProbe probe = loaded.probe();
+    if (probe.channels() != channels) {
+      throw new ConfigException("segmentation.probe.file " + file + ": probe " + probe.name() + " has "
+          + probe.channels() + " channels but the bundle's encoder has " + channels);
+    }
+    if (loaded.encoderSha256() == null) {
+      LOG.warn("probe file {} does not say which encoder it was trained on (no encoder_sha256): its labels are only "
+          + "meaningful for the encoder it was trained with; this bundle's is {}", file, encoderSha256);
+    } else if (!loaded.encoderSha256().equals(encoderSha256)) {
+      throw new ConfigException("segmentation.probe.file " + file + ": probe " + probe.name()
+          + " was trained on encoder sha256 " + loaded.encoderSha256() + " but the bundle's encoder is "
+          + encoderSha256);
+    }
+    LOG.info("segmentation head: {} from {}", probe, file);
+    return new ProbeHead(probe);
+  }
+
+  @Override
+  public String kind() {
+    return KIND;
+  }
+
+  @Override
+  public String name() {
+    return probe.name();
+  }
+
+  @Override
+  public Labels label(FeatureResult result, boolean withConfidence) {
+    return new Labels(labels(result, withConfidence), probe.version());
+  }
+
+  /**
+   * The one place the probe's labels come from.
+   *
+   * <p>TODO(in-graph probe, merge with the models branch): when {@code FeatureResult.labels()} (the label map computed
+   * inside the ONNX graph) is non-null, return it instead of running {@link LinearProbe#label} in Java here; keep this
+   * Java path for built-in upsamplers and resized outputs, where the graph has no probe head. Then
+   * {@code AppConfig.outputHead()} no longer needs to keep the 32-bit map for the probe.
+   */
+  LabelMap labels(FeatureResult result, boolean withConfidence) {
+    if (result.upsampled() == null) {
+      throw new IllegalStateException("probe " + probe.name() + " needs the upsampled features but the result has "
+          + "none (the bundle was loaded without keepUpsampled)");
+    }
+    return probe.label(result.upsampled(), withConfidence);
+  }
+
+  LinearProbe probe() {
+    return probe;
+  }
+}
