@@ -57,6 +57,7 @@ public final class AnyupApp implements AutoCloseable {
   private final ConsoleView consoleView;
   private final ConsoleServer console;
   private final ConsoleSearch consoleSearch;
+  private final ConsoleConcepts consoleConcepts;
   private final StreamThreadWatch threads;
   private final CountDownLatch ended;
   private final Admin admin;
@@ -67,8 +68,8 @@ public final class AnyupApp implements AutoCloseable {
 
   private AnyupApp(AppConfig cfg, ModelBundle bundle, ImagePipeline pipeline, KafkaStreams streams,
       KafkaStreamsMetrics streamsMetrics, InputLagMetrics inputLag, PipelineMetrics metrics, OpsHttpServer http,
-      ConsoleView consoleView, ConsoleServer console, ConsoleSearch consoleSearch, StreamThreadWatch threads,
-      CountDownLatch ended, Admin admin, ProgressPoller poller, OutputRateLog rateLog) {
+      ConsoleView consoleView, ConsoleServer console, ConsoleSearch consoleSearch, ConsoleConcepts consoleConcepts,
+      StreamThreadWatch threads, CountDownLatch ended, Admin admin, ProgressPoller poller, OutputRateLog rateLog) {
     this.cfg = cfg;
     this.bundle = bundle;
     this.pipeline = pipeline;
@@ -80,6 +81,7 @@ public final class AnyupApp implements AutoCloseable {
     this.consoleView = consoleView;
     this.console = console;
     this.consoleSearch = consoleSearch;
+    this.consoleConcepts = consoleConcepts;
     this.threads = threads;
     this.ended = ended;
     this.admin = admin;
@@ -144,6 +146,7 @@ public final class AnyupApp implements AutoCloseable {
     ConsoleView consoleView = null;
     ConsoleServer console = null;
     ConsoleSearch consoleSearch = null;
+    ConsoleConcepts consoleConcepts = null;
     try {
       VerificationReport report = bundle.verify();
       if (!report.passed()) {
@@ -205,9 +208,11 @@ public final class AnyupApp implements AutoCloseable {
       LOG.info("ops HTTP on port {}", http.port());
       if (consoleView != null) {
         consoleSearch = ConsoleSearch.start(cfg);
+        consoleConcepts = cfg.console().concepts() ? ConsoleConcepts.start(cfg) : null;
         console = ConsoleServer.start(cfg.console().bind(), cfg.console().port(), consoleView, registry,
-            consoleSearch.handler(), consoleSearch.uploads(), consoleSearch.unavailable());
-        LOG.info("web console ({}) on http://{}:{}/", consoleSearch.uploads() ? "uploads on" : "read-only",
+            consoleSearch.handler(), consoleSearch.uploads(), consoleSearch.unavailable(), consoleConcepts, null);
+        LOG.info("web console ({}{}) on http://{}:{}/", consoleSearch.uploads() ? "uploads on" : "read-only",
+            consoleConcepts != null ? ", defines concepts on " + cfg.segmentation().conceptsTopic() : "",
             cfg.console().bind(), console.port());
       }
       streams.start();
@@ -216,7 +221,7 @@ public final class AnyupApp implements AutoCloseable {
       OutputRateLog rateLog = new OutputRateLog(metrics, System::nanoTime);
       rateLog.start(OutputRateLog.INTERVAL);
       return new AnyupApp(cfg, bundle, pipeline, streams, streamsMetrics, inputLag, metrics, http, consoleView,
-          console, consoleSearch, threads, ended, admin, poller, rateLog);
+          console, consoleSearch, consoleConcepts, threads, ended, admin, poller, rateLog);
     } catch (RuntimeException e) {
       if (streams != null) {
         streams.close(Duration.ofSeconds(10));
@@ -229,6 +234,9 @@ public final class AnyupApp implements AutoCloseable {
       }
       if (consoleSearch != null) {
         consoleSearch.close();
+      }
+      if (consoleConcepts != null) {
+        consoleConcepts.close();
       }
       if (consoleView != null) {
         consoleView.close();
@@ -373,6 +381,9 @@ public final class AnyupApp implements AutoCloseable {
       if (console != null) {
         console.close();
         consoleSearch.close();
+        if (consoleConcepts != null) {
+          consoleConcepts.close();
+        }
         consoleView.close();
       }
       http.close();

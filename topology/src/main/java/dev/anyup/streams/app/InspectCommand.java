@@ -2,6 +2,8 @@ package dev.anyup.streams.app;
 
 import dev.anyup.streams.avro.DenseFeatures;
 import dev.anyup.streams.avro.ImageEmbedding;
+import dev.anyup.streams.avro.SegmentationMap;
+import dev.anyup.streams.segmentation.LabelPalette;
 import dev.anyup.streams.serdes.SpecificAvroSerde;
 import dev.anyup.streams.topology.AppConfig;
 import dev.anyup.streams.topology.DenseTensors;
@@ -28,18 +30,19 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code inspect}: reads an output topic from the beginning with {@code read_committed}, prints each record, and for
- * dense features writes a PCA→RGB PNG per record.
+ * dense features writes a PCA→RGB PNG per record; for label maps ({@code SegmentationMap}) it prints the class names
+ * with their pixel counts and writes the map coloured with {@link LabelPalette} (label 0, unknown, transparent).
  */
 @Command(name = "inspect", mixinStandardHelpOptions = true,
-    description = "Print records of an output topic (read_committed); render dense features to PNG.")
+    description = "Print records of an output topic (read_committed); render dense features or label maps to PNG.")
 final class InspectCommand implements Callable<Integer> {
   @Mixin
   ClusterOptions cluster;
 
-  @Option(names = "--topic", defaultValue = "features.dense", description = "dense, embeddings or dead-letter topic")
+  @Option(names = "--topic", defaultValue = "features.dense", description = "dense, embeddings, segments or dead-letter topic")
   String topic;
 
-  @Option(names = "--kind", description = "dense, embeddings or dlq (default: guessed from the topic name)")
+  @Option(names = "--kind", description = "dense, embeddings, segments or dlq (default: guessed from the topic name)")
   String kind;
 
   @Option(names = "--max", defaultValue = "100", description = "stop after this many records")
@@ -48,7 +51,7 @@ final class InspectCommand implements Callable<Integer> {
   @Option(names = "--idle-ms", defaultValue = "5000", description = "stop after this long without records")
   long idleMs;
 
-  @Option(names = "--png", description = "folder for PCA→RGB PNGs of dense features")
+  @Option(names = "--png", description = "folder for PCA→RGB PNGs of dense features, or coloured label maps of segments")
   Path png;
 
   @Option(names = "--npy", description = "folder for the decoded dense tensors as NumPy float32 [C,H,W] files "
@@ -57,7 +60,8 @@ final class InspectCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException {
-    String k = kind != null ? kind : topic.contains("dlq") ? "dlq" : topic.contains("embed") ? "embeddings" : "dense";
+    String k = kind != null ? kind : topic.contains("dlq") ? "dlq" : topic.contains("embed") ? "embeddings"
+        : topic.contains("segment") ? "segments" : "dense";
     AppConfig cfg = cluster.config();
     if (png != null) {
       Files.createDirectories(png);
@@ -73,9 +77,11 @@ final class InspectCommand implements Callable<Integer> {
     int n = 0;
     try (var consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
         SpecificAvroSerde<DenseFeatures> dense = new SpecificAvroSerde<>(DenseFeatures.class);
-        SpecificAvroSerde<ImageEmbedding> emb = new SpecificAvroSerde<>(ImageEmbedding.class)) {
+        SpecificAvroSerde<ImageEmbedding> emb = new SpecificAvroSerde<>(ImageEmbedding.class);
+        SpecificAvroSerde<SegmentationMap> segments = new SpecificAvroSerde<>(SegmentationMap.class)) {
       dense.configure(Map.copyOf(cfg.serdeConfig()), false);
       emb.configure(Map.copyOf(cfg.serdeConfig()), false);
+      segments.configure(Map.copyOf(cfg.serdeConfig()), false);
       consumer.subscribe(List.of(topic));
       long idleSince = System.nanoTime();
       while (n < max && System.nanoTime() - idleSince < idleMs * 1_000_000L) {
@@ -98,6 +104,19 @@ final class InspectCommand implements Callable<Integer> {
               ImageEmbedding e = emb.deserializer().deserialize(r.topic(), r.headers(), r.value());
               System.out.println("  image " + e.getImageId() + " dim " + e.getDimension() + " kind "
                   + e.getVectorKind() + " regions " + e.getRegionGrid() + " lineage " + e.getLineage());
+            }
+            case "segments" -> {
+              SegmentationMap m = segments.deserializer().deserialize(r.topic(), r.headers(), r.value());
+              summary(m).forEach(System.out::println);
+              if (png != null) {
+                Path f = png.resolve(safe(m.getImageId()) + ".png");
+                try {
+                  Files.write(f, LabelPalette.colouredPng(m));
+                } catch (IOException ex) {
+                  throw new UncheckedIOException("cannot write " + f, ex);
+                }
+                System.out.println("  wrote " + f);
+              }
             }
             default -> {
               DenseFeatures d = dense.deserializer().deserialize(r.topic(), r.headers(), r.value());
@@ -123,6 +142,20 @@ final class InspectCommand implements Callable<Integer> {
     }
     System.out.println(n + " records");
     return 0;
+  }
+
+  /** The record's ids, head and size, then one line per class: label, name, palette colour, pixel count. */
+  static List<String> summary(SegmentationMap m) {
+    List<String> out = new java.util.ArrayList<>();
+    out.add("  image " + m.getImageId() + " source " + m.getSourceId() + " head " + m.getHeadKind() + " "
+        + m.getHeadName() + " version " + m.getHeadVersion() + " " + m.getWidth() + "x" + m.getHeight()
+        + " label png " + m.getLabelPng().remaining() + " bytes" + (m.getConfidencePng() == null ? ""
+        : ", confidence png " + m.getConfidencePng().remaining() + " bytes"));
+    for (int i = 0; i < m.getClassNames().size(); i++) {
+      long count = i < m.getPixelCounts().size() ? m.getPixelCounts().get(i) : 0;
+      out.add("  " + i + " " + m.getClassNames().get(i) + " " + LabelPalette.css(i) + " " + count + " px");
+    }
+    return out;
   }
 
   static String safe(String name) {

@@ -1,5 +1,6 @@
 package dev.anyup.streams.console;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -7,6 +8,10 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
 import dev.anyup.streams.avro.DenseFeatures;
+import dev.anyup.streams.segmentation.ConceptBuilder;
+import dev.anyup.streams.segmentation.ConceptWriteException;
+import dev.anyup.streams.segmentation.LabelPalette;
+import dev.anyup.streams.topology.PipelineFailure;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.io.InputStream;
@@ -17,6 +22,7 @@ import java.net.URLDecoder;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
@@ -33,7 +39,10 @@ import java.util.concurrent.TimeUnit;
  *
  * <ul>
  *   <li>{@code GET /api/status}: whether similar-image search is available here
- *   <li>{@code GET /api/recent}: sources with their latest tiles (ids, times, whether click-to-segment is possible)
+ *   <li>{@code GET /api/recent}: sources with their latest tiles (ids, times, whether click-to-segment and "define a
+ *       concept" are possible, the label map's classes, pixel counts, colours and source rectangle when a
+ *       segmentation head is on)
+ *   <li>{@code GET /api/overlay?image=ID}: the tile's label map coloured with {@link LabelPalette} (RGBA PNG)
  *   <li>{@code GET /api/image?image=ID}, {@code GET /api/features?image=ID}: the original bytes and the PCA→RGB PNG
  *   <li>{@code GET /api/segment?image=ID&x=X&y=Y[&threshold=T]}: {@link ClickSegmenter} on the kept record, the
  *       similarities as little-endian float32 in base64 (exact values for the page and for tests)
@@ -43,14 +52,21 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@code GET /api/similar?...}: the retrieval API when an index is in this process, else 503 saying so;
  *       {@code POST /api/similar} (search with an uploaded image) only when uploads are turned on
  * </ul>
- * Every other method is 405: nothing here writes, and the one upload (which embeds an image, stores nothing) is off
- * unless configured.
+ *   <li>{@code POST /api/concepts} (JSON: {@code image_id}, {@code name}, {@code threshold}, {@code append}, and
+ *       {@code box: [x, y, w, h]} or {@code points: [[x, y], ...]} with {@code radius}, in source pixels): "define a
+ *       concept" from a kept tile's image through a {@link ConceptDefiner}, answered once the broker acknowledged
+ *       the write; 403 with the reason when {@code console.concepts.enabled} is off
+ * </ul>
+ * Every other method is 405: nothing else here writes, and the one upload (which embeds an image, stores nothing) is
+ * off unless configured.
  */
 public final class ConsoleServer implements AutoCloseable {
   /** The default click-to-segment threshold on cosine similarity. */
   static final double DEFAULT_THRESHOLD = 0.6;
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String WEB = "/dev/anyup/streams/console/web/";
+  /** Largest "define a concept" request body. */
+  static final int MAX_CONCEPT_REQUEST_BYTES = 64 * 1024;
   private static final Map<String, String> PAGES = Map.of("/", "index.html", "/index.html", "index.html",
       "/console.js", "console.js", "/console.css", "console.css");
 
@@ -79,6 +95,20 @@ public final class ConsoleServer implements AutoCloseable {
    */
   public static ConsoleServer start(String bind, int port, ConsoleView view, MeterRegistry registry,
       HttpHandler similar, boolean uploads, String noSimilar) {
+    return start(bind, port, view, registry, similar, uploads, noSimilar, null, null);
+  }
+
+  /**
+   * Binds {@code bind:port} (0 = any free port) and starts serving.
+   *
+   * @param similar the retrieval API's handler when an index is in this process, or null
+   * @param uploads whether {@code POST /api/similar} reaches {@code similar} (else 405: read-only)
+   * @param noSimilar why there is no similar-image search (null: the default message, pointing at {@code serve})
+   * @param concepts what "define a concept" calls, or null when it is off ({@code POST /api/concepts} is then 403)
+   * @param noConcepts why defining concepts is off (null: the default message, naming the key)
+   */
+  public static ConsoleServer start(String bind, int port, ConsoleView view, MeterRegistry registry,
+      HttpHandler similar, boolean uploads, String noSimilar, ConceptDefiner concepts, String noConcepts) {
     if (uploads && similar == null) {
       throw new IllegalArgumentException("console uploads need a similar-image handler but there is none");
     }
@@ -97,6 +127,10 @@ public final class ConsoleServer implements AutoCloseable {
     server.createContext("/api/image", readOnly(ex -> tileBytes(ex, view, false)));
     server.createContext("/api/features", readOnly(ex -> tileBytes(ex, view, true)));
     server.createContext("/api/segment", readOnly(ex -> segment(ex, view)));
+    server.createContext("/api/overlay", readOnly(ex -> overlay(ex, view)));
+    String conceptsOff = noConcepts != null ? noConcepts : "defining concepts is off in this console: set "
+        + "console.concepts.enabled: true to let it write to the concepts topic";
+    server.createContext("/api/concepts", conceptsHandler(view, concepts, conceptsOff));
     server.createContext("/api/metrics", readOnly(ex -> json(ex, 200, metrics(sampler, view))));
     server.createContext("/api/deadletters", readOnly(ex -> json(ex, 200, deadLetters(view))));
     server.createContext("/api/deadletter", readOnly(ex -> deadLetterBytes(ex, view)));
@@ -104,7 +138,8 @@ public final class ConsoleServer implements AutoCloseable {
         + "no retrieval index (run `anyup-streams serve`, which answers GET /api/similar)";
     server.createContext("/api/status", readOnly(ex -> json(ex, 200, JSON.createObjectNode()
         .put("similar_available", similar != null).put("similar_message", similar != null ? "" : noIndex)
-        .put("upload_available", uploads).put("segmentable_images", ConsoleView.SEGMENTABLE))));
+        .put("upload_available", uploads).put("segmentable_images", ConsoleView.SEGMENTABLE)
+        .put("concepts_enabled", concepts != null).put("concepts_message", concepts != null ? "" : conceptsOff))));
     server.createContext("/api/similar", similar == null ? readOnly(ex -> json(ex, 503, message(noIndex)))
         : uploads ? uploading(similar) : readOnly(similar));
     ExecutorService executor = Executors.newFixedThreadPool(2, r -> daemon(r, "anyup-console-http"));
@@ -177,14 +212,145 @@ public final class ConsoleServer implements AutoCloseable {
       ObjectNode s = sources.addObject().put("source_id", e.getKey());
       ArrayNode tiles = s.putArray("tiles");
       for (ConsoleView.Tile t : e.getValue()) {
-        tiles.addObject().put("seq", t.seq()).put("image_id", t.imageId()).put("capture_millis", t.captureMillis())
+        ObjectNode tn = tiles.addObject().put("seq", t.seq()).put("image_id", t.imageId())
+            .put("capture_millis", t.captureMillis())
             .put("processed_millis", t.processedMillis()).put("source_width", t.sourceWidth())
-            .put("source_height", t.sourceHeight()).put("segmentable", view.segmentable(t.imageId()));
+            .put("source_height", t.sourceHeight()).put("segmentable", view.segmentable(t.imageId()))
+            .put("definable", view.definable(t.imageId()));
+        if (t.overlay() != null) {
+          putOverlay(tn, t.overlay());
+        }
       }
     }
     root.put("dropped", view.dropped());
     root.put("skipped", view.skipped());
     return root;
+  }
+
+  private static void putOverlay(ObjectNode tile, ConsoleView.Overlay o) {
+    ObjectNode n = tile.putObject("overlay").put("head_kind", o.headKind())
+        .put("head_name", o.headName()).put("head_version", o.headVersion()).put("x", o.x()).put("y", o.y())
+        .put("width", o.width()).put("height", o.height());
+    ArrayNode classes = n.putArray("classes");
+    for (int i = 0; i < o.classNames().size(); i++) {
+      classes.addObject().put("label", i).put("name", o.classNames().get(i)).put("color", LabelPalette.css(i))
+          .put("pixels", i < o.counts().size() ? o.counts().get(i) : 0);
+    }
+  }
+
+  private static void overlay(HttpExchange ex, ConsoleView view) throws IOException {
+    String id = required(query(ex), "image");
+    Optional<ConsoleView.Tile> tile = view.tile(id);
+    if (tile.isEmpty() || tile.get().overlay() == null) {
+      json(ex, 404, message("image '" + id + "' has no label map among the recent images"));
+      return;
+    }
+    ex.getResponseHeaders().set("Cache-Control", "max-age=3600");
+    send(ex, 200, "image/png", tile.get().overlay().png());
+  }
+
+  /** GET: whether defining is on; POST: define (403 with {@code off} when {@code concepts} is null); else 405. */
+  private static HttpHandler conceptsHandler(ConsoleView view, ConceptDefiner concepts, String off) {
+    HttpHandler status = readOnly(ex -> json(ex, 200, JSON.createObjectNode().put("enabled", concepts != null)
+        .put("message", concepts != null ? "" : off)));
+    return ex -> {
+      if (!ex.getRequestMethod().equals("POST")) {
+        status.handle(ex);
+        return;
+      }
+      try (ex) {
+        if (concepts == null) {
+          json(ex, 403, message(off));
+          return;
+        }
+        try {
+          define(ex, view, concepts);
+        } catch (IllegalArgumentException e) {
+          json(ex, 400, message(e.getMessage()));
+        } catch (PipelineFailure e) {
+          json(ex, 422, message(e.getMessage()));
+        } catch (ConceptWriteException e) {
+          json(ex, 502, message(e.getMessage()));
+        }
+      }
+    };
+  }
+
+  private static void define(HttpExchange ex, ConsoleView view, ConceptDefiner concepts) throws IOException {
+    byte[] body;
+    try (InputStream in = ex.getRequestBody()) {
+      body = in.readNBytes(MAX_CONCEPT_REQUEST_BYTES + 1);
+    }
+    if (body.length > MAX_CONCEPT_REQUEST_BYTES) {
+      json(ex, 413, message("a concept request must be at most " + MAX_CONCEPT_REQUEST_BYTES + " bytes"));
+      return;
+    }
+    JsonNode req;
+    try {
+      req = JSON.readTree(body);
+    } catch (IOException e) {
+      throw new IllegalArgumentException("the request is not JSON: " + e.getMessage(), e);
+    }
+    if (req == null || !req.isObject()) {
+      throw new IllegalArgumentException("the request must be a JSON object");
+    }
+    String id = text(req, "image_id");
+    String name = text(req, "name");
+    Double threshold = req.hasNonNull("threshold") ? req.get("threshold").asDouble() : null;
+    boolean append = req.path("append").asBoolean(false);
+    ConceptBuilder.Region region = region(req);
+    Optional<byte[]> image = view.original(id);
+    if (image.isEmpty()) {
+      json(ex, 404, message("image '" + id + "' is no longer kept by the console: pick a newer image"));
+      return;
+    }
+    ConceptDefiner.Defined d = concepts.define(id, image.get(), name, region, threshold, append);
+    json(ex, 200, JSON.createObjectNode().put("name", d.name()).put("topic", d.topic()).put("offset", d.offset())
+        .put("dimension", d.dimension()).put("prototypes", d.prototypes()).put("threshold", d.threshold())
+        .put("image_id", id));
+  }
+
+  private static String text(JsonNode req, String field) {
+    JsonNode n = req.get(field);
+    if (n == null || !n.isTextual() || n.asText().isBlank()) {
+      throw new IllegalArgumentException("'" + field + "' is required (a non-blank string)");
+    }
+    return n.asText();
+  }
+
+  private static ConceptBuilder.Region region(JsonNode req) {
+    JsonNode box = req.get("box");
+    JsonNode points = req.get("points");
+    if ((box == null) == (points == null)) {
+      throw new IllegalArgumentException("give either 'box' [x, y, w, h] or 'points' [[x, y], ...] (source pixels)");
+    }
+    if (box != null) {
+      if (!box.isArray() || box.size() != 4 || !allNumbers(box)) {
+        throw new IllegalArgumentException("'box' must be [x, y, w, h] in source pixels");
+      }
+      return new ConceptBuilder.Box(box.get(0).asDouble(), box.get(1).asDouble(), box.get(2).asDouble(),
+          box.get(3).asDouble());
+    }
+    if (!points.isArray() || points.isEmpty()) {
+      throw new IllegalArgumentException("'points' must be a non-empty list of [x, y] in source pixels");
+    }
+    List<double[]> ps = new ArrayList<>();
+    for (JsonNode p : points) {
+      if (!p.isArray() || p.size() != 2 || !allNumbers(p)) {
+        throw new IllegalArgumentException("each point must be [x, y] in source pixels");
+      }
+      ps.add(new double[] {p.get(0).asDouble(), p.get(1).asDouble()});
+    }
+    return new ConceptBuilder.Points(ps, req.path("radius").asDouble(0));
+  }
+
+  private static boolean allNumbers(JsonNode a) {
+    for (JsonNode n : a) {
+      if (!n.isNumber()) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static void tileBytes(HttpExchange ex, ConsoleView view, boolean features) throws IOException {

@@ -2,6 +2,9 @@ package dev.anyup.streams.console;
 
 import dev.anyup.streams.avro.DenseFeatures;
 import dev.anyup.streams.avro.ImageEvent;
+import dev.anyup.streams.avro.Preprocessing;
+import dev.anyup.streams.avro.SegmentationMap;
+import dev.anyup.streams.segmentation.LabelPalette;
 import dev.anyup.streams.topology.OutputTap;
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;
@@ -36,6 +39,10 @@ import org.slf4j.LoggerFactory;
  * the latest {@code recentPerSource} tiles of each of at most {@link #MAX_SOURCES} sources (the least recently updated
  * source is forgotten first; originals over {@link #MAX_TILE_IMAGE_BYTES} are kept as thumbnails), the decoded record of only the last {@link #SEGMENTABLE} images (for click-to-segment),
  * and the last {@link #DEAD_LETTERS} dead letters with their original bytes (up to {@link #MAX_DEAD_LETTER_BYTES}).
+ * When a segmentation head is on, each tile also keeps its image's label map, coloured with {@link LabelPalette} as
+ * an overlay, with the source-pixel rectangle the map covers (the model input mapped back through the record's
+ * {@link Preprocessing}); and for "define a concept" the original bytes of each shown image are kept while it is a
+ * tile (those larger than {@link #MAX_TILE_IMAGE_BYTES} only for the last {@link #DEFINABLE_LARGE}).
  *
  * <p>Rendering a feature picture (decode the tensor, PCA, PNG) costs tens of ms of CPU per image, about as much as
  * the stand-in model itself, so on a small machine a console that rendered every output would slow the pipeline
@@ -53,6 +60,10 @@ public final class ConsoleView implements OutputTap, AutoCloseable {
   /** Larger originals are kept as a JPEG thumbnail of {@link #THUMBNAIL_SIDE} pixels, so memory stays bounded. */
   static final int MAX_TILE_IMAGE_BYTES = 256 * 1024;
   static final int THUMBNAIL_SIDE = 256;
+  /** Label maps waiting for their image's tile (a map is tapped just before its image's dense record). */
+  static final int PENDING_LABEL_MAPS = 64;
+  /** Originals over {@link #MAX_TILE_IMAGE_BYTES} kept for "define a concept" (the smaller ones are the tiles'). */
+  static final int DEFINABLE_LARGE = 4;
   /**
    * The renderer is busy at most this share of the time: after a picture that took t, the next waits at least
    * t / share (a 384-channel 224² tensor takes ~1.6 s of CPU to draw on a small machine, so a fixed rate alone would
@@ -62,11 +73,30 @@ public final class ConsoleView implements OutputTap, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ConsoleView.class);
 
   /**
-   * A shown image: its ids, times and source size, the picture (the original bytes, or a thumbnail of a large one)
-   * and the PNG of its features.
+   * A shown image: its ids, times and source size, the picture (the original bytes, or a thumbnail of a large one),
+   * the PNG of its features and its label-map overlay (null without a segmentation head).
    */
   record Tile(long seq, String imageId, String sourceId, long captureMillis, long processedMillis, int sourceWidth,
-      int sourceHeight, String contentType, byte[] image, byte[] featurePng) {}
+      int sourceHeight, String contentType, byte[] image, byte[] featurePng, boolean thumbnail, Overlay overlay) {}
+
+  /**
+   * A label map drawn for a tile: the head that made it, the class names with their pixel counts, the coloured PNG
+   * and the rectangle of the source image (source pixels, may reach past the image for padding) it covers.
+   */
+  record Overlay(String headKind, String headName, String headVersion, List<String> classNames, List<Long> counts,
+      byte[] png, double x, double y, double width, double height) {
+
+    static Overlay of(SegmentationMap m) {
+      Preprocessing p = m.getPreprocessing();
+      // the label map covers the model input; map its corners back: x_src = crop_x + (x_in - pad_x) / scale_x
+      double x0 = p.getCropX() - p.getPadX() / p.getScaleX();
+      double y0 = p.getCropY() - p.getPadY() / p.getScaleY();
+      double w = p.getInputWidth() / p.getScaleX();
+      double h = p.getInputHeight() / p.getScaleY();
+      return new Overlay(m.getHeadKind(), m.getHeadName(), m.getHeadVersion(), List.copyOf(m.getClassNames()),
+          List.copyOf(m.getPixelCounts()), LabelPalette.colouredPng(m), x0, y0, w, h);
+    }
+  }
 
   /** A kept dead letter; {@code value} is null when the original was larger than {@link #MAX_DEAD_LETTER_BYTES}. */
   record DeadLetterEntry(long seq, OutputTap.DeadLetter letter, int originalBytes, byte[] value) {}
@@ -93,6 +123,13 @@ public final class ConsoleView implements OutputTap, AutoCloseable {
   private long seq;
 
   private record Processed(ImageEvent event, DenseFeatures dense) {}
+
+  private record Segmented(ImageEvent event, SegmentationMap map) {}
+
+  /** Label maps whose image has no tile yet, by image id; only the worker (or a test) touches it. */
+  private final LinkedHashMap<String, SegmentationMap> labelMaps = new LinkedHashMap<>();
+  // guarded by this
+  private final LinkedHashMap<String, byte[]> largeOriginals = new LinkedHashMap<>();
 
   /**
    * @param recentPerSource tiles kept per source
@@ -130,6 +167,11 @@ public final class ConsoleView implements OutputTap, AutoCloseable {
     if (dense != null) {
       offer(new Processed(event, dense));
     }
+  }
+
+  @Override
+  public void segmented(ImageEvent event, SegmentationMap map) {
+    offer(new Segmented(event, map));
   }
 
   @Override
@@ -177,6 +219,8 @@ public final class ConsoleView implements OutputTap, AutoCloseable {
           eldest.remove();
           skipped.incrementAndGet();
         }
+      } else if (item instanceof Segmented s) {
+        add(s.map());
       } else if (item instanceof DeadLetter d) {
         add(d);
       }
@@ -201,23 +245,60 @@ public final class ConsoleView implements OutputTap, AutoCloseable {
     return rendered ? renderGap - (nanoTime.getAsLong() - lastRender) : 0;
   }
 
+  /** Keeps a label map until its image's tile is made (the worker's step; package-private for tests). */
+  void add(SegmentationMap map) {
+    synchronized (labelMaps) {
+      labelMaps.remove(map.getImageId());
+      labelMaps.put(map.getImageId(), map);
+      if (labelMaps.size() > PENDING_LABEL_MAPS) {
+        Iterator<String> eldest = labelMaps.keySet().iterator();
+        eldest.next();
+        eldest.remove();
+      }
+    }
+  }
+
   /** Adds a processed image now (the worker's step; package-private for tests). */
   void add(ImageEvent event, DenseFeatures dense) {
     byte[] png = featurePicture.apply(dense);
-    byte[] image = bytes(event.getImage());
+    byte[] original = bytes(event.getImage());
+    byte[] image = original;
     String type = event.getContentType();
+    boolean thumb = false;
     if (image.length > MAX_TILE_IMAGE_BYTES) {
       image = thumbnail(image);
       type = "image/jpeg";
+      thumb = true;
       if (image == null) {
         image = png;
         type = "image/png";
       }
     }
+    SegmentationMap map;
+    synchronized (labelMaps) {
+      map = labelMaps.remove(event.getImageId());
+    }
+    Overlay overlay = null;
+    if (map != null) {
+      try {
+        overlay = Overlay.of(map);
+      } catch (RuntimeException e) {
+        LOG.warn("console cannot draw the label map of {}: {}", event.getImageId(), e.toString());
+      }
+    }
     synchronized (this) {
       Tile t = new Tile(++seq, event.getImageId(), event.getSourceId(), event.getCaptureTimestamp().toEpochMilli(),
           dense.getProcessedTimestamp().toEpochMilli(), dense.getPreprocessing().getSourceWidth(),
-          dense.getPreprocessing().getSourceHeight(), type, image, png);
+          dense.getPreprocessing().getSourceHeight(), type, image, png, thumb, overlay);
+      if (thumb) {
+        largeOriginals.remove(event.getImageId());
+        largeOriginals.put(event.getImageId(), original);
+        if (largeOriginals.size() > DEFINABLE_LARGE) {
+          Iterator<String> eldest = largeOriginals.keySet().iterator();
+          eldest.next();
+          eldest.remove();
+        }
+      }
       Deque<Tile> q = tiles.computeIfAbsent(event.getSourceId(), s -> new ArrayDeque<>());
       q.addFirst(t);
       while (q.size() > recentPerSource) {
@@ -276,6 +357,19 @@ public final class ConsoleView implements OutputTap, AutoCloseable {
 
   synchronized boolean segmentable(String imageId) {
     return segmentable.containsKey(imageId);
+  }
+
+  /** The original bytes of {@code imageId} while it is a tile (a large one only while among the last few). */
+  synchronized Optional<byte[]> original(String imageId) {
+    Optional<Tile> t = tile(imageId);
+    if (t.isEmpty()) {
+      return Optional.empty();
+    }
+    return t.get().thumbnail() ? Optional.ofNullable(largeOriginals.get(imageId)) : Optional.of(t.get().image());
+  }
+
+  synchronized boolean definable(String imageId) {
+    return original(imageId).isPresent();
   }
 
   /** The kept dead letters, newest first. */

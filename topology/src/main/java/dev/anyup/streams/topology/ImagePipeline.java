@@ -221,6 +221,35 @@ public final class ImagePipeline implements AutoCloseable {
     }
   }
 
+  /** One image's model result with the transform its preprocessing applied; see {@link #features}. */
+  public record Features(FeatureResult result, ImageTransform transform) {}
+
+  /**
+   * Decodes, preprocesses and runs one image exactly as {@link #process} does, but returns the model result with the
+   * preprocessing's {@link ImageTransform} instead of output records: for callers that map source-image regions onto
+   * the features (a concept defined from an example region). Stage timings are not recorded.
+   *
+   * @throws PipelineFailure naming the stage that failed
+   */
+  public Features features(ImageEvent event) {
+    String id = event.getImageId();
+    DecodedImage decoded;
+    try {
+      decoded = decoder.decode(id, bytes(event.getImage()));
+    } catch (ImageRejectedException e) {
+      throw new PipelineFailure(DeadLetterReason.ofRejection(e), id, e);
+    } catch (RuntimeException e) {
+      throw new PipelineFailure(DeadLetterReason.DECODE_ERROR, id, e);
+    }
+    PreprocessedImage pre;
+    try {
+      pre = preprocessor.apply(decoded);
+    } catch (RuntimeException e) {
+      throw new PipelineFailure(DeadLetterReason.PREPROCESS_ERROR, id, e);
+    }
+    return new Features(infer(id, pre), pre.transform());
+  }
+
   private FeatureResult infer(String id, PreprocessedImage pre) {
     CompletableFuture<FeatureResult> f;
     try {

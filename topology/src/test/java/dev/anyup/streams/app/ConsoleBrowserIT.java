@@ -58,7 +58,7 @@ class ConsoleBrowserIT {
   private static final String CHROMEDRIVER = System.getProperty("chromedriver", "/usr/bin/chromedriver");
   private static final String CHROMIUM = System.getProperty("chromium", "/usr/bin/chromium");
 
-  private static ChromeDriver browser() {
+  static ChromeDriver browser() {
     assertTrue(new File(CHROMEDRIVER).canExecute() && new File(CHROMIUM).canExecute(), "the console's browser test "
         + "needs " + CHROMIUM + " and " + CHROMEDRIVER + " (apt-get install chromium chromium-driver; .ci/run does)");
     ChromeOptions options = new ChromeOptions().setBinary(CHROMIUM)

@@ -3,6 +3,7 @@ package dev.anyup.streams.console;
 import static dev.anyup.streams.console.ConsoleTestData.deadLetter;
 import static dev.anyup.streams.console.ConsoleTestData.dense;
 import static dev.anyup.streams.console.ConsoleTestData.event;
+import static dev.anyup.streams.console.ConsoleTestData.labelMap;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -38,6 +39,7 @@ class ConsoleServerTest {
   void start() {
     view = new ConsoleView(4, d -> new byte[] {(byte) 0x89, 'P', 'N', 'G'});
     record = dense("img-1", "cam", 3);
+    view.add(labelMap("img-1", "cam"));
     view.add(event("img-1", "cam"), record);
     view.add(deadLetter(null, new byte[] {7, 7, 7}));
     server = ConsoleServer.start("127.0.0.1", 0, view, new SimpleMeterRegistry(), null);
@@ -160,6 +162,79 @@ class ConsoleServerTest {
       assertEquals(1 / Math.sqrt(1.01), n.get(0).get("score").asDouble(), 1e-6);
       assertEquals(405, post(uploading, "/api/recent", new byte[] {1}).statusCode());
       assertEquals(413, post(uploading, "/api/similar", new byte[2048]).statusCode());
+    }
+  }
+
+  @Test
+  void listsEachTilesLabelMapClassesColoursAndRectangleAndServesItsOverlay() throws Exception {
+    JsonNode tile = json("/api/recent", 200).get("sources").get(0).get("tiles").get(0);
+    JsonNode o = tile.get("overlay");
+    assertEquals("3", o.get("head_version").asText());
+    assertEquals(25.0, o.get("x").asDouble(), 1e-9);
+    assertEquals(50.0, o.get("width").asDouble(), 1e-9);
+    assertEquals("sky", o.get("classes").get(1).get("name").asText());
+    assertEquals(dev.anyup.streams.segmentation.LabelPalette.css(1), o.get("classes").get(1).get("color").asText());
+    assertEquals(196, o.get("classes").get(1).get("pixels").asLong());
+    HttpResponse<byte[]> png = get("/api/overlay?image=img-1");
+    assertEquals(200, png.statusCode());
+    assertEquals("image/png", png.headers().firstValue("Content-Type").orElseThrow());
+    assertEquals(404, get("/api/overlay?image=other").statusCode());
+  }
+
+  @Test
+  void definingConceptsIsRefusedWith403AndTheReasonUnlessEnabled() throws Exception {
+    JsonNode status = json("/api/status", 200);
+    assertFalse(status.get("concepts_enabled").asBoolean());
+    assertTrue(status.get("concepts_message").asText().contains("console.concepts.enabled"));
+    HttpResponse<String> r = post(server, "/api/concepts", "{\"image_id\":\"img-1\",\"name\":\"sky\",\"box\":[0,0,2,2]}"
+        .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    assertEquals(403, r.statusCode(), r.body());
+    assertTrue(JSON.readTree(r.body()).get("message").asText().contains("console.concepts.enabled: true"));
+  }
+
+  @Test
+  void definesAConceptFromTheKeptOriginalAndAClickedRegion() throws Exception {
+    java.util.List<Object[]> calls = new java.util.ArrayList<>();
+    ConceptDefiner definer = (id, image, name, region, threshold, append) -> {
+      if (name.equals("bad")) {
+        throw new IllegalArgumentException("the box covers no feature pixel of image " + id);
+      }
+      if (name.equals("lost")) {
+        throw new dev.anyup.streams.segmentation.ConceptWriteException("not acknowledged", null);
+      }
+      calls.add(new Object[] {id, image, name, region, threshold, append});
+      return new ConceptDefiner.Defined(name, "segmentation.concepts", 41, 4, append ? 2 : 1, 0.7);
+    };
+    try (ConsoleServer on = ConsoleServer.start("127.0.0.1", 0, view, new SimpleMeterRegistry(), null, false, null,
+        definer, null)) {
+      HttpResponse<String> r = post(on, "/api/concepts", ("{\"image_id\":\"img-1\",\"name\":\"sky\","
+          + "\"threshold\":0.7,\"points\":[[1.5,2],[3,4]],\"radius\":2}")
+          .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      assertEquals(200, r.statusCode(), r.body());
+      assertEquals(41, JSON.readTree(r.body()).get("offset").asLong());
+      Object[] call = calls.get(0);
+      assertEquals("img-1", call[0]);
+      assertArrayEquals(new byte[] {1, 2, 3}, (byte[]) call[1], "the tile's original bytes");
+      var pts = (dev.anyup.streams.segmentation.ConceptBuilder.Points) call[3];
+      assertEquals(2, pts.points().size());
+      assertArrayEquals(new double[] {1.5, 2}, pts.points().get(0));
+      assertEquals(2.0, pts.radius());
+      assertEquals(0.7, (Double) call[4]);
+      assertEquals(false, call[5]);
+      assertTrue(JSON.readTree(client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + on.port()
+          + "/api/status")).build(), HttpResponse.BodyHandlers.ofString()).body()).get("concepts_enabled").asBoolean());
+
+      assertEquals(400, post(on, "/api/concepts", "{\"image_id\":\"img-1\",\"name\":\"bad\",\"box\":[0,0,1,1]}"
+          .getBytes(java.nio.charset.StandardCharsets.UTF_8)).statusCode());
+      assertEquals(502, post(on, "/api/concepts", "{\"image_id\":\"img-1\",\"name\":\"lost\",\"box\":[0,0,1,1]}"
+          .getBytes(java.nio.charset.StandardCharsets.UTF_8)).statusCode());
+      assertEquals(400, post(on, "/api/concepts", "{\"image_id\":\"img-1\",\"name\":\"sky\"}"
+          .getBytes(java.nio.charset.StandardCharsets.UTF_8)).statusCode(), "a region is required");
+      HttpResponse<String> gone = post(on, "/api/concepts", "{\"image_id\":\"old\",\"name\":\"sky\",\"box\":[0,0,1,1]}"
+          .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      assertEquals(404, gone.statusCode());
+      assertTrue(gone.body().contains("no longer kept"), gone.body());
+      assertEquals(1, calls.size());
     }
   }
 }

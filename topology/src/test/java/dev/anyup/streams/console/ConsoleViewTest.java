@@ -3,6 +3,7 @@ package dev.anyup.streams.console;
 import static dev.anyup.streams.console.ConsoleTestData.deadLetter;
 import static dev.anyup.streams.console.ConsoleTestData.dense;
 import static dev.anyup.streams.console.ConsoleTestData.event;
+import static dev.anyup.streams.console.ConsoleTestData.labelMap;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -25,6 +26,46 @@ import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 
 class ConsoleViewTest {
+
+  @Test
+  void tileKeepsItsLabelMapAsAColouredOverlayOnTheSourceRectangleTheModelSaw() throws Exception {
+    try (ConsoleView view = new ConsoleView(3, d -> new byte[] {9})) {
+      view.add(labelMap("m1", "cam"));
+      view.add(event("m1", "cam"), dense("m1", "cam", 1));
+      view.add(event("m2", "cam"), dense("m2", "cam", 2));
+      ConsoleView.Overlay o = view.tile("m1").orElseThrow().overlay();
+      assertEquals(List.of("unknown", "sky"), o.classNames());
+      assertEquals(List.of(588L, 196L), o.counts());
+      // the 28x28 input covers source x 25..75, y 0..50
+      assertEquals(25.0, o.x(), 1e-9);
+      assertEquals(0.0, o.y(), 1e-9);
+      assertEquals(50.0, o.width(), 1e-9);
+      assertEquals(50.0, o.height(), 1e-9);
+      BufferedImage png = ImageIO.read(new ByteArrayInputStream(o.png()));
+      assertEquals(dev.anyup.streams.segmentation.LabelPalette.argb(1), png.getRGB(3, 2));
+      assertEquals(0, png.getRGB(3, 20) >>> 24, "label 0 is transparent");
+      assertNull(view.tile("m2").orElseThrow().overlay(), "an image without a label map has no overlay");
+    }
+  }
+
+  @Test
+  void keepsOriginalsForDefiningConceptsOnlyForRecentTiles() {
+    try (ConsoleView view = new ConsoleView(8, d -> new byte[0])) {
+      byte[] big = TestImages.pattern(900, 700, 1, "png");
+      assertTrue(big.length > ConsoleView.MAX_TILE_IMAGE_BYTES, "a large original, shown as a thumbnail");
+      for (int i = 0; i <= ConsoleView.DEFINABLE_LARGE; i++) {
+        ImageEvent e = event("big" + i, "cam");
+        e.setImage(ByteBuffer.wrap(big));
+        view.add(e, dense("big" + i, "cam", i));
+      }
+      assertFalse(view.definable("big0"), "only the last few large originals are kept");
+      assertTrue(view.original("big1").isPresent());
+      assertEquals(big.length, view.original("big" + ConsoleView.DEFINABLE_LARGE).orElseThrow().length);
+      view.add(event("small", "cam"), dense("small", "cam", 9));
+      assertTrue(view.definable("small"), "a small original is the tile's own picture");
+      assertTrue(view.original("unknown").isEmpty());
+    }
+  }
 
   @Test
   void keepsOnlyTheLatestTilesOfEachSourceNewestFirst() {

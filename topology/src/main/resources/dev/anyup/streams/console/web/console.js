@@ -4,6 +4,10 @@ const COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b'
 let shownSeq = '';
 let selected = null; // {imageId, x, y}
 let shownIds = new Set(); // image ids with a tile now: the only ones whose pictures the server still has
+const TILE = 112; // the tile picture's CSS size
+let picking = false; // "define a concept": clicks and drags on a picture pick an example region
+let pick = null; // {imageId, sourceWidth, sourceHeight, points: [[x, y]...], box: [x, y, w, h] or null}
+let pressed = null; // a mouse press on a picture while picking: {t, rect, x, y}
 
 async function getJson(path) {
   const r = await fetch(path, {cache: 'no-store'});
@@ -26,11 +30,12 @@ async function pollRecent() {
   document.getElementById('status').textContent = 'live · ' + data.sources.length + ' source(s)'
       + (data.dropped > 0 ? ' · ' + data.dropped + ' output(s) not shown (console behind)' : '')
       + (data.skipped > 0 ? ' · ' + data.skipped + ' not drawn (a newer one of the source came first)' : '');
-  const key = data.sources.map(s => s.source_id + ':' + s.tiles.map(t => t.seq + (t.segmentable ? 's' : '')).join(','))
-      .join(';');
+  const key = data.sources.map(s => s.source_id + ':' + s.tiles.map(t => t.seq + (t.segmentable ? 's' : '')
+      + (t.definable ? 'd' : '')).join(',')).join(';');
   if (key === shownSeq) { return; }
   shownSeq = key;
   shownIds = new Set(data.sources.flatMap(s => s.tiles.map(t => t.image_id)));
+  showLegend(data.sources.flatMap(s => s.tiles));
   const root = document.getElementById('sources');
   root.replaceChildren(...data.sources.map(s => el('div', {className: 'source', 'data-source-id': s.source_id},
       el('h3', {textContent: s.source_id}),
@@ -39,11 +44,13 @@ async function pollRecent() {
 
 function tile(t) {
   const q = 'image=' + encodeURIComponent(t.image_id);
-  const src = el('img', {className: 'src' + (t.segmentable ? ' segmentable' : ''), src: '/api/image?' + q,
+  const src = el('img', {className: 'src' + (t.segmentable ? ' segmentable' : '') + (t.definable ? ' definable' : ''),
+      src: '/api/image?' + q, draggable: false,
       alt: t.image_id, title: t.segmentable ? 'click a pixel to segment' : 'features no longer kept'});
   const feat = el('img', {className: 'feat', src: '/api/features?' + q, alt: 'features of ' + t.image_id});
   if (t.segmentable) {
     src.addEventListener('click', ev => {
+      if (picking) { return; }
       // the tile letterboxes the picture (object-fit: contain), which may be a thumbnail: undo both to get
       // source-image pixels
       const scale = Math.min(src.clientWidth / src.naturalWidth, src.clientHeight / src.naturalHeight);
@@ -54,11 +61,160 @@ function tile(t) {
       segmentAt(t.image_id, x, y).catch(report);
     });
   } else {
-    src.addEventListener('click', () => selectForSimilar(t.image_id));
+    src.addEventListener('click', () => { if (!picking) { selectForSimilar(t.image_id); } });
+  }
+  src.addEventListener('mousedown', ev => {
+    if (!picking) { return; }
+    ev.preventDefault();
+    if (!t.definable) {
+      defineStatus('idle', 'the original of ' + t.image_id + ' is no longer kept: pick a newer image');
+      return;
+    }
+    pressed = {t, rect: src.getBoundingClientRect(), x: ev.clientX, y: ev.clientY};
+  });
+  const frame = el('div', {className: 'frame'}, src);
+  if (t.overlay) {
+    frame.append(overlayImage(t));
   }
   const cls = 'tile' + (selected && selected.imageId === t.image_id ? ' selected' : '');
-  return el('div', {className: cls, 'data-image-id': t.image_id, 'data-seq': t.seq},
-      src, feat, el('div', {className: 'id', textContent: (t.segmentable ? '● ' : '') + t.image_id}));
+  const div = el('div', {className: cls, 'data-image-id': t.image_id, 'data-seq': t.seq},
+      frame, feat, el('div', {className: 'id', textContent: (t.segmentable ? '● ' : '') + t.image_id}));
+  div.dataset.overlay = t.overlay ? 'true' : 'false';
+  if (pick && pick.imageId === t.image_id) { drawMarks(frame); }
+  return div;
+}
+
+/** Picture scale and offsets of a source image drawn with object-fit: contain in a TILE-sized box. */
+function fit(t, box) {
+  const s = Math.min(box / t.source_width, box / t.source_height);
+  return {s, ox: (box - t.source_width * s) / 2, oy: (box - t.source_height * s) / 2};
+}
+
+// ---- label-map overlay ----
+/** The tile's label map over its picture, placed on the source rectangle the model saw (from the server). */
+function overlayImage(t) {
+  const o = t.overlay;
+  const f = fit(t, TILE);
+  const img = el('img', {className: 'overlay', src: '/api/overlay?image=' + encodeURIComponent(t.image_id),
+      alt: 'label map of ' + t.image_id, 'data-head-version': o.head_version});
+  Object.assign(img.style, {left: (f.ox + o.x * f.s) + 'px', top: (f.oy + o.y * f.s) + 'px',
+      width: (o.width * f.s) + 'px', height: (o.height * f.s) + 'px'});
+  return img;
+}
+
+/** The legend of the newest tile's label map: each class's colour, name and pixel count. */
+function showLegend(tiles) {
+  const legend = document.getElementById('legend');
+  const newest = tiles.filter(t => t.overlay).sort((a, b) => b.seq - a.seq)[0];
+  if (!newest) { legend.hidden = true; return; }
+  const o = newest.overlay;
+  legend.hidden = false;
+  legend.dataset.imageId = newest.image_id;
+  legend.dataset.headVersion = o.head_version;
+  legend.replaceChildren(el('span', {textContent: 'label map (' + o.head_kind + ' v' + o.head_version + ', '
+      + newest.image_id + '):'}), ...o.classes.map(c => {
+    const item = el('span', {className: 'item', 'data-name': c.name, 'data-label': c.label, 'data-color': c.color},
+        el('i', {}), c.name + ' ' + c.pixels + ' px');
+    item.firstChild.style.background = c.color;
+    return item;
+  }));
+}
+
+// ---- define a concept ----
+function defineStatus(state, text) {
+  const p = document.getElementById('define-status');
+  p.dataset.state = state;
+  p.textContent = text;
+}
+
+/** A viewport point to source-image pixels of tile t drawn in rect (object-fit: contain; thumbnails keep aspect). */
+function toSource(t, rect, clientX, clientY) {
+  const f = fit(t, rect.width);
+  const x = (clientX - rect.left - f.ox) / f.s;
+  const y = (clientY - rect.top - f.oy) / f.s;
+  return [Math.max(0, Math.min(t.source_width - 0.001, x)), Math.max(0, Math.min(t.source_height - 0.001, y))];
+}
+
+document.addEventListener('mouseup', ev => {
+  if (!pressed) { return; }
+  const {t, rect, x, y} = pressed;
+  pressed = null;
+  const a = toSource(t, rect, x, y);
+  const b = toSource(t, rect, ev.clientX, ev.clientY);
+  if (!pick || pick.imageId !== t.image_id) {
+    pick = {imageId: t.image_id, sourceWidth: t.source_width, sourceHeight: t.source_height, points: [], box: null};
+  }
+  if (Math.hypot(ev.clientX - x, ev.clientY - y) < 5) {
+    pick.points.push(a);
+    pick.box = null;
+  } else {
+    pick.box = [Math.min(a[0], b[0]), Math.min(a[1], b[1]), Math.abs(b[0] - a[0]), Math.abs(b[1] - a[1])];
+    pick.points = [];
+  }
+  showPick();
+});
+
+function showPick() {
+  for (const f of document.querySelectorAll('.tile .frame')) {
+    for (const m of f.querySelectorAll('.mark')) { m.remove(); }
+  }
+  const section = document.getElementById('define');
+  section.dataset.imageId = pick ? pick.imageId : '';
+  section.dataset.points = pick ? pick.points.length : 0;
+  section.dataset.box = pick && pick.box ? pick.box.map(v => v.toFixed(1)).join(',') : '';
+  if (!pick) { defineStatus('idle', ''); return; }
+  const tileEl = document.querySelector(".tile[data-image-id='" + CSS.escape(pick.imageId) + "'] .frame");
+  if (tileEl) { drawMarks(tileEl); }
+  defineStatus('picked', pick.imageId + ': ' + (pick.box ? 'box ' + pick.box.map(v => v.toFixed(0)).join(',')
+      : pick.points.length + ' point(s)') + ' (source pixels)');
+}
+
+function drawMarks(frame) {
+  const t = {source_width: pick.sourceWidth, source_height: pick.sourceHeight};
+  const f = fit(t, TILE);
+  if (pick.box) {
+    const m = el('div', {className: 'mark box'});
+    Object.assign(m.style, {left: (f.ox + pick.box[0] * f.s) + 'px', top: (f.oy + pick.box[1] * f.s) + 'px',
+        width: (pick.box[2] * f.s) + 'px', height: (pick.box[3] * f.s) + 'px'});
+    frame.append(m);
+  }
+  for (const [x, y] of pick.points) {
+    const m = el('div', {className: 'mark'});
+    Object.assign(m.style, {left: (f.ox + x * f.s) + 'px', top: (f.oy + y * f.s) + 'px'});
+    frame.append(m);
+  }
+}
+
+async function saveConcept() {
+  const name = document.getElementById('concept-name').value.trim();
+  if (!pick || (!pick.box && pick.points.length === 0)) {
+    defineStatus('error', 'pick points or drag a box on a recent image first');
+    return;
+  }
+  if (!name) {
+    defineStatus('error', 'give the concept a name');
+    return;
+  }
+  const body = {image_id: pick.imageId, name, threshold: Number(document.getElementById('concept-threshold').value),
+      append: document.getElementById('concept-append').checked,
+      radius: Math.max(pick.sourceWidth, pick.sourceHeight) / 100};
+  if (pick.box) { body.box = pick.box; } else { body.points = pick.points; }
+  defineStatus('saving', 'building ' + name + ' from ' + pick.imageId + ' and writing it…');
+  const r = await fetch('/api/concepts', {method: 'POST', headers: {'Content-Type': 'application/json'},
+      body: JSON.stringify(body)});
+  const answer = await r.json();
+  if (!r.ok) {
+    defineStatus('error', 'not saved (HTTP ' + r.status + '): ' + answer.message);
+    return;
+  }
+  pick = null;
+  showPick();
+  const p = document.getElementById('define-status');
+  p.dataset.name = answer.name;
+  p.dataset.offset = answer.offset;
+  defineStatus('saved', 'saved ' + answer.name + ' (' + answer.prototypes + ' example(s), threshold '
+      + answer.threshold + ') at offset ' + answer.offset + ' of ' + answer.topic
+      + ': frames processed after the pipeline reads it are labelled with it');
 }
 
 // ---- click-to-segment ----
@@ -246,6 +402,22 @@ async function init() {
     document.getElementById('upload').hidden = false;
     document.getElementById('upload-button').addEventListener('click', () => similarToFile().catch(report));
     document.getElementById('mode').textContent = 'read-only · uploads on (searched, not stored)';
+  }
+  if (status.concepts_enabled) {
+    document.getElementById('define').hidden = false;
+    document.getElementById('define-mode').addEventListener('change', ev => {
+      picking = ev.target.checked;
+      document.body.classList.toggle('picking', picking);
+    });
+    document.getElementById('concept-save').addEventListener('click', () => saveConcept().catch(e =>
+        defineStatus('error', 'not saved: ' + e.message)));
+    document.getElementById('concept-clear').addEventListener('click', () => { pick = null; showPick(); });
+    const mode = document.getElementById('mode');
+    mode.textContent = mode.textContent.replace('read-only', 'writes concepts');
+  } else {
+    const off = document.getElementById('define-off');
+    off.hidden = false;
+    off.textContent = status.concepts_message;
   }
   document.getElementById('threshold').addEventListener('change', () => {
     if (selected) { segmentAt(selected.imageId, selected.x, selected.y).catch(report); }
