@@ -91,8 +91,7 @@ final class TopicProvisioner {
           }
         }
       }
-      int partitions = admin.describeTopics(List.of(topic)).allTopicNames().get(TIMEOUT_S, TimeUnit.SECONDS)
-          .get(topic).partitions().size();
+      int partitions = partitionsOnceVisible(admin, topic);
       if (partitions != 1) {
         throw new StartupException("segmentation.concepts.topic " + topic + " has " + partitions + " partitions but "
             + "must have exactly 1 (its offsets are the concept-set versions, a total order of every change)");
@@ -106,6 +105,27 @@ final class TopicProvisioner {
       }
       return null;
     });
+  }
+
+  /**
+   * The topic's partition count, retried while the broker does not describe it yet: right after a create, a broker
+   * can answer UNKNOWN_TOPIC_OR_PARTITION until its metadata has the new topic (seen on a fresh broker in tests).
+   */
+  private static int partitionsOnceVisible(Admin admin, String topic)
+      throws ExecutionException, InterruptedException, TimeoutException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(TIMEOUT_S);
+    while (true) {
+      try {
+        return admin.describeTopics(List.of(topic)).allTopicNames().get(TIMEOUT_S, TimeUnit.SECONDS).get(topic)
+            .partitions().size();
+      } catch (ExecutionException e) {
+        if (!(e.getCause() instanceof org.apache.kafka.common.errors.UnknownTopicOrPartitionException)
+            || System.nanoTime() > deadline) {
+          throw e;
+        }
+        Thread.sleep(100);
+      }
+    }
   }
 
   private interface AdminCall<T> {
