@@ -11,6 +11,10 @@ A seeded linear probe for the default bundle's channel count is applied with Num
 - ``confidence_sub.npy``: NumPy's winning softmax probability at every ``STRIDE``-th pixel of every ``STRIDE``-th row
   (the full map would be 200 kB; the subsample checks the same maths at 1,024 pixels).
 
+It also writes ``identity_opset{12,13,18}.onnx`` for GraphHeadTest: ``x [N, C, H, W]`` → ``Identity`` →
+``upsampled``, the smallest graph a probe head can be appended to, at the opset the head refuses (12), the last with
+``ReduceMax``'s axes as an attribute (13..17) and the first with them as an input (18).
+
 Run from the repository root:  /usr/bin/python3 models/export/tools/probe_fixtures.py
 """
 
@@ -55,6 +59,24 @@ def numpy_labels(features, w, b):
     return labels, gap, confidence
 
 
+GRAPHS = os.path.join(REPO, "models", "src", "test", "resources", "dev", "anyup", "streams", "models", "onnx",
+                      "probe-graphs")
+
+
+def identity_model(opset):
+    import onnx
+    from onnx import TensorProto, helper
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, ["n", "c", "h", "w"])
+    y = helper.make_tensor_value_info("upsampled", TensorProto.FLOAT, ["n", "c", "h", "w"])
+    graph = helper.make_graph([helper.make_node("Identity", ["x"], ["upsampled"], name="identity")], "identity", [x],
+                              [y])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)],
+                              producer_name="probe_fixtures.py")
+    model.ir_version = 8
+    onnx.checker.check_model(model)
+    return model.SerializeToString()
+
+
 def main():
     up = np.load(os.path.join(BUNDLE, "ref", "ref_224_upsampled.npy"))[0]  # [C, H, W]
     c = up.shape[0]
@@ -70,6 +92,10 @@ def main():
     np.save(os.path.join(OUT, "probe_bias.npy"), b)
     Image.fromarray(marked, mode="L").save(os.path.join(OUT, "labels.png"), optimize=True)
     np.save(os.path.join(OUT, "confidence_sub.npy"), confidence[::STRIDE, ::STRIDE].astype(np.float32))
+    os.makedirs(GRAPHS, exist_ok=True)
+    for opset in (12, 13, 18):
+        with open(os.path.join(GRAPHS, "identity_opset%d.onnx" % opset), "wb") as f:
+            f.write(identity_model(opset))
     counts = np.bincount(labels.ravel(), minlength=len(CLASSES))
     print("wrote %s: %d channels, %d classes, counts %s, %d near-tie pixels, min gap %.3g"
           % (OUT, c, len(CLASSES), counts.tolist(), int(near.sum()), float(gap.min())))
