@@ -128,10 +128,17 @@ final class OnnxGraph implements AutoCloseable {
           model.close();
           throw e;
         }
-        LOG.info("model {}: {} with the output head ({}){}{}", modelName, file.getFileName(),
-            headed.dense() == null ? "none" : headed.dense(),
-            headed.probe() ? ", the probe head (" + head.probe() + (head.confidence() ? ", confidence" : "") + ")" : "",
-            headed.sourceDropped() ? ", '" + head.source() + "' no longer a graph output" : "");
+        List<String> parts = new ArrayList<>();
+        if (headed.dense() != null) {
+          parts.add("the output head (" + headed.dense() + ") as output '" + GraphHead.OUTPUT + "'");
+        }
+        if (headed.probe()) {
+          parts.add("the probe head (" + head.probe() + (head.confidence() ? ", with confidence" : "") + ")");
+        }
+        if (headed.sourceDropped()) {
+          parts.add("'" + head.source() + "' no longer a graph output");
+        }
+        LOG.info("model {}: {} with {}", modelName, file.getFileName(), String.join(", ", parts));
         return new OnnxGraph(modelName, file, model, options.predictors(), maxBatch, session, headed.dense(),
             headed.probe(), headed.sourceDropped());
       }
