@@ -283,6 +283,18 @@ class ProbeHeadTest {
   }
 
   @Test
+  void aDenseHeadThatDoesNotKeepTheMapDropsItFromTheGraphAndVerifyStillChecksIt() {
+    try (ModelBundle b = tiny(new OutputHead(DType.FLOAT16, null, false), null, false)) {
+      FeatureResult r = b.extractor(56).run(List.of(TinyBundle.randomInput(56, 3))).get(0);
+      assertNull(r.upsampled());
+      assertNull(r.labels());
+      VerificationReport report = b.verify();
+      assertTrue(report.checks().stream().anyMatch(c -> c.tensor().equals("upsampled")), report.toString());
+      assertTrue(report.passed(), report.toString());
+    }
+  }
+
+  @Test
   void theProbeHeadRunsBesideTheDenseHead() {
     LinearProbe probe = randomProbe(6, 8, 5);
     PreprocessedImage input = TinyBundle.randomInput(56, 9);
