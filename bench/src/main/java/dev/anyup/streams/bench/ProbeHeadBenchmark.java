@@ -31,22 +31,25 @@ import java.util.function.Function;
  * <pre>
  * mvn -B -o -q -pl bench -am package -DskipTests
  * java -cp 'bench/target/classes:bench/target/dependency/*' dev.anyup.streams.bench.ProbeHeadBenchmark \
- *     [default|BUNDLE_DIR] [--size 224] [--batch 1] [--seconds 6] [--classes 27] [--device cpu]
+ *     [default|BUNDLE_DIR] [--size 224] [--batch 1] [--seconds 6] [--rounds 3] [--classes 27] [--device cpu]
  * </pre>
+ * The configurations take turns ({@code --rounds}, each measured for {@code --seconds} per round after a warm-up
+ * call), so that a neighbour's load on a shared machine falls on all of them rather than on one.
  * A real-structure bundle (ViT-S/14 + AnyUp): {@code python3 -m anyup_export.bench_models DIR} in models/export.
  */
 public final class ProbeHeadBenchmark {
 
   private ProbeHeadBenchmark() {}
 
-  /** One configuration's result. */
-  record Row(String name, ModelCeiling.Result result) {}
+  /** One configuration: its name, its bundle (open for the whole run) and its extractor. */
+  private record Config(String name, ModelBundle bundle, ModelCeiling ceiling) {}
 
   public static void main(String[] args) throws Exception {
     String bundle = "default";
     int size = 224;
     int batch = 1;
     int seconds = 6;
+    int rounds = 3;
     int classes = 27;
     String device = "cpu";
     for (int i = 0; i < args.length; i++) {
@@ -54,6 +57,7 @@ public final class ProbeHeadBenchmark {
         case "--size" -> size = Integer.parseInt(args[++i]);
         case "--batch" -> batch = Integer.parseInt(args[++i]);
         case "--seconds" -> seconds = Integer.parseInt(args[++i]);
+        case "--rounds" -> rounds = Integer.parseInt(args[++i]);
         case "--classes" -> classes = Integer.parseInt(args[++i]);
         case "--device" -> device = args[++i];
         default -> {
@@ -64,31 +68,53 @@ public final class ProbeHeadBenchmark {
         }
       }
     }
+    if (rounds <= 0 || seconds <= 0 || batch <= 0) {
+      throw new IllegalArgumentException("rounds, seconds and batch must be positive, were " + rounds + ", " + seconds
+          + ", " + batch);
+    }
     System.setProperty("ai.djl.offline", "true");
     int channels;
     try (ModelBundle probeSize = open(bundle, InferenceOptions.builder().device(device).build())) {
       channels = probeSize.extractor(size).run(List.of(input(probeSize, size))).get(0).upsampled().channels();
     }
     LinearProbe probe = randomProbe(classes, channels);
-    System.out.printf("probe head benchmark: bundle %s, %d px, batch %d, %d classes x %d channels, %s, >= %d s each, "
-        + "%d cpus%n", bundle, size, batch, classes, channels, device, seconds,
+    System.out.printf("probe head benchmark: bundle %s, %d px, batch %d, %d classes x %d channels, %s, %d rounds of "
+        + ">= %d s each, %d cpus%n", bundle, size, batch, classes, channels, device, rounds, seconds,
         Runtime.getRuntime().availableProcessors());
     Duration time = Duration.ofSeconds(seconds);
-    InferenceOptions.Builder base = InferenceOptions.builder().device(device);
-    List<Row> rows = new ArrayList<>();
-    rows.add(measure("features (no probe)", open(bundle, base.build()), size, batch, time, Function.identity()));
-    rows.add(measure("labels in graph", open(bundle, InferenceOptions.builder().device(device).probe(probe, false)
-        .outputHead(new OutputHead(DType.FLOAT32, null, false)).build()), size, batch, time, Function.identity()));
-    rows.add(measure("labels + map in graph", open(bundle, InferenceOptions.builder().device(device)
-        .probe(probe, false).build()), size, batch, time, Function.identity()));
-    rows.add(measure("labels in Java", open(bundle, base.build()), size, batch, time,
-        x -> javaLabels(x, probe)));
-    double reference = rows.get(0).result().imagesPerSecond();
-    System.out.printf("%-24s %12s %10s %10s %14s%n", "configuration", "images/s", "p50 ms", "p95 ms",
-        "vs features");
-    for (Row r : rows) {
-      System.out.printf("%-24s %12.2f %10.1f %10.1f %13.2fx%n", r.name(), r.result().imagesPerSecond(),
-          r.result().callMs().p50(), r.result().callMs().p95(), r.result().imagesPerSecond() / reference);
+    List<Config> configs = new ArrayList<>();
+    try {
+      configs.add(config("features (no probe)", open(bundle, InferenceOptions.builder().device(device).build()), size,
+          batch, Function.identity()));
+      configs.add(config("labels in graph", open(bundle, InferenceOptions.builder().device(device).probe(probe, false)
+          .outputHead(new OutputHead(DType.FLOAT32, null, false)).build()), size, batch, Function.identity()));
+      configs.add(config("labels + map in graph", open(bundle, InferenceOptions.builder().device(device)
+          .probe(probe, false).build()), size, batch, Function.identity()));
+      configs.add(config("labels in Java", open(bundle, InferenceOptions.builder().device(device).build()), size,
+          batch, x -> javaLabels(x, probe)));
+      long[] images = new long[configs.size()];
+      double[] secondsTaken = new double[configs.size()];
+      List<List<Double>> p50s = new ArrayList<>();
+      configs.forEach(c -> p50s.add(new ArrayList<>()));
+      for (int round = 0; round < rounds; round++) {
+        for (int i = 0; i < configs.size(); i++) {
+          ModelCeiling.Result r = configs.get(i).ceiling().measure(batch, time, 3);
+          images[i] += (long) batch * r.calls();
+          secondsTaken[i] += batch * r.calls() / r.imagesPerSecond();
+          p50s.get(i).add(r.callMs().p50());
+        }
+      }
+      double reference = images[0] / secondsTaken[0];
+      System.out.printf("%-24s %12s %8s %18s %12s%n", "configuration", "images/s", "images", "median p50 ms",
+          "vs features");
+      for (int i = 0; i < configs.size(); i++) {
+        double ips = images[i] / secondsTaken[i];
+        double p50 = p50s.get(i).stream().sorted().toList().get(rounds / 2);
+        System.out.printf("%-24s %12.2f %8d %18.1f %11.2fx%n", configs.get(i).name(), ips, images[i], p50,
+            ips / reference);
+      }
+    } finally {
+      configs.forEach(c -> c.bundle().close());
     }
   }
 
@@ -96,17 +122,12 @@ public final class ProbeHeadBenchmark {
     return bundle.equals("default") ? ModelBundle.loadDefault(options) : ModelBundle.load(Path.of(bundle), options);
   }
 
-  private static Row measure(String name, ModelBundle bundle, int size, int batch, Duration time,
+  private static Config config(String name, ModelBundle bundle, int size, int batch,
       Function<FeatureExtractor, FeatureExtractor> wrap) {
-    try (bundle) {
-      FeatureExtractor extractor = wrap.apply(bundle.extractor(size));
-      ModelCeiling ceiling = ModelCeiling.prepare(extractor,
-          bundle.preprocessor(size, ResizeMode.SHORTER_SIDE_CENTER_CROP), new SyntheticImages(640, 480, 42), batch,
-          System::nanoTime);
-      ModelCeiling.Result r = ceiling.measure(batch, time, 3);
-      System.out.printf("  %s: %d calls%n", name, r.calls());
-      return new Row(name, r);
-    }
+    FeatureExtractor extractor = wrap.apply(bundle.extractor(size));
+    return new Config(name, bundle, ModelCeiling.prepare(extractor,
+        bundle.preprocessor(size, ResizeMode.SHORTER_SIDE_CENTER_CROP), new SyntheticImages(640, 480, 42), batch,
+        System::nanoTime));
   }
 
   /** The extractor with {@link LinearProbe#label} run on each result's upsampled map (inside the timed call). */
