@@ -16,6 +16,7 @@ import dev.anyup.streams.models.Npy;
 import dev.anyup.streams.models.PreprocessedImage;
 import dev.anyup.streams.models.Preprocessor;
 import dev.anyup.streams.models.Projection;
+import dev.anyup.streams.models.segmentation.LinearProbe;
 import dev.anyup.streams.models.ResizeMode;
 import dev.anyup.streams.models.UpsamplerKind;
 import dev.anyup.streams.models.VerificationReport;
@@ -303,17 +304,17 @@ public final class OnnxModelBundle implements ModelBundle {
         case BILINEAR -> FeatureUpsampler.bilinear();
         case JBU -> FeatureUpsampler.jointBilateral(JBU_SIGMA_SPATIAL, JBU_SIGMA_RANGE, JBU_RADIUS);
       };
-      return newExtractor(s, upsamplers.get(s), builtin);
+      return newExtractor(s, upsamplers.get(s), builtin, options.probe());
     });
   }
 
-  private OnnxFeatureExtractor newExtractor(int s, OnnxGraph upsampler, FeatureUpsampler builtin) {
+  private OnnxFeatureExtractor newExtractor(int s, OnnxGraph upsampler, FeatureUpsampler builtin, LinearProbe probe) {
     BundleManifest.Encoder e = manifest.encoder();
     BundleManifest.Upsampler u = manifest.upsampler();
     return new OnnxFeatureExtractor(s, encoders.get(s), e.inputs().get("image"), e.outputs(), e.hasCls(),
         upsampler, builtin == null ? u.inputs() : null, builtin == null ? u.outputs().get("upsampled") : null,
-        builtin, options.outputSize(), options.outputHead().keepUpsampled(), options.probe(),
-        options.probeConfidence());
+        builtin, options.outputSize(), options.outputHead().keepUpsampled(), probe,
+        probe != null && options.probeConfidence());
   }
 
   /**
@@ -330,7 +331,7 @@ public final class OnnxModelBundle implements ModelBundle {
         .orElseThrow();
     try (OnnxGraph plain = OnnxGraph.load(u.name(), dir.resolve(p.file()), upsamplerPorts(manifest, p).get(0),
         upsamplerPorts(manifest, p).get(1), options, inputSize)) {
-      return check.apply(newExtractor(inputSize, plain, null));
+      return check.apply(newExtractor(inputSize, plain, null, null)); // verify compares features, not labels
     }
   }
 
