@@ -13,7 +13,10 @@ A seeded linear probe for the default bundle's channel count is applied with Num
 
 It also writes ``identity_opset{12,13,18}.onnx`` for GraphHeadTest: ``x [N, C, H, W]`` → ``Identity`` →
 ``upsampled``, the smallest graph a probe head can be appended to, at the opset the head refuses (12), the last with
-``ReduceMax``'s axes as an attribute (13..17) and the first with them as an input (18).
+``ReduceMax``'s axes as an attribute (13..17) and the first with them as an input (18); and
+``tiny_upsampler_56_opset12.onnx``, the tiny test bundle's 56 px upsampler (Concat, Resize, Shape, Slice: the same
+semantics at opset 12) declared at opset 12, for the test that labels fall back to Java where the graph refuses the
+probe head.
 
 Run from the repository root:  /usr/bin/python3 models/export/tools/probe_fixtures.py
 """
@@ -96,6 +99,22 @@ def main():
     for opset in (12, 13, 18):
         with open(os.path.join(GRAPHS, "identity_opset%d.onnx" % opset), "wb") as f:
             f.write(identity_model(opset))
+    import onnx
+    tiny = onnx.load(os.path.join(GRAPHS, "..", "tiny-bundle", "upsampler_56.onnx"))
+    assert {n.op_type for n in tiny.graph.node} <= {"Concat", "Resize", "Shape", "Slice"}
+    # Resize's roi and scales inputs are optional only from opset 13 on: empty ones instead of none
+    empty = onnx.helper.make_tensor("probe_fixtures.empty_roi", onnx.TensorProto.FLOAT, [0], [])
+    tiny.graph.initializer.append(empty)
+    for n in tiny.graph.node:
+        for i in (1, 2):  # roi, and scales where sizes are given
+            if n.op_type == "Resize" and len(n.input) > i and not n.input[i]:
+                n.input[i] = empty.name
+    for o in tiny.opset_import:
+        if o.domain in ("", "ai.onnx"):
+            o.version = 12
+    onnx.checker.check_model(tiny)
+    with open(os.path.join(GRAPHS, "tiny_upsampler_56_opset12.onnx"), "wb") as f:
+        f.write(tiny.SerializeToString())
     counts = np.bincount(labels.ravel(), minlength=len(CLASSES))
     print("wrote %s: %d channels, %d classes, counts %s, %d near-tie pixels, min gap %.3g"
           % (OUT, c, len(CLASSES), counts.tolist(), int(near.sum()), float(gap.min())))

@@ -331,6 +331,38 @@ class ProbeHeadTest {
     }
   }
 
+  /**
+   * The tiny bundle with its 56 px upsampler declared at opset 12 (probe_fixtures.py), where the probe head cannot
+   * go: the dense head still runs in the graph, the labels come from Java, and the map stays a graph output.
+   */
+  @Test
+  void aGraphBeforeOpset13GetsTheDenseHeadAndJavaLabels(@org.junit.jupiter.api.io.TempDir Path tmp)
+      throws Exception {
+    byte[] graph = Files.readAllBytes(Paths.get(ProbeHeadTest.class
+        .getResource("/dev/anyup/streams/models/onnx/probe-graphs/tiny_upsampler_56_opset12.onnx").toURI()));
+    String sha = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(graph));
+    Path dir = TinyBundle.copy(tmp, m -> {
+      for (com.fasterxml.jackson.databind.JsonNode p : m.path("upsampler").path("profiles")) {
+        if (p.path("input_size").asInt() == 56) {
+          ((com.fasterxml.jackson.databind.node.ObjectNode) p).put("sha256", sha);
+        }
+      }
+    });
+    Files.write(dir.resolve("upsampler_56.onnx"), graph);
+    LinearProbe probe = randomProbe(5, 8, 12);
+    PreprocessedImage input = TinyBundle.randomInput(56, 6);
+    try (ModelBundle b = ModelBundle.load(dir, InferenceOptions.builder().probe(probe, true)
+        .outputHead(new OutputHead(DType.FLOAT16, null, false)).build())) {
+      FeatureResult r = b.extractor(56).run(List.of(input)).get(0);
+      assertNotNull(r.dense(), "the dense head still runs in the graph");
+      assertNotNull(r.upsampled(), "copied out for the Java labels");
+      LabelMap java = probe.label(r.upsampled(), true);
+      assertArrayEquals(java.labels(), r.labels().labels());
+      assertArrayEquals(java.confidence(), r.labels().confidence());
+      assertTrue(b.verify().passed());
+    }
+  }
+
   @Test
   void tiesGoToTheFirstOfTheTiedClasses() {
     int c = 8;
