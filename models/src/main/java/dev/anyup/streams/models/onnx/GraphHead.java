@@ -12,7 +12,8 @@ import java.nio.charset.StandardCharsets;
 /**
  * Appends an {@link OutputHead} to a serialised ONNX model: a 1×1 {@code Conv} for the projection (weights
  * {@code [out, in, 1, 1]}, bias {@code −basis · mean}) and/or a {@code Cast} to float16, reading the graph's output
- * {@code source} and writing a new graph output {@link #OUTPUT}. The original outputs stay as they are.
+ * {@code source} and writing a new graph output {@link #OUTPUT}. The original outputs stay as they are (unless
+ * {@link Spec#dropSource()} says otherwise, below).
  *
  * <p>It works on the protobuf wire format alone: a parser merges a second occurrence of a singular message field into
  * the first (appending to its repeated fields), so the model's bytes followed by one more {@code ModelProto.graph}
