@@ -1,4 +1,4 @@
-"""CLI: python3 -m anyup_export {default-bundle,export,verify,fixtures,sample-images,calibrate} ..."""
+"""CLI: python3 -m anyup_export {default-bundle,export,verify,fixtures,sample-images,calibrate,convert-probe} ..."""
 
 import argparse
 import json
@@ -82,6 +82,10 @@ def main(argv=None):
     p = sub.add_parser("calibrate", help="print the filter-bank standardisation constants for a sample directory")
     p.add_argument("--samples")
 
+    p = sub.add_parser("convert-probe", help="a PyTorch Conv2d(C, K, 1) / Linear(C, K) probe to the app's probe JSON")
+    from . import probe as _probe
+    _probe.add_arguments(p)
+
     a = ap.parse_args(argv)
     if a.cmd == "default-bundle":
         from . import defaultbundle as D
@@ -112,6 +116,15 @@ def main(argv=None):
     elif a.cmd == "sample-images":
         from . import samples
         samples.main(a.test_images, a.demo)
+    elif a.cmd == "convert-probe":
+        try:
+            doc = _probe.convert(a.state_dict, a.out, a.name, a.version, classes=a.classes,
+                                 classes_file=a.classes_file, key=a.key, prefix=a.prefix, channels=a.channels,
+                                 encoder_sha256=a.encoder_sha256)
+        except _probe.ProbeError as e:
+            print("error:", e, file=sys.stderr)
+            return 2
+        print("wrote %s: %d classes x %d channels" % (a.out, len(doc["classes"]), doc["channels"]))
     elif a.cmd == "calibrate":
         from . import defaultbundle as D
         D.calibrate(a.samples or D.SAMPLES_DIR)

@@ -1,5 +1,6 @@
 package dev.anyup.streams.models;
 
+import dev.anyup.streams.models.segmentation.LinearProbe;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -25,9 +26,18 @@ import java.util.regex.Pattern;
  *     it saves allocation work per run. 0 = off for every graph, {@link #DEFAULT_MEMORY_PATTERN_MAX_SIZE} by default
  * @param outputHead the dense output's projection and/or float16 cast, appended to each ONNX upsampler graph when the
  *     upsampler runs at its native size ({@code outputSize} 0); {@link OutputHead#none()} by default
+ * @param probe a segmentation probe whose label map every {@link FeatureResult} carries
+ *     ({@link FeatureResult#labels()}), or {@code null} for none. It runs inside the ONNX upsampler graph where it can
+ *     (native size, opset 13 or later: 1×1 {@code Conv} → {@code ArgMax}), else in Java with {@link LinearProbe#label}
+ *     on the upsampled map. With an {@link OutputHead} that does not keep the upsampled map ({@code keepUpsampled}
+ *     false, e.g. {@code new OutputHead(DType.FLOAT32, null, false)} when no dense output is needed) the 32-bit map is
+ *     not even a graph output any more: on a GPU only the labels (uint8 up to 256 classes, else int32), the
+ *     confidence and the dense head's output leave it. This holds for a dense head without a probe as well
+ * @param probeConfidence whether the label maps carry each pixel's confidence (the winning softmax probability)
  */
 public record InferenceOptions(String device, int intraOpThreads, int interOpThreads, UpsamplerKind upsampler,
-    int outputSize, int predictors, boolean spinning, int memoryPatternMaxSize, OutputHead outputHead) {
+    int outputSize, int predictors, boolean spinning, int memoryPatternMaxSize, OutputHead outputHead,
+    LinearProbe probe, boolean probeConfidence) {
 
   /** Profiles up to 448 use ONNX Runtime's memory pattern, larger ones (896) do not. */
   public static final int DEFAULT_MEMORY_PATTERN_MAX_SIZE = 448;
@@ -59,6 +69,24 @@ public record InferenceOptions(String device, int intraOpThreads, int interOpThr
     if (outputHead == null) {
       throw new IllegalArgumentException("outputHead must not be null (OutputHead.none() for none)");
     }
+    if (probe == null && probeConfidence) {
+      throw new IllegalArgumentException("probeConfidence needs a probe");
+    }
+  }
+
+  /** Options without a segmentation probe. */
+  public InferenceOptions(String device, int intraOpThreads, int interOpThreads, UpsamplerKind upsampler,
+      int outputSize, int predictors, boolean spinning, int memoryPatternMaxSize, OutputHead outputHead) {
+    this(device, intraOpThreads, interOpThreads, upsampler, outputSize, predictors, spinning, memoryPatternMaxSize,
+        outputHead, null, false);
+  }
+
+  /**
+   * Whether the ONNX upsampler graphs get the probe head: there is a probe and the map is not resized (the graph's
+   * opset may still refuse it, then the labels come from Java).
+   */
+  public boolean probeInGraph() {
+    return probe != null && upsampler == UpsamplerKind.ONNX && outputSize == 0;
   }
 
   /** Whether the ONNX upsampler graphs get {@link #outputHead()}: it does something and the map is not resized. */
@@ -102,8 +130,20 @@ public record InferenceOptions(String device, int intraOpThreads, int interOpThr
     private boolean spinning = true;
     private int memoryPatternMaxSize = DEFAULT_MEMORY_PATTERN_MAX_SIZE;
     private OutputHead outputHead = OutputHead.none();
+    private LinearProbe probe;
+    private boolean probeConfidence;
 
     private Builder() {}
+
+    /**
+     * A segmentation probe whose labels (and, with {@code confidence}, confidence) every result carries; {@code null}
+     * for none (see {@link InferenceOptions#probe()}).
+     */
+    public Builder probe(LinearProbe probe, boolean confidence) {
+      this.probe = probe;
+      this.probeConfidence = confidence;
+      return this;
+    }
 
     /** The dense output's projection and/or cast to run inside the upsampler graph (see {@link OutputHead}). */
     public Builder outputHead(OutputHead head) {
@@ -161,7 +201,7 @@ public record InferenceOptions(String device, int intraOpThreads, int interOpThr
 
     public InferenceOptions build() {
       return new InferenceOptions(device, intraOpThreads, interOpThreads, upsampler, outputSize, predictors, spinning,
-          memoryPatternMaxSize, outputHead);
+          memoryPatternMaxSize, outputHead, probe, probeConfidence);
     }
   }
 }

@@ -9,7 +9,11 @@ package dev.anyup.streams.models;
  *
  * <p>Applies only to the ONNX upsampler at its native output size; results then carry
  * {@link FeatureResult#dense()}. With {@code keepUpsampled} the 32-bit map is copied out as well (for region
- * embeddings, which pool it).
+ * embeddings, which pool it). Without it the map is removed from the graph's outputs (it stays an intermediate tensor
+ * that ONNX Runtime can reuse), because on CUDA every graph output is copied to host memory whether or not the caller
+ * reads it; {@link ModelBundle#verify()} then checks the map on the graph as shipped, loaded for the check. An
+ * inactive head with {@code keepUpsampled} false ({@code new OutputHead(DType.FLOAT32, null, false)}) asks for the
+ * same with a {@link InferenceOptions#probe() probe} alone: only its labels leave the graph.
  *
  * @param dtype the dense output's element type
  * @param projectionId the bundle projection to apply in the graph, or {@code null} for none

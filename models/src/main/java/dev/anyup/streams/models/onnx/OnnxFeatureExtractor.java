@@ -9,6 +9,8 @@ import dev.anyup.streams.models.FeatureUpsampler;
 import dev.anyup.streams.models.ModelException;
 import dev.anyup.streams.models.OutputHead;
 import dev.anyup.streams.models.PreprocessedImage;
+import dev.anyup.streams.models.segmentation.LabelMap;
+import dev.anyup.streams.models.segmentation.LinearProbe;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
@@ -36,10 +38,27 @@ final class OnnxFeatureExtractor implements FeatureExtractor {
   private final int outputSize;
   private final OutputHead head; // the upsampler graph's output head, null when it has none
   private final boolean keepUpsampled;
+  private final LinearProbe probe; // null when no labels are asked for
+  private final boolean confidence;
+  private final boolean graphProbe; // whether the upsampler graph computes the labels
 
   OnnxFeatureExtractor(int inputSize, OnnxGraph encoder, String encoderImage, Map<String, String> encoderOutputs,
       boolean hasCls, OnnxGraph upsampler, Map<String, String> upsamplerInputs, String upsamplerOutput,
       FeatureUpsampler builtin, int outputSize, boolean keepUpsampled) {
+    this(inputSize, encoder, encoderImage, encoderOutputs, hasCls, upsampler, upsamplerInputs, upsamplerOutput, builtin,
+        outputSize, keepUpsampled, null, false);
+  }
+
+  /**
+   * @param probe the probe whose labels each result carries (in the graph when {@code upsampler} has the probe head,
+   *     else {@link LinearProbe#label} on the upsampled map), or {@code null}
+   */
+  OnnxFeatureExtractor(int inputSize, OnnxGraph encoder, String encoderImage, Map<String, String> encoderOutputs,
+      boolean hasCls, OnnxGraph upsampler, Map<String, String> upsamplerInputs, String upsamplerOutput,
+      FeatureUpsampler builtin, int outputSize, boolean keepUpsampled, LinearProbe probe, boolean confidence) {
+    this.probe = probe;
+    this.confidence = confidence;
+    this.graphProbe = probe != null && upsampler != null && upsampler.probeInGraph();
     this.inputSize = inputSize;
     this.encoder = encoder;
     this.encoderImage = encoderImage;
@@ -65,8 +84,21 @@ final class OnnxFeatureExtractor implements FeatureExtractor {
     return run(batch, false);
   }
 
-  /** {@link #run(List)}, copying the 32-bit upsampled map out even when the output head would leave it. */
+  /** Whether {@code run(batch, true)} can copy out the 32-bit upsampled map (the graph still outputs it). */
+  boolean exposesUpsampled() {
+    return upsampler == null || !upsampler.sourceDropped();
+  }
+
+  /**
+   * {@link #run(List)}, copying the 32-bit upsampled map out even when the output head would leave it.
+   *
+   * @throws IllegalStateException when {@code upsampledFloats} and the graph no longer outputs the map
+   *     ({@link #exposesUpsampled()})
+   */
   List<FeatureResult> run(List<PreprocessedImage> batch, boolean upsampledFloats) {
+    if (upsampledFloats && !exposesUpsampled()) {
+      throw new IllegalStateException("model " + upsampler + " no longer outputs the upsampled map");
+    }
     if (batch == null || batch.isEmpty()) {
       return List.of();
     }
@@ -108,16 +140,35 @@ final class OnnxFeatureExtractor implements FeatureExtractor {
     Tensor cls = hasCls ? output(enc, encoderOutputs.get("cls"), encoder, 2, b) : null;
     Tensor up = null;
     Tensor dense = null;
+    Tensor labels = null;
+    Tensor conf = null;
     if (upsampler != null) {
       Map<String, Tensor> in = new java.util.LinkedHashMap<>();
       in.put(upsamplerImage, image);
       in.put(upsamplerFeatures, patches);
-      boolean floats = head == null || keepUpsampled || upsampledFloats;
-      Set<String> fetch = head == null ? null
-          : floats ? Set.of(GraphHead.OUTPUT, upsamplerOutput) : Set.of(GraphHead.OUTPUT);
+      // the 32-bit map leaves the runtime only when someone needs it: no head replaces it, the caller keeps it,
+      // verify() compares it, or the probe has to run in Java
+      boolean floats = (head == null && !graphProbe) || keepUpsampled || upsampledFloats
+          || (probe != null && !graphProbe);
+      floats &= exposesUpsampled();
+      Set<String> fetch = new java.util.HashSet<>();
+      if (floats) {
+        fetch.add(upsamplerOutput);
+      }
+      if (head != null) {
+        fetch.add(GraphHead.OUTPUT);
+      }
+      if (graphProbe) {
+        fetch.add(GraphHead.LABELS);
+        if (confidence) {
+          fetch.add(GraphHead.CONFIDENCE);
+        }
+      }
       Map<String, Tensor> outputs = call(upsampler, in, fetch, offset, b);
       up = floats ? output(outputs, upsamplerOutput, upsampler, 4, b) : null;
       dense = head == null ? null : output(outputs, GraphHead.OUTPUT, upsampler, 4, b);
+      labels = graphProbe ? output(outputs, GraphHead.LABELS, upsampler, 3, b) : null;
+      conf = graphProbe && confidence ? output(outputs, GraphHead.CONFIDENCE, upsampler, 3, b) : null;
     }
     List<FeatureResult> results = new ArrayList<>(b);
     int c = patches.dim(1);
@@ -139,9 +190,35 @@ final class OnnxFeatureExtractor implements FeatureExtractor {
       } else if (builtin != null) {
         upsampled = builtin.upsample(pf, batch.get(i), target, target);
       }
-      results.add(new FeatureResult(pf, clsVec, upsampled, dense == null ? null : encoded(dense, i)));
+      LabelMap labelMap = null;
+      if (labels != null) {
+        labelMap = labelMap(labels, conf, i);
+      } else if (probe != null) {
+        labelMap = probe.label(upsampled, confidence);
+      }
+      results.add(new FeatureResult(pf, clsVec, upsampled, dense == null ? null : encoded(dense, i), labelMap));
     }
     return results;
+  }
+
+  /** Batch item {@code i} of the probe head's labels (uint8 or int32, raw) and confidence as a {@link LabelMap}. */
+  private LabelMap labelMap(Tensor labels, Tensor conf, int i) {
+    int h = labels.dim(1);
+    int w = labels.dim(2);
+    byte[] raw = labels.rawItem(i);
+    int n = h * w;
+    int[] values = new int[n];
+    if (raw.length == n) {
+      for (int p = 0; p < n; p++) {
+        values[p] = raw[p] & 0xFF;
+      }
+    } else if (raw.length == 4 * n) {
+      ByteBuffer.wrap(raw).order(ByteOrder.LITTLE_ENDIAN).asIntBuffer().get(values);
+    } else {
+      throw new ModelException("model " + upsampler + ": labels of " + raw.length + " bytes for " + w + "x" + h
+          + " pixels");
+    }
+    return new LabelMap(w, h, values, conf == null ? null : conf.item(i), probe.classNames());
   }
 
   /** Batch item {@code i} of the head's output as an {@link EncodedTensor} (raw float16, or float32 bytes). */

@@ -19,6 +19,7 @@ import dev.anyup.streams.models.InvalidBundleException;
 import dev.anyup.streams.models.ModelException;
 import dev.anyup.streams.models.OutputHead;
 import dev.anyup.streams.models.Projection;
+import dev.anyup.streams.models.segmentation.LinearProbe;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -46,11 +47,24 @@ final class OnnxGraph implements AutoCloseable {
   record Port(String contractName, String graphName, int rank, long[] fixedDims) {}
 
   /**
-   * An output head to append after the graph output {@code source} (see {@link GraphHead}).
+   * Heads to append after the graph output {@code source} (see {@link GraphHead}).
    *
+   * @param head the dense output head (may be inactive when only the probe is asked for)
    * @param projection the head's projection, or {@code null}
+   * @param probe the segmentation probe to run in the graph, or {@code null}
+   * @param confidence whether the probe head also computes the confidence
+   * @param dropSource whether {@code source} stops being a graph output (the caller never needs the 32-bit map)
    */
-  record Head(OutputHead head, Projection projection, String source) {}
+  record Head(OutputHead head, Projection projection, String source, LinearProbe probe, boolean confidence,
+      boolean dropSource) {
+
+    Head(OutputHead head, Projection projection, String source) {
+      this(head, projection, source, null, false, false);
+    }
+  }
+
+  /** What {@link #headed} could attach: the dense head (null: none), the probe, whether the source was dropped. */
+  private record Attached(byte[] bytes, OutputHead dense, boolean probe, boolean sourceDropped) {}
 
   private final String modelName;
   private final Path file;
@@ -62,9 +76,13 @@ final class OnnxGraph implements AutoCloseable {
   private final int maxBatch;
   private final OrtSession.SessionOptions sessionOptions; // outlives the session (ORT's rule); closed after the model
   private final OutputHead head; // null when none is attached
+  private final boolean probe; // whether the probe head is attached (outputs GraphHead.LABELS / CONFIDENCE)
+  private final boolean sourceDropped; // whether the head's source is no longer a graph output
 
   private OnnxGraph(String modelName, Path file, Model model, int maxPredictors, int maxBatch,
-      OrtSession.SessionOptions sessionOptions, OutputHead head) {
+      OrtSession.SessionOptions sessionOptions, OutputHead head, boolean probe, boolean sourceDropped) {
+    this.probe = probe;
+    this.sourceDropped = sourceDropped;
     this.modelName = modelName;
     this.sessionOptions = sessionOptions;
     this.file = file;
@@ -86,7 +104,8 @@ final class OnnxGraph implements AutoCloseable {
   }
 
   /**
-   * {@link #load(String, Path, List, List, InferenceOptions, int)} with {@code head} appended to the graph (null: none).
+   * {@link #load(String, Path, List, List, InferenceOptions, int)} with {@code head} appended to the graph (null:
+   * none).
    * A head that cannot be attached to this graph (an opset before 6, or bytes that are no ModelProto) is logged and
    * left off: the caller then gets no {@link #head()} and encodes in Java.
    */
@@ -100,18 +119,28 @@ final class OnnxGraph implements AutoCloseable {
     // execution provider to it); its string options cannot express session config entries such as spinning
     Map<String, ?> djlOptions = Map.of("sessionOptions", session);
     try {
-      byte[] headed = head == null ? null : headed(modelName, file, head);
+      Attached headed = head == null ? null : headed(modelName, file, head);
       if (headed != null) {
         Model model = Model.newInstance(name, device, OrtRuntime.ENGINE);
         try {
-          model.load(new ByteArrayInputStream(headed), djlOptions);
+          model.load(new ByteArrayInputStream(headed.bytes()), djlOptions);
         } catch (IOException | MalformedModelException | RuntimeException e) {
           model.close();
           throw e;
         }
-        LOG.info("model {}: {} with the output head ({}) as output '{}'", modelName, file.getFileName(), head.head(),
-            GraphHead.OUTPUT);
-        return new OnnxGraph(modelName, file, model, options.predictors(), maxBatch, session, head.head());
+        List<String> parts = new ArrayList<>();
+        if (headed.dense() != null) {
+          parts.add("the output head (" + headed.dense() + ") as output '" + GraphHead.OUTPUT + "'");
+        }
+        if (headed.probe()) {
+          parts.add("the probe head (" + head.probe() + (head.confidence() ? ", with confidence" : "") + ")");
+        }
+        if (headed.sourceDropped()) {
+          parts.add("'" + head.source() + "' no longer a graph output");
+        }
+        LOG.info("model {}: {} with {}", modelName, file.getFileName(), String.join(", ", parts));
+        return new OnnxGraph(modelName, file, model, options.predictors(), maxBatch, session, headed.dense(),
+            headed.probe(), headed.sourceDropped());
       }
       @SuppressWarnings({"unchecked", "rawtypes"})
       Map<String, String> stringly = (Map) djlOptions;
@@ -125,7 +154,7 @@ final class OnnxGraph implements AutoCloseable {
           .optOptions(stringly)
           .build();
       ZooModel<TensorTranslator.Call, Map<String, Tensor>> zoo = criteria.loadModel();
-      return new OnnxGraph(modelName, file, zoo, options.predictors(), maxBatch, session, null);
+      return new OnnxGraph(modelName, file, zoo, options.predictors(), maxBatch, session, null, false, false);
     } catch (ModelNotFoundException | MalformedModelException | IOException | RuntimeException e) {
       session.close();
       throw new ModelException("model " + modelName + ": cannot load " + file + " on " + options.device() + ": "
@@ -133,11 +162,34 @@ final class OnnxGraph implements AutoCloseable {
     }
   }
 
-  /** The model bytes with {@code head} appended, or null (logged) when this graph cannot take it. */
-  private static byte[] headed(String modelName, Path file, Head head) throws IOException {
+  /**
+   * The model bytes with {@code head} appended, or null (logged) when this graph cannot take it. When the probe head
+   * cannot be attached (an opset before 13) but the dense head can, only the dense head is, and the source stays a
+   * graph output (the caller labels the 32-bit map in Java).
+   */
+  private static Attached headed(String modelName, Path file, Head head) throws IOException {
     byte[] bytes = Files.readAllBytes(file);
+    boolean dense = head.head() != null && head.head().active();
     try {
-      return GraphHead.append(bytes, head.source(), head.head(), head.projection());
+      byte[] out = GraphHead.append(bytes, head.source(), new GraphHead.Spec(head.head(), head.projection(),
+          head.probe(), head.confidence(), head.dropSource()));
+      return new Attached(out, dense ? head.head() : null, head.probe() != null, head.dropSource());
+    } catch (IllegalArgumentException e) {
+      if (head.probe() != null) {
+        LOG.warn("model {}: {} cannot take the probe head ({}): {}; labels are computed in Java", modelName,
+            file.getFileName(), head.probe(), e.getMessage());
+      }
+      if (head.probe() == null || !dense) {
+        if (dense) {
+          LOG.warn("model {}: {} cannot take the output head ({}): {}; the dense output is encoded in Java",
+              modelName, file.getFileName(), head.head(), e.getMessage());
+        }
+        return null;
+      }
+    }
+    try {
+      return new Attached(GraphHead.append(bytes, head.source(), head.head(), head.projection()), head.head(), false,
+          false);
     } catch (IllegalArgumentException e) {
       LOG.warn("model {}: {} cannot take the output head ({}): {}; the dense output is encoded in Java", modelName,
           file.getFileName(), head.head(), e.getMessage());
@@ -232,6 +284,16 @@ final class OnnxGraph implements AutoCloseable {
   /** The output head attached to this graph (its output is {@link GraphHead#OUTPUT}), or null. */
   OutputHead head() {
     return head;
+  }
+
+  /** Whether the probe head is attached: the graph outputs {@link GraphHead#LABELS} (and maybe the confidence). */
+  boolean probeInGraph() {
+    return probe;
+  }
+
+  /** Whether the head's source (the contract's {@code upsampled}) was dropped from the graph outputs. */
+  boolean sourceDropped() {
+    return sourceDropped;
   }
 
   /** Runs the graph and copies out every output; blocks while all predictors are busy. */

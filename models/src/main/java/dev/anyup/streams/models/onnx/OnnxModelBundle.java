@@ -16,6 +16,7 @@ import dev.anyup.streams.models.Npy;
 import dev.anyup.streams.models.PreprocessedImage;
 import dev.anyup.streams.models.Preprocessor;
 import dev.anyup.streams.models.Projection;
+import dev.anyup.streams.models.segmentation.LinearProbe;
 import dev.anyup.streams.models.ResizeMode;
 import dev.anyup.streams.models.UpsamplerKind;
 import dev.anyup.streams.models.VerificationReport;
@@ -101,15 +102,23 @@ public final class OnnxModelBundle implements ModelBundle {
           + " on the classpath instead of onnxruntime, or use device=cpu");
     }
     Map<String, Projection> projections = readProjections(dir, manifest);
+    if (options.probe() != null && options.probe().channels() != manifest.encoder().channels()) {
+      throw new IllegalArgumentException("probe " + options.probe().name() + " needs " + options.probe().channels()
+          + " feature channels but bundle " + manifest.name() + " makes " + manifest.encoder().channels());
+    }
     OnnxGraph.Head head = null;
-    if (options.headInGraph()) {
-      String pid = options.outputHead().projectionId();
+    if (options.headInGraph() || options.probeInGraph()) {
+      String pid = options.headInGraph() ? options.outputHead().projectionId() : null;
       if (pid != null && !projections.containsKey(pid)) {
         throw new IllegalArgumentException("bundle " + manifest.name() + " has no projection '" + pid
             + "' for the output head; available: " + projections.keySet());
       }
-      head = new OnnxGraph.Head(options.outputHead(), pid == null ? null : projections.get(pid),
-          manifest.upsampler().outputs().get("upsampled"));
+      boolean probe = options.probeInGraph();
+      // the 32-bit map stops being a graph output only when the caller does not keep it and every consumer of it
+      // runs in the graph
+      head = new OnnxGraph.Head(options.headInGraph() ? options.outputHead() : null,
+          pid == null ? null : projections.get(pid), manifest.upsampler().outputs().get("upsampled"),
+          probe ? options.probe() : null, probe && options.probeConfidence(), !options.outputHead().keepUpsampled());
     }
     Map<Integer, OnnxGraph> encoders = new TreeMap<>();
     Map<Integer, OnnxGraph> upsamplers = new TreeMap<>();
@@ -131,14 +140,9 @@ public final class OnnxModelBundle implements ModelBundle {
         BundleManifest.Upsampler u = manifest.upsampler();
         for (BundleManifest.UpsamplerProfile p : u.profiles()) {
           int s = p.inputSize();
-          int g = p.featureSize();
-          int o = p.outputSize();
-          List<OnnxGraph.Port> in = List.of(
-              new OnnxGraph.Port("image", u.inputs().get("image"), 4, new long[] {-1, 3, s, s}),
-              new OnnxGraph.Port("features", u.inputs().get("features"), 4, new long[] {-1, c, g, g}));
-          List<OnnxGraph.Port> out = List.of(
-              new OnnxGraph.Port("upsampled", u.outputs().get("upsampled"), 4, new long[] {-1, c, o, o}));
-          upsamplers.put(s, OnnxGraph.load(u.name(), dir.resolve(p.file()), in, out, options, s, head));
+          List<List<OnnxGraph.Port>> ports = upsamplerPorts(manifest, p);
+          upsamplers.put(s, OnnxGraph.load(u.name(), dir.resolve(p.file()), ports.get(0), ports.get(1), options, s,
+              head));
         }
       }
       return new OnnxModelBundle(dir, manifest, options, encoders, upsamplers, projections);
@@ -300,11 +304,50 @@ public final class OnnxModelBundle implements ModelBundle {
         case BILINEAR -> FeatureUpsampler.bilinear();
         case JBU -> FeatureUpsampler.jointBilateral(JBU_SIGMA_SPATIAL, JBU_SIGMA_RANGE, JBU_RADIUS);
       };
-      BundleManifest.Upsampler u = manifest.upsampler();
-      return new OnnxFeatureExtractor(s, encoders.get(s), e.inputs().get("image"), e.outputs(), e.hasCls(),
-          upsamplers.get(s), builtin == null ? u.inputs() : null, builtin == null ? u.outputs().get("upsampled") : null,
-          builtin, options.outputSize(), options.outputHead().keepUpsampled());
+      return newExtractor(s, upsamplers.get(s), builtin, options.probe());
     });
+  }
+
+  private OnnxFeatureExtractor newExtractor(int s, OnnxGraph upsampler, FeatureUpsampler builtin, LinearProbe probe) {
+    BundleManifest.Encoder e = manifest.encoder();
+    BundleManifest.Upsampler u = manifest.upsampler();
+    return new OnnxFeatureExtractor(s, encoders.get(s), e.inputs().get("image"), e.outputs(), e.hasCls(),
+        upsampler, builtin == null ? u.inputs() : null, builtin == null ? u.outputs().get("upsampled") : null,
+        builtin, options.outputSize(), options.outputHead().keepUpsampled(), probe,
+        probe != null && options.probeConfidence());
+  }
+
+  /**
+   * The extractor {@link #verify()} runs for {@code inputSize}: the pipeline's own, or, where its upsampler graph no
+   * longer outputs the 32-bit map, one over the profile's graph as shipped (loaded for this check, then closed).
+   */
+  private <T> T withVerifiableExtractor(int inputSize, java.util.function.Function<OnnxFeatureExtractor, T> check) {
+    OnnxFeatureExtractor x = (OnnxFeatureExtractor) extractor(inputSize);
+    if (x.exposesUpsampled()) {
+      return check.apply(x);
+    }
+    BundleManifest.Upsampler u = manifest.upsampler();
+    BundleManifest.UpsamplerProfile p = u.profiles().stream().filter(q -> q.inputSize() == inputSize).findFirst()
+        .orElseThrow();
+    try (OnnxGraph plain = OnnxGraph.load(u.name(), dir.resolve(p.file()), upsamplerPorts(manifest, p).get(0),
+        upsamplerPorts(manifest, p).get(1), options, inputSize)) {
+      return check.apply(newExtractor(inputSize, plain, null, null)); // verify compares features, not labels
+    }
+  }
+
+  /** The contract's input and output ports of upsampler profile {@code p}. */
+  private static List<List<OnnxGraph.Port>> upsamplerPorts(BundleManifest manifest, BundleManifest.UpsamplerProfile p) {
+    BundleManifest.Upsampler u = manifest.upsampler();
+    int c = manifest.encoder().channels();
+    int s = p.inputSize();
+    int g = p.featureSize();
+    int o = p.outputSize();
+    List<OnnxGraph.Port> in = List.of(
+        new OnnxGraph.Port("image", u.inputs().get("image"), 4, new long[] {-1, 3, s, s}),
+        new OnnxGraph.Port("features", u.inputs().get("features"), 4, new long[] {-1, c, g, g}));
+    List<OnnxGraph.Port> out = List.of(
+        new OnnxGraph.Port("upsampled", u.outputs().get("upsampled"), 4, new long[] {-1, c, o, o}));
+    return List.of(in, out);
   }
 
   @Override
@@ -316,8 +359,8 @@ public final class OnnxModelBundle implements ModelBundle {
         Npy image = Npy.read(dir.resolve(ref.image()));
         ImageTransform identity = new ImageTransform(s, s, s, s, 1, 1, 0, 0, s, s, 0, 0, s, s, ResizeMode.SQUASH);
         // with the 32-bit upsampled map copied out even where an output head would leave it in the runtime
-        FeatureResult r = ((OnnxFeatureExtractor) extractor(s))
-            .run(List.of(new PreprocessedImage(image.data(), s, s, identity)), true).get(0);
+        PreprocessedImage input = new PreprocessedImage(image.data(), s, s, identity);
+        FeatureResult r = withVerifiableExtractor(s, x -> x.run(List.of(input), true).get(0));
         checks.add(compare(s, "patch_features", r.patchFeatures().data(), ref.patchFeatures(), ref.atol()));
         if (ref.cls() != null && r.cls() != null) {
           checks.add(compare(s, "cls", r.cls(), ref.cls(), ref.atol()));

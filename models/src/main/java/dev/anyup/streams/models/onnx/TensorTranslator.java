@@ -20,7 +20,8 @@ import java.util.Set;
  * (which a batch of one keeps as is; a larger batch is split per item), not the two that DJL's generic
  * {@code toByteBuffer()} path makes (native to bytes, bytes to floats: 2 × 77 MB per 384×224×224 map). Only the
  * outputs a call names are copied ({@link Call#fetch}); the others are released with the call's native memory. A
- * float16 output (an {@link GraphHead output head}'s) is copied once into raw little-endian bytes per item.
+ * float16 output (an {@link GraphHead output head}'s) and the probe head's uint8/int32 labels are copied once into raw
+ * little-endian bytes per item.
  */
 final class TensorTranslator implements NoBatchifyTranslator<TensorTranslator.Call, Map<String, Tensor>> {
 
@@ -63,12 +64,13 @@ final class TensorTranslator implements NoBatchifyTranslator<TensorTranslator.Ca
       int batch = shape.length == 0 ? 1 : (int) shape[0];
       long[] itemShape = shape.length == 0 ? new long[] {1} : shape;
       int per = batch == 0 ? 0 : (int) (array.size() / batch);
-      if (array.getDataType() == DataType.FLOAT16) {
-        out.put(name, Tensor.ofRawItems(split(bytes(array), batch, per * 2), itemShape));
+      DataType type = array.getDataType();
+      if (type == DataType.FLOAT16 || type == DataType.UINT8 || type == DataType.INT32) {
+        out.put(name, Tensor.ofRawItems(split(bytes(array), batch, per * type.getNumOfBytes()), itemShape));
         continue;
       }
-      if (array.getDataType() != DataType.FLOAT32) {
-        throw new IllegalStateException("graph output '" + name + "' is " + array.getDataType() + ", the contract needs float32");
+      if (type != DataType.FLOAT32) {
+        throw new IllegalStateException("graph output '" + name + "' is " + type + ", the contract needs float32");
       }
       FloatBuffer values = floats(array);
       float[][] items;
