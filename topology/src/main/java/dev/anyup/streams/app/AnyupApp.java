@@ -107,13 +107,29 @@ public final class AnyupApp implements AutoCloseable {
     if (head.active()) {
       LOG.info("dense output: {} inside the upsampler graph (output.dense.in.graph)", head);
     }
-    return loadBundle(cfg.model(), budget.threads(), Math.max(2, budget.workers()), head);
+    dev.anyup.streams.models.segmentation.LinearProbe probe;
+    try {
+      probe = SegmentationHeads.probeForGraph(cfg);
+    } catch (ConfigException e) {
+      throw new StartupException("segmentation.head probe: " + e.getMessage(), e);
+    }
+    if (probe != null) {
+      LOG.info("segmentation: {} inside the upsampler graph where it can run there (confidence {})", probe,
+          cfg.segmentation().confidence());
+    }
+    return loadBundle(cfg.model(), budget.threads(), Math.max(2, budget.workers()), head, probe,
+        cfg.segmentation().confidence());
   }
 
   private static ModelBundle loadBundle(AppConfig.Model model, int threads, int predictors, OutputHead head) {
+    return loadBundle(model, threads, predictors, head, null, false);
+  }
+
+  private static ModelBundle loadBundle(AppConfig.Model model, int threads, int predictors, OutputHead head,
+      dev.anyup.streams.models.segmentation.LinearProbe probe, boolean probeConfidence) {
     InferenceOptions.Builder b = InferenceOptions.builder().device(model.device()).upsampler(model.upsampler())
         .spinning(model.spinning()).predictors(predictors).memoryPatternMaxSize(model.memoryPatternMaxSize())
-        .outputHead(head);
+        .outputHead(head).probe(probe, probeConfidence);
     if (threads > 0) {
       b.intraOpThreads(threads);
     }

@@ -73,14 +73,16 @@ final class ProbeHead implements SegmentationHead {
   }
 
   /**
-   * The one place the probe's labels come from.
-   *
-   * <p>TODO(in-graph probe, merge with the models branch): when {@code FeatureResult.labels()} (the label map computed
-   * inside the ONNX graph) is non-null, return it instead of running {@link LinearProbe#label} in Java here; keep this
-   * Java path for built-in upsamplers and resized outputs, where the graph has no probe head. Then
-   * {@code AppConfig.outputHead()} no longer needs to keep the 32-bit map for the probe.
+   * The one place the probe's labels come from: the label map the upsampler graph computed
+   * ({@link FeatureResult#labels()}, when the bundle was loaded with this probe in {@code InferenceOptions}), else
+   * {@link LinearProbe#label} on the upsampled map in Java (built-in upsamplers, resized outputs, graphs before opset
+   * 13 — the extractor itself falls back there too, so in the app the graph's labels are the usual case).
    */
   LabelMap labels(FeatureResult result, boolean withConfidence) {
+    LabelMap fromGraph = result.labels();
+    if (fromGraph != null && (!withConfidence || fromGraph.confidence() != null)) {
+      return fromGraph;
+    }
     if (result.upsampled() == null) {
       throw new IllegalStateException("probe " + probe.name() + " needs the upsampled features but the result has "
           + "none (the bundle was loaded without keepUpsampled)");

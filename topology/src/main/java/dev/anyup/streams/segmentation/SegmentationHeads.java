@@ -47,6 +47,25 @@ public final class SegmentationHeads {
   }
 
   /**
+   * The probe to run inside the upsampler graph ({@code InferenceOptions.probe}), read from
+   * {@code segmentation.probe.file}; {@code null} unless {@code segmentation.head} is {@code probe}. The bundle refuses a
+   * probe whose channels differ from its encoder's; {@link #create} checks the encoder hash.
+   *
+   * @throws ConfigException naming the file when it does not load
+   */
+  public static dev.anyup.streams.models.segmentation.LinearProbe probeForGraph(AppConfig cfg) {
+    if (!cfg.segmentation().head().equals(ProbeHead.KIND)) {
+      return null;
+    }
+    Path file = probeFile(cfg);
+    try {
+      return dev.anyup.streams.models.segmentation.ProbeFile.read(file).probe();
+    } catch (java.io.IOException e) {
+      throw new ConfigException("segmentation.probe.file " + file + " cannot be loaded: " + e.getMessage(), e);
+    }
+  }
+
+  /**
    * {@code segmentation.probe.file}; a relative path is resolved against the bundle folder ({@code model.bundle}), or
    * against the working directory for the built-in default bundle.
    */

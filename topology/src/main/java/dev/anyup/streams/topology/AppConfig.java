@@ -391,11 +391,11 @@ public record AppConfig(
    */
   public dev.anyup.streams.models.OutputHead outputHead() {
     dev.anyup.streams.models.OutputHead head = output.head();
-    if (!segmentation.enabled() || head.keepUpsampled()) {
+    // the probe runs inside the upsampler graph (InferenceOptions.probe) and needs no 32-bit map out of it; the
+    // concepts change live, so they label the map in Java
+    if (!segmentation.head().equals("concepts") || head.keepUpsampled()) {
       return head;
     }
-    // TODO(in-graph probe): once the probe runs inside the graph (FeatureResult.labels()), the probe head no longer
-    // needs the 32-bit map; only concepts do.
     return new dev.anyup.streams.models.OutputHead(head.dtype(), head.projectionId(), true);
   }
 
