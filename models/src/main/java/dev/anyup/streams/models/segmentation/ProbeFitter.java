@@ -42,7 +42,8 @@ public final class ProbeFitter {
   }
 
   /** A fitted probe and how the fit went. */
-  public record Fit(LinearProbe probe, int samples, int iterations, double loss, double trainingAccuracy) {}
+  public record Fit(LinearProbe probe, int samples, int iterations, int evaluations, double loss,
+      double trainingAccuracy) {}
 
   /**
    * Fits a probe with {@code classNames.size()} classes.
@@ -98,15 +99,16 @@ public final class ProbeFitter {
     float[] weights = new float[k * c];
     float[] bias = new float[k];
     for (int cls = 0; cls < k; cls++) {
-      double b = theta[c * k + cls];
+      double b = theta[cls * (c + 1) + c];
       for (int ch = 0; ch < c; ch++) {
-        double w = theta[ch * k + cls] * scale[ch];
+        double w = theta[cls * (c + 1) + ch] * scale[ch];
         weights[cls * c + ch] = (float) w;
         b -= w * mean[ch];
       }
       bias[cls] = (float) b;
     }
-    return new Fit(new LinearProbe(name, version, classNames, c, weights, bias), s.n, iterations, loss, accuracy);
+    return new Fit(new LinearProbe(name, version, classNames, c, weights, bias), s.n, iterations, f.evaluations,
+        loss, accuracy);
   }
 
   /** Sampled pixels, row-major {@code n × c} floats, and their labels. */
@@ -165,25 +167,37 @@ public final class ProbeFitter {
   }
 
   /**
-   * Mean cross-entropy + (l2/2)‖W‖² over a sample. Parameters {@code theta}: {@code (c + 1) × k}, row {@code ch}
-   * holds the k class weights of channel ch, row c the biases (class-minor so the inner loops run over classes).
+   * Mean cross-entropy + (l2/2)‖W‖² over a sample. Parameters {@code theta}: {@code k × (c + 1)}, row {@code cls}
+   * holds class cls's c weights and then its bias. Both passes are long multiply-adds the JIT vectorises: scores per
+   * channel over a block of samples (channel-major copy), gradient per sample over the channels (sample-major copy).
    */
   static final class Objective {
     private final Sample s;
+    private final float[] xT;
     private final int k;
     private final double l2;
+    private int evaluations;
 
     Objective(Sample s, int k, double l2) {
       this.s = s;
       this.k = k;
       this.l2 = l2;
+      int n = s.n;
+      int c = s.c;
+      this.xT = new float[n * c];
+      for (int i = 0; i < n; i++) {
+        for (int ch = 0; ch < c; ch++) {
+          xT[ch * n + i] = s.x[i * c + ch];
+        }
+      }
     }
 
     /** The objective at {@code theta}; writes its gradient into {@code grad}. */
     double evaluate(double[] theta, double[] grad) {
+      evaluations++;
       int c = s.c;
       int chunks = (s.n + CHUNK - 1) / CHUNK;
-      float[] w = new float[(c + 1) * k];
+      float[] w = new float[theta.length];
       for (int i = 0; i < w.length; i++) {
         w[i] = (float) theta[i];
       }
@@ -200,59 +214,68 @@ public final class ProbeFitter {
       }
       loss /= s.n;
       double reg = 0;
-      for (int i = 0; i < grad.length; i++) {
-        grad[i] /= s.n;
-        if (i < c * k) {
+      for (int cls = 0; cls < k; cls++) {
+        for (int ch = 0; ch < c; ch++) {
+          int i = cls * (c + 1) + ch;
+          grad[i] = grad[i] / s.n + l2 * theta[i];
           reg += theta[i] * theta[i];
-          grad[i] += l2 * theta[i];
         }
+        grad[cls * (c + 1) + c] /= s.n;
       }
       return loss + 0.5 * l2 * reg;
     }
 
-    /** Summed gradient (first {@code (c+1)·k} values) and summed loss (last value) over samples {@code [from, to)}. */
+    /** Summed gradient (first {@code k·(c+1)} values) and summed loss (last value) over samples {@code [from, to)}. */
     private double[] chunk(float[] w, int from, int to) {
       int c = s.c;
-      float[] x = s.x;
-      float[] g = new float[(c + 1) * k];
-      float[] z = new float[k];
-      double loss = 0;
-      for (int i = from; i < to; i++) {
-        int row = i * c;
-        System.arraycopy(w, c * k, z, 0, k);
-        for (int ch = 0; ch < c; ch++) {
-          float v = x[row + ch];
-          int wr = ch * k;
-          for (int cls = 0; cls < k; cls++) {
-            z[cls] += w[wr + cls] * v;
+      int n = s.n;
+      int b = to - from;
+      int stride = c + 1;
+      float[][] z = new float[k][b];
+      for (int cls = 0; cls < k; cls++) {
+        java.util.Arrays.fill(z[cls], w[cls * stride + c]);
+      }
+      for (int ch = 0; ch < c; ch++) {
+        int base = ch * n + from;
+        for (int cls = 0; cls < k; cls++) {
+          float wc = w[cls * stride + ch];
+          float[] zc = z[cls];
+          for (int i = 0; i < b; i++) {
+            zc[i] += wc * xT[base + i];
           }
         }
-        float max = z[0];
+      }
+      double loss = 0;
+      for (int i = 0; i < b; i++) {
+        float max = z[0][i];
         for (int cls = 1; cls < k; cls++) {
-          max = Math.max(max, z[cls]);
+          max = Math.max(max, z[cls][i]);
         }
         double sum = 0;
         for (int cls = 0; cls < k; cls++) {
-          double e = Math.exp(z[cls] - max);
-          z[cls] = (float) e;
+          double e = Math.exp(z[cls][i] - max);
+          z[cls][i] = (float) e;
           sum += e;
         }
-        int y = s.y[i];
-        loss += Math.log(sum) - Math.log(z[y]);
+        int y = s.y[from + i];
+        loss += Math.log(sum) - Math.log(z[y][i]);
         float inv = (float) (1 / sum);
         for (int cls = 0; cls < k; cls++) {
-          z[cls] *= inv; // now the softmax probability
+          z[cls][i] *= inv; // now the softmax probability
         }
-        z[y] -= 1; // d loss / d score
-        for (int ch = 0; ch < c; ch++) {
-          float v = x[row + ch];
-          int gr = ch * k;
-          for (int cls = 0; cls < k; cls++) {
-            g[gr + cls] += z[cls] * v;
-          }
-        }
+        z[y][i] -= 1; // d loss / d score
+      }
+      float[] g = new float[k * stride];
+      float[] x = s.x;
+      for (int i = 0; i < b; i++) {
+        int row = (from + i) * c;
         for (int cls = 0; cls < k; cls++) {
-          g[c * k + cls] += z[cls];
+          float d = z[cls][i];
+          int gr = cls * stride;
+          for (int ch = 0; ch < c; ch++) {
+            g[gr + ch] += d * x[row + ch];
+          }
+          g[gr + c] += d;
         }
       }
       double[] out = new double[g.length + 1];
@@ -270,13 +293,11 @@ public final class ProbeFitter {
       double[] z = new double[k];
       for (int i = 0; i < s.n; i++) {
         for (int cls = 0; cls < k; cls++) {
-          z[cls] = theta[c * k + cls];
-        }
-        for (int ch = 0; ch < c; ch++) {
-          double v = s.x[i * c + ch];
-          for (int cls = 0; cls < k; cls++) {
-            z[cls] += theta[ch * k + cls] * v;
+          double v = theta[cls * (c + 1) + c];
+          for (int ch = 0; ch < c; ch++) {
+            v += theta[cls * (c + 1) + ch] * s.x[i * c + ch];
           }
+          z[cls] = v;
         }
         int best = 0;
         for (int cls = 1; cls < k; cls++) {
