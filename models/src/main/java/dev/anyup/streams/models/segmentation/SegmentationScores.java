@@ -18,6 +18,9 @@ import java.util.Arrays;
  * precision is 1, with no truth boundary recall is 1. {@link #defaultTolerance} is the BSDS rule, 0.75 % of the image
  * diagonal: 2 px at 224², 5 px at 448².
  *
+ * <p>A negative ground-truth label marks a pixel to ignore (e.g. an unlabelled area of a mask): it is not counted in
+ * the confusion matrix, is never a boundary pixel, and does not make its neighbours boundary pixels.
+ *
  * <p>Immutable.
  */
 public final class SegmentationScores {
@@ -54,7 +57,8 @@ public final class SegmentationScores {
   /**
    * Scores one image.
    *
-   * @param truth ground-truth labels, {@code width * height} values in {@code [0, classes)}, row-major
+   * @param truth ground-truth labels, {@code width * height} values in {@code [0, classes)} or negative (ignored),
+   *     row-major
    * @param predicted predicted labels, same layout
    * @param tolerance boundary match distance {@code d} in pixels, not negative
    * @throws IllegalArgumentException naming the size or label that is wrong
@@ -81,14 +85,16 @@ public final class SegmentationScores {
     for (int i = 0; i < n; i++) {
       int t = truth[i];
       int p = predicted[i];
-      if (t < 0 || t >= classes) {
+      if (t >= classes) {
         throw new IllegalArgumentException("truth label " + t + " at pixel " + i + " is outside [0, " + classes + ")");
       }
       if (p < 0 || p >= classes) {
         throw new IllegalArgumentException("predicted label " + p + " at pixel " + i + " is outside [0, " + classes
             + ")");
       }
-      confusion[t * classes + p]++;
+      if (t >= 0) {
+        confusion[t * classes + p]++;
+      }
     }
     boolean[] tb = boundary(truth, width, height);
     boolean[] pb = boundary(predicted, width, height);
@@ -99,6 +105,9 @@ public final class SegmentationScores {
     long tCount = 0;
     long tMatched = 0;
     for (int i = 0; i < n; i++) {
+      if (truth[i] < 0) {
+        continue;
+      }
       if (pb[i]) {
         pCount++;
         if (nearTruth[i]) {
@@ -197,18 +206,21 @@ public final class SegmentationScores {
         meanIou(), pixelAccuracy(), boundaryF());
   }
 
-  /** Pixels with a 4-neighbour of another label. */
+  /** Pixels with a 4-neighbour of another label; negative labels (ignored) are never on a boundary. */
   static boolean[] boundary(int[] labels, int width, int height) {
     boolean[] b = new boolean[labels.length];
     for (int y = 0; y < height; y++) {
       for (int x = 0; x < width; x++) {
         int i = y * width + x;
         int l = labels[i];
-        if (x + 1 < width && labels[i + 1] != l) {
+        if (l < 0) {
+          continue;
+        }
+        if (x + 1 < width && labels[i + 1] != l && labels[i + 1] >= 0) {
           b[i] = true;
           b[i + 1] = true;
         }
-        if (y + 1 < height && labels[i + width] != l) {
+        if (y + 1 < height && labels[i + width] != l && labels[i + width] >= 0) {
           b[i] = true;
           b[i + width] = true;
         }

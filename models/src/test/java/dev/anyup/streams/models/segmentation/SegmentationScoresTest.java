@@ -74,6 +74,19 @@ class SegmentationScoresTest {
   }
 
   @Test
+  void negativeTruthPixelsAreIgnoredInConfusionAndBoundaries() {
+    // 4x1: truth 0 0 ignore 1; prediction 0 0 1 1: the ignored pixel is neither counted nor a boundary
+    SegmentationScores s = SegmentationScores.of(new int[] {0, 0, -1, 1}, new int[] {0, 0, 1, 1}, 4, 1, 2, 0);
+    assertEquals(1.0, s.meanIou(), EPS);
+    assertEquals(1.0, s.pixelAccuracy(), EPS);
+    assertEquals(0, s.confusion(1, 1) - 1);
+    // truth has no boundary pixel (the ignored pixel separates 0 from 1); predicted boundary pixels 1 and 2: pixel 2
+    // is ignored, pixel 1 has no truth boundary within 0 px
+    assertEquals(1.0, s.boundaryRecall(), EPS);
+    assertEquals(0.0, s.boundaryPrecision(), EPS);
+  }
+
+  @Test
   void defaultToleranceIsTheBsdsShareOfTheDiagonal() {
     assertEquals(2, SegmentationScores.defaultTolerance(224, 224));
     assertEquals(5, SegmentationScores.defaultTolerance(448, 448));
