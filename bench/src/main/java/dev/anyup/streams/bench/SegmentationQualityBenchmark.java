@@ -50,7 +50,7 @@ public final class SegmentationQualityBenchmark implements Callable<Integer> {
         System.getProperty("java.version"), mosaics, k, size, size, seed, train, mosaics - train,
         dev.anyup.streams.models.segmentation.SegmentationScores.defaultTolerance(size, size), k, 1.0 / k);
     System.out.println("| upsampler | concepts mIoU | concepts boundary F | probe mIoU | probe boundary F "
-        + "| probe pixel acc | ms / image (encoder + upsampler) | probe fit s |");
+        + "| probe pixel acc | p50 ms / image (encoder + upsampler) | probe fit s |");
     System.out.println("|---|---:|---:|---:|---:|---:|---:|---:|");
     for (String u : upsamplers) {
       SegmentationQuality.Row r = quality.measure(UpsamplerKind.parse(u));
