@@ -57,10 +57,13 @@ final class SegmentationQuality {
       double msPerImage, double fitSeconds, int heldOut) {}
 
   private final Setup setup;
+  private final java.nio.file.Path bundleDir;
   private final TextureMosaics generator = TextureMosaics.shipped();
 
-  SegmentationQuality(Setup setup) {
+  /** @param bundleDir a bundle folder, or {@code null} for the default (stand-in) bundle */
+  SegmentationQuality(Setup setup, java.nio.file.Path bundleDir) {
     this.setup = setup;
+    this.bundleDir = bundleDir;
   }
 
   List<String> classes() {
@@ -69,7 +72,8 @@ final class SegmentationQuality {
 
   Row measure(UpsamplerKind kind) {
     InferenceOptions options = InferenceOptions.builder().upsampler(kind).predictors(1).build();
-    try (ModelBundle bundle = ModelBundle.loadDefault(options)) {
+    try (ModelBundle bundle = bundleDir == null ? ModelBundle.loadDefault(options)
+        : ModelBundle.load(bundleDir, options)) {
       return measure(bundle, kind.name().toLowerCase(java.util.Locale.ROOT));
     }
   }

@@ -11,8 +11,8 @@ import picocli.CommandLine.Option;
 /**
  * Segmentation quality of every upsampler on generated texture mosaics with exact ground truth (see
  * {@link SegmentationQuality}): mIoU and boundary F of training-free concepts and of a fitted linear probe on the
- * held-out mosaics, per upsampler, with the default bundle's encoder. Quality, not exactness against upstream code,
- * is what tells whether an upsampler is worth its cost. A program that prints a table.
+ * held-out mosaics, per upsampler, with the default bundle's encoder (or {@code --bundle}'s). Quality, not exactness
+ * against upstream code, is what tells whether an upsampler is worth its cost. A program that prints a table.
  */
 @Command(name = "segmentation-quality", mixinStandardHelpOptions = true,
     description = "mIoU and boundary F of concepts and a linear probe on texture mosaics, per upsampler.")
@@ -35,6 +35,9 @@ public final class SegmentationQualityBenchmark implements Callable<Integer> {
   @Option(names = "--seed", defaultValue = "1", description = "mosaic series")
   long seed;
 
+  @Option(names = "--bundle", description = "model bundle folder (default: the stand-in bundle in the models jar)")
+  java.nio.file.Path bundle;
+
   public static void main(String[] args) {
     System.exit(new CommandLine(new SegmentationQualityBenchmark()).execute(args));
   }
@@ -42,7 +45,7 @@ public final class SegmentationQualityBenchmark implements Callable<Integer> {
   @Override
   public Integer call() {
     SegmentationQuality quality = new SegmentationQuality(new SegmentationQuality.Setup(mosaics, train, size, seed, 4,
-        8));
+        8), bundle);
     int k = quality.classes().size();
     System.out.printf(Locale.ROOT, "cores %d, %s %s; %d mosaics of 4-8 of %d textures at %dx%d (seed %d), %d train /"
             + " %d held out; boundary tolerance %d px; chance mIoU about 1/%d = %.3f%n",

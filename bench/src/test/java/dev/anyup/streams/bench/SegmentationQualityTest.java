@@ -10,7 +10,7 @@ class SegmentationQualityTest {
 
   @Test
   void smallRunOnBilinearBeatsChanceByAWideMargin() {
-    SegmentationQuality quality = new SegmentationQuality(new SegmentationQuality.Setup(8, 5, 224, 1, 4, 8));
+    SegmentationQuality quality = new SegmentationQuality(new SegmentationQuality.Setup(8, 5, 224, 1, 4, 8), null);
     SegmentationQuality.Row r = quality.measure(UpsamplerKind.BILINEAR);
     int k = quality.classes().size();
     assertEquals(3, r.heldOut());
