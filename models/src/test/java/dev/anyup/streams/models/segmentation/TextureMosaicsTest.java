@@ -33,8 +33,8 @@ class TextureMosaicsTest {
         present.add(l);
       }
       assertTrue(m.textures().size() >= 4 && m.textures().size() <= 8, "mosaic " + i + ": " + m.textures());
-      assertTrue(m.textures().containsAll(present), "mosaic " + i + " labels outside its textures");
-      assertTrue(present.size() >= 3, "mosaic " + i + " shows only " + present);
+      // every seeded region keeps some pixels (measured for series 1: the smallest of 60 mosaics' regions has 382)
+      assertEquals(new HashSet<>(m.textures()), present, "mosaic " + i);
       seen.addAll(present);
     }
     assertEquals(MOSAICS.names().size(), seen.size());
