@@ -21,6 +21,11 @@ public interface FeatureUpsampler {
     return BilinearUpsampler.INSTANCE;
   }
 
+  /** Nearest neighbour: each output pixel copies the patch it lies in (PyTorch's {@code mode="nearest"}). */
+  static FeatureUpsampler nearest() {
+    return NearestUpsampler.INSTANCE;
+  }
+
   /** Joint bilateral upsampling with the default sigmas (spatial 1.0 feature pixels, range 0.5 in normalised units). */
   static FeatureUpsampler jointBilateral() {
     return new JointBilateralUpsampler(1.0, 0.5, 2);

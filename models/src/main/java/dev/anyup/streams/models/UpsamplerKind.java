@@ -9,18 +9,21 @@ public enum UpsamplerKind {
   /** Built-in bilinear interpolation of the patch features (no weights). */
   BILINEAR,
   /** Built-in joint bilateral upsampling guided by the image (no weights). */
-  JBU;
+  JBU,
+  /** Built-in nearest-neighbour copy of the patch grid: no upsampling, the quality baseline (no weights). */
+  NEAREST;
 
-  /** Parses {@code onnx}, {@code bilinear} or {@code jbu}, case-insensitively. */
+  /** Parses {@code onnx}, {@code bilinear}, {@code jbu} or {@code nearest}, case-insensitively. */
   public static UpsamplerKind parse(String value) {
     if (value == null) {
-      throw new IllegalArgumentException("upsampler must be one of onnx, bilinear, jbu; was null");
+      throw new IllegalArgumentException("upsampler must be one of onnx, bilinear, jbu, nearest; was null");
     }
     switch (value.trim().toLowerCase(Locale.ROOT)) {
       case "onnx": return ONNX;
       case "bilinear": return BILINEAR;
       case "jbu": return JBU;
-      default: throw new IllegalArgumentException("upsampler must be one of onnx, bilinear, jbu; was '" + value + "'");
+      case "nearest": return NEAREST;
+      default: throw new IllegalArgumentException("upsampler must be one of onnx, bilinear, jbu, nearest; was '" + value + "'");
     }
   }
 }

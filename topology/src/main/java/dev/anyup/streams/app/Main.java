@@ -10,7 +10,8 @@ import picocli.CommandLine.Command;
 @Command(name = "anyup-streams", mixinStandardHelpOptions = true, version = "anyup-streams 0.1.0",
     description = "Real-time dense visual features on Kafka Streams.",
     subcommands = {RunCommand.class, DemoCommand.class, LocalCommand.class, ServeCommand.class, ProduceCommand.class,
-        InspectCommand.class, ConceptsCommand.class, VerifyBundleCommand.class, CommandLine.HelpCommand.class})
+        InspectCommand.class, ConceptsCommand.class, FitProbeCommand.class, VerifyBundleCommand.class,
+        CommandLine.HelpCommand.class})
 public final class Main {
 
   public static void main(String[] args) {

@@ -178,8 +178,8 @@ public record AppConfig(
           "model.device must be 'cpu' or 'cuda:N' but was '" + device + "'");
       require(inputSize > 0, "model.input.size must be positive but was " + inputSize);
       upsampler = nonBlank("model.upsampler", upsampler);
-      require(Set.of("onnx", "bilinear", "jbu").contains(upsampler),
-          "model.upsampler must be onnx, bilinear or jbu but was '" + upsampler + "'");
+      require(Set.of("onnx", "bilinear", "jbu", "nearest").contains(upsampler),
+          "model.upsampler must be onnx, bilinear, jbu or nearest but was '" + upsampler + "'");
       require(threads >= 0, "model.threads must not be negative but was " + threads);
       require(memoryPatternMaxSize >= 0,
           "model.memory.pattern.max.size must not be negative but was " + memoryPatternMaxSize);

@@ -76,6 +76,9 @@ public final class OnnxModelBundle implements ModelBundle {
       case BILINEAR:
         this.upsamplerRef = new ModelRef("bilinear", "builtin-1", Hashing.sha256Hex("bilinear".getBytes(StandardCharsets.UTF_8)));
         break;
+      case NEAREST:
+        this.upsamplerRef = new ModelRef("nearest", "builtin-1", Hashing.sha256Hex("nearest".getBytes(StandardCharsets.UTF_8)));
+        break;
       default: {
         String params = "jbu sigma_spatial=" + JBU_SIGMA_SPATIAL + " sigma_range=" + JBU_SIGMA_RANGE + " radius=" + JBU_RADIUS;
         this.upsamplerRef = new ModelRef("jbu", "builtin-1", Hashing.sha256Hex(params.getBytes(StandardCharsets.UTF_8)));
@@ -303,6 +306,7 @@ public final class OnnxModelBundle implements ModelBundle {
         case ONNX -> null;
         case BILINEAR -> FeatureUpsampler.bilinear();
         case JBU -> FeatureUpsampler.jointBilateral(JBU_SIGMA_SPATIAL, JBU_SIGMA_RANGE, JBU_RADIUS);
+        case NEAREST -> FeatureUpsampler.nearest();
       };
       return newExtractor(s, upsamplers.get(s), builtin, options.probe());
     });
