@@ -9,9 +9,11 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -40,12 +42,20 @@ final class ProduceCommand implements Callable<Integer> {
   @Option(names = "--source-id", defaultValue = "cli", description = "source id (also the record key)")
   String sourceId;
 
+  @Option(names = "--id-prefix", defaultValue = "", description = "image id = this prefix + file name "
+      + "(image ids are unique within a source; a prefix keeps them apart across runs)")
+  String idPrefix;
+
+  @Option(names = "--generated-ids", description = "image id = a random UUID + the file's extension, "
+      + "so re-publishing the same folder gives new images instead of replacing earlier ones")
+  boolean generatedIds;
+
   @Override
   public Integer call() {
     ImageFiles.Listing listing = ImageFiles.scan(dir);
     listing.reportSkipped(System.err);
     AppConfig cfg = cluster.config();
-    Result r = publish(cfg, topic, sourceId, listing.images());
+    Result r = publish(cfg, topic, sourceId, listing.images(), ids(idPrefix, generatedIds));
     String skipped = listing.skipped().isEmpty() ? ""
         : " (" + listing.skipped().size() + " entries skipped, listed above)";
     if (r.failed() > 0) {
@@ -72,6 +82,26 @@ final class ProduceCommand implements Callable<Integer> {
    * after it count as failed.
    */
   static Result publish(AppConfig cfg, String topic, String sourceId, List<Path> files) {
+    return publish(cfg, topic, sourceId, files, ids("", false));
+  }
+
+  /**
+   * How an image file's id is chosen: {@code prefix} + file name, or with {@code generated} a random UUID + the file's
+   * extension (the prefix still in front).
+   */
+  static Function<Path, String> ids(String prefix, boolean generated) {
+    return f -> {
+      String name = f.getFileName().toString();
+      if (!generated) {
+        return prefix + name;
+      }
+      int dot = name.lastIndexOf('.');
+      return prefix + UUID.randomUUID() + (dot > 0 ? name.substring(dot) : "");
+    };
+  }
+
+  /** As {@link #publish(AppConfig, String, String, List)}, with the image id of each file given by {@code ids}. */
+  static Result publish(AppConfig cfg, String topic, String sourceId, List<Path> files, Function<Path, String> ids) {
     Properties p = cfg.producerProperties();
     p.put(ProducerConfig.ACKS_CONFIG, "all");
     p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
@@ -85,7 +115,7 @@ final class ProduceCommand implements Callable<Integer> {
       byte[] key = sourceId.getBytes(StandardCharsets.UTF_8);
       int queued = 0;
       for (Path f : files) {
-        ImageEvent e = ImageFiles.read(f, f.getFileName().toString(), sourceId, Instant.now());
+        ImageEvent e = ImageFiles.read(f, ids.apply(f), sourceId, Instant.now());
         byte[] value = serde.serializer().serialize(topic, e);
         try {
           producer.send(new ProducerRecord<>(topic, key, value), (meta, error) -> {
