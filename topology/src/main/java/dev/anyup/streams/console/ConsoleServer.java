@@ -217,6 +217,8 @@ public final class ConsoleServer implements AutoCloseable {
             .put("processed_millis", t.processedMillis()).put("source_width", t.sourceWidth())
             .put("source_height", t.sourceHeight()).put("segmentable", view.segmentable(t.imageId()))
             .put("definable", view.definable(t.imageId()));
+        tn.putObject("model_input").put("x", t.modelInput().x()).put("y", t.modelInput().y())
+            .put("width", t.modelInput().width()).put("height", t.modelInput().height());
         if (t.overlay() != null) {
           putOverlay(tn, t.overlay());
         }
