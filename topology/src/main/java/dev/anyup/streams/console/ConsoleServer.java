@@ -420,6 +420,9 @@ public final class ConsoleServer implements AutoCloseable {
     for (ConsoleView.DeadLetterEntry e : view.deadLetters()) {
       out.addObject().put("seq", e.seq()).put("stage", e.letter().stage()).put("reason", e.letter().reason())
           .put("message", e.letter().message()).put("image_id", e.letter().imageId())
+          // the input key is the source id (the record key of every camera feed); null for a keyless record
+          .put("source_id", e.letter().key() == null ? null
+              : new String(e.letter().key(), java.nio.charset.StandardCharsets.UTF_8))
           .put("timestamp", e.letter().timestamp()).put("bytes", e.originalBytes())
           .put("downloadable", e.value() != null);
     }
@@ -482,7 +485,8 @@ public final class ConsoleServer implements AutoCloseable {
   }
 
   private static ObjectNode message(String text) {
-    return JSON.createObjectNode().put("message", text);
+    // the same shape as /api/similar's errors (serve's and the console's): {"error": "..."}
+    return JSON.createObjectNode().put("error", text);
   }
 
   private static void json(HttpExchange ex, int status, Object body) throws IOException {

@@ -87,8 +87,8 @@ class ConsoleServerTest {
 
   @Test
   void segmentRejectsAMissingCoordinateAndAnUnknownImage() throws Exception {
-    assertEquals("parameter 'y' is required", json("/api/segment?image=img-1&x=1", 400).get("message").asText());
-    assertTrue(json("/api/segment?image=other&x=1&y=1", 404).get("message").asText().contains("'other'"));
+    assertEquals("parameter 'y' is required", json("/api/segment?image=img-1&x=1", 400).get("error").asText());
+    assertTrue(json("/api/segment?image=other&x=1&y=1", 404).get("error").asText().contains("'other'"));
   }
 
   @Test
@@ -106,13 +106,14 @@ class ConsoleServerTest {
     JsonNode d = json("/api/deadletters", 200).get(0);
     assertEquals("deserialize", d.get("stage").asText());
     assertEquals("invalid_image", d.get("reason").asText());
+    assertEquals("cam-dl", d.get("source_id").asText(), "the record key: the source");
     assertArrayEquals(new byte[] {7, 7, 7}, get("/api/deadletter?seq=" + d.get("seq").asLong()).body());
   }
 
   @Test
   void saysSimilarImageSearchIsUnavailableWithoutAnIndex() throws Exception {
     assertFalse(json("/api/status", 200).get("similar_available").asBoolean());
-    assertTrue(json("/api/similar?image=img-1", 503).get("message").asText().contains("serve"));
+    assertTrue(json("/api/similar?image=img-1", 503).get("error").asText().contains("serve"));
   }
 
   @Test
@@ -189,7 +190,7 @@ class ConsoleServerTest {
     HttpResponse<String> r = post(server, "/api/concepts", "{\"image_id\":\"img-1\",\"name\":\"sky\",\"box\":[0,0,2,2]}"
         .getBytes(java.nio.charset.StandardCharsets.UTF_8));
     assertEquals(403, r.statusCode(), r.body());
-    assertTrue(JSON.readTree(r.body()).get("message").asText().contains("console.concepts.enabled: true"));
+    assertTrue(JSON.readTree(r.body()).get("error").asText().contains("console.concepts.enabled: true"));
   }
 
   @Test

@@ -234,7 +234,7 @@ async function saveConcept() {
       body: JSON.stringify(body)});
   const answer = await r.json();
   if (!r.ok) {
-    defineStatus('error', 'not saved (HTTP ' + r.status + '): ' + answer.message);
+    defineStatus('error', 'not saved (HTTP ' + r.status + '): ' + answer.error);
     return;
   }
   pick = null;
@@ -342,7 +342,7 @@ async function similarToFile() {
   const r = await fetch('/api/similar?k=5', {method: 'POST', body: file,
       headers: {'Content-Type': 'application/octet-stream'}});
   const body = await r.json();
-  if (!r.ok) { throw new Error('upload: HTTP ' + r.status + ' ' + (body.error ?? body.message)); }
+  if (!r.ok) { throw new Error('upload: HTTP ' + r.status + ' ' + body.error); }
   showNeighbours(body, file.name);
 }
 
@@ -422,7 +422,8 @@ async function pollDeadLetters() {
   document.getElementById('dead-letters').replaceChildren(...list.map(d => el('tr', {'data-seq': d.seq,
       'data-stage': d.stage, 'data-reason': d.reason},
       el('td', {textContent: new Date(d.timestamp).toISOString()}), el('td', {textContent: d.stage}),
-      el('td', {textContent: d.reason}), el('td', {textContent: d.image_id ?? '—'}),
+      el('td', {textContent: d.reason}), el('td', {textContent: d.source_id ?? '—'}),
+      el('td', {textContent: d.image_id ?? '—'}),
       el('td', {className: 'msg', textContent: d.message, title: d.message}),
       el('td', {}, d.downloadable ? el('a', {href: '/api/deadletter?seq=' + d.seq, textContent: d.bytes + ' B',
           download: 'dead-letter-' + d.seq + '.bin'}) : d.bytes + ' B (too large to keep)'))));
