@@ -12,6 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.anyup.streams.avro.DenseFeatures;
+import dev.anyup.streams.avro.ImageEvent;
 import dev.anyup.streams.retrieval.EmbeddingIndex;
 import dev.anyup.streams.retrieval.SimilarityApi;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -108,6 +109,28 @@ class ConsoleServerTest {
     assertEquals("invalid_image", d.get("reason").asText());
     assertEquals("cam-dl", d.get("source_id").asText(), "the record key: the source");
     assertArrayEquals(new byte[] {7, 7, 7}, get("/api/deadletter?seq=" + d.get("seq").asLong()).body());
+  }
+
+  @Test
+  void aDeadLetterWhoseValueIsAnImageEventOffersTheImageItselfToo() throws Exception {
+    ImageEvent e = event("photo 1.png", "cam");
+    java.io.ByteArrayOutputStream wire = new java.io.ByteArrayOutputStream();
+    wire.write(new byte[] {0, 0, 0, 0, 42}); // magic byte, schema id 42
+    var encoder = org.apache.avro.io.EncoderFactory.get().binaryEncoder(wire, null);
+    new org.apache.avro.specific.SpecificDatumWriter<>(ImageEvent.class).write(e, encoder);
+    encoder.flush();
+    view.add(deadLetter("photo 1.png", wire.toByteArray()));
+    JsonNode d = json("/api/deadletters", 200).get(0);
+    assertEquals("image/png", d.get("image").get("content_type").asText());
+    assertEquals("photo_1.png", d.get("image").get("file").asText());
+    HttpResponse<byte[]> image = get("/api/deadletter?seq=" + d.get("seq").asLong() + "&as=image");
+    assertArrayEquals(new byte[] {1, 2, 3}, image.body());
+    assertEquals("image/png", image.headers().firstValue("Content-Type").orElseThrow());
+    assertTrue(image.headers().firstValue("Content-Disposition").orElseThrow().contains("photo_1.png"));
+    assertArrayEquals(wire.toByteArray(), get("/api/deadletter?seq=" + d.get("seq").asLong()).body(),
+        "the original value is still offered");
+    JsonNode garbage = json("/api/deadletters", 200).get(1);
+    assertFalse(garbage.has("image"), "bytes that are no ImageEvent offer no image");
   }
 
   @Test
