@@ -91,7 +91,7 @@ final class ImageFeaturesProcessor implements Processor<byte[], byte[], byte[], 
         metrics.labelMap();
       }
       metrics.processed(ticker.getAsLong() - start);
-      metrics.frameAge(processedAt(out) - event.getCaptureTimestamp().toEpochMilli());
+      metrics.frameAge(event.getSourceId(), processedAt(out) - event.getCaptureTimestamp().toEpochMilli());
       if (out.segments() != null) {
         tap.segmented(event, out.segments());
       }
