@@ -206,6 +206,14 @@ class ConsoleBrowserIT {
       Path shot = Path.of("target", "console.png");
       Files.write(shot, driver.getScreenshotAs(OutputType.BYTES));
 
+      // a phone-sized window: the page wraps instead of scrolling sideways
+      driver.manage().window().setSize(new org.openqa.selenium.Dimension(420, 900));
+      await().atMost(Duration.ofSeconds(10)).until(() -> (Boolean) driver.executeScript(
+          "return window.innerWidth <= 440"));
+      Number overflow = (Number) driver.executeScript(
+          "return document.documentElement.scrollWidth - document.documentElement.clientWidth");
+      assertEquals(0, overflow.intValue(), "the page scrolls sideways at 420 px by " + overflow + " px");
+
       List<LogEntry> errors = driver.manage().logs().get(LogType.BROWSER).getAll().stream()
           .filter(e -> e.getLevel().intValue() >= Level.SEVERE.intValue()).toList();
       assertEquals(List.of(), errors.stream().map(LogEntry::getMessage).toList(), "browser console errors");

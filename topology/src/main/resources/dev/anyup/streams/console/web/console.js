@@ -426,7 +426,10 @@ async function pollDeadLetters() {
       el('td', {textContent: d.image_id ?? '—'}),
       el('td', {className: 'msg', textContent: d.message, title: d.message}),
       el('td', {}, d.downloadable ? el('a', {href: '/api/deadletter?seq=' + d.seq, textContent: d.bytes + ' B',
-          download: 'dead-letter-' + d.seq + '.bin'}) : d.bytes + ' B (too large to keep)'))));
+          className: 'value', title: 'the record value as it was on the input topic (Avro wire format)',
+          download: 'dead-letter-' + d.seq + '-value.avro'}) : d.bytes + ' B (too large to keep)',
+          d.image ? ' · ' : '', d.image ? el('a', {href: '/api/deadletter?seq=' + d.seq + '&as=image',
+          className: 'image', textContent: 'image', title: d.image.content_type, download: d.image.file}) : ''))));
 }
 
 function report(e) {
