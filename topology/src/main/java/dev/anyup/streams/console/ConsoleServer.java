@@ -403,6 +403,14 @@ public final class ConsoleServer implements AutoCloseable {
       ObjectNode dead = o.putObject("dead_letters");
       p.deadLetters().forEach(dead::put);
     }
+    ArrayNode frames = root.putArray("frames");
+    for (MetricsSampler.Frames f : sampler.frames()) {
+      ObjectNode o = frames.addObject().put("source_id", f.source()).put("processed", f.processed());
+      putFinite(o, "age_mean_ms", f.ageMeanMillis());
+      putFinite(o, "age_max_ms", f.ageMaxMillis());
+      ObjectNode skipped = o.putObject("skipped");
+      f.skipped().forEach(skipped::put);
+    }
     root.put("dropped", view.dropped());
     return root;
   }

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.anyup.streams.app.local.LocalStack;
 import dev.anyup.streams.avro.DenseFeatures;
+import dev.anyup.streams.avro.ImageEvent;
 import dev.anyup.streams.avro.ImageEmbedding;
 import dev.anyup.streams.console.ClickSegmenter;
 import dev.anyup.streams.serdes.SpecificAvroSerde;
@@ -77,7 +78,7 @@ class ConsoleBrowserIT {
     LocalStack stack = SharedStack.stack();
     String prefix = "console-" + UUID.randomUUID().toString().substring(0, 8) + ".";
     AppConfig cfg = ItSupport.config(stack, prefix, Map.of("console.enabled", "true", "console.port", "0",
-        "console.upload.enabled", "true"));
+        "console.upload.enabled", "true", "frames.max.age.ms", "600000"));
     ChromeDriver driver = browser();
     try (AnyupApp app = AnyupApp.start(cfg);
         ItSupport.Client client = new ItSupport.Client(app.config())) {
@@ -190,6 +191,17 @@ class ConsoleBrowserIT {
       }
       assertEquals(bruteForce(embeddings, embeddings.get("img-1")), shownNeighbours(driver));
       assertEquals(1.0, firstScore(driver), 1e-5, "the uploaded image's stored twin first, cosine 1");
+
+      // the frames-policy panel: a frame captured an hour ago is skipped STALE, counted for its source
+      ImageEvent stale = ImageFiles.event("old-1", "cam-2", "old-1", TestImages.pattern(40, 30, 6, "png"),
+          java.time.Instant.now().minusSeconds(3600));
+      client.send("cam-2", client.serde(ImageEvent.class).serializer().serialize(cfg.topics().input(), stale));
+      client.flush();
+      await().atMost(Duration.ofSeconds(60)).until(() -> "1".equals(driver.executeScript(
+          "const r = document.querySelector(\"#frames tr[data-source='cam-2']\"); return r && r.dataset.stale")));
+      assertEquals("2", driver.executeScript(
+          "return document.querySelector(\"#frames tr[data-source='cam-1']\").dataset.processed + ''"),
+          "cam-1's processed frames: img-1 and img-3 (the corrupt one is a dead letter)");
 
       // pause: the tiles stay as they are while images arrive; resume shows them, sources still in id order
       driver.findElement(By.id("pause")).click();

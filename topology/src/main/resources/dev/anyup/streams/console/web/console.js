@@ -414,6 +414,17 @@ async function pollMetrics() {
   chart('chart-lag', [{name: 'records behind', values: p.map(x => x.input_lag)}]);
   const reasons = [...new Set(p.flatMap(x => Object.keys(x.dead_letters)))].sort();
   chart('chart-dead', reasons.map(r => ({name: r, values: p.map(x => x.dead_letters[r] ?? 0)})));
+  showFrames(m.frames ?? []);
+}
+
+/** The frames-policy panel: per source, processed frames with their age and the frames the policy skipped. */
+function showFrames(rows) {
+  const ms = v => v == null ? '—' : v.toFixed(0);
+  document.getElementById('frames').replaceChildren(...rows.map(f => el('tr', {'data-source': f.source_id,
+      'data-processed': f.processed, 'data-stale': f.skipped.STALE ?? 0, 'data-sampled': f.skipped.SAMPLED ?? 0},
+      el('td', {textContent: f.source_id}), el('td', {textContent: f.processed}),
+      el('td', {textContent: f.skipped.STALE ?? 0}), el('td', {textContent: f.skipped.SAMPLED ?? 0}),
+      el('td', {textContent: ms(f.age_mean_ms)}), el('td', {textContent: ms(f.age_max_ms)}))));
 }
 
 // ---- dead letters ----
