@@ -158,6 +158,26 @@ class ConsoleBrowserIT {
           HttpResponse.BodyHandlers.ofByteArray()).body();
       assertArrayEquals(corrupt, downloaded);
 
+      // a second dead-letter reason: both names of the chart's legend lie inside the canvas, without overlapping
+      client.send("cam-1", new byte[] {1, 2, 3});
+      client.flush();
+      await().atMost(Duration.ofSeconds(60)).until(() -> ((List<?>) driver.executeScript(
+          "return JSON.parse(document.getElementById('chart-dead').dataset.legend || '[]')")).size() == 2);
+      List<?> legend = (List<?>) driver.executeScript(
+          "return JSON.parse(document.getElementById('chart-dead').dataset.legend)");
+      double right = -1;
+      double line = -1;
+      for (Object entry : legend) {
+        List<?> box = (List<?>) entry;
+        double x = ((Number) box.get(0)).doubleValue();
+        double y = ((Number) box.get(1)).doubleValue();
+        double width = ((Number) box.get(2)).doubleValue();
+        assertTrue(x + width <= 220, "legend entry " + box + " is clipped by the 220 px canvas");
+        assertTrue(y != line || x >= right, "legend entries overlap: " + legend);
+        right = x + width;
+        line = y;
+      }
+
       // the charts have data, and after 4 images the throughput is above zero somewhere on the chart
       await().atMost(Duration.ofSeconds(30)).until(() -> Integer.parseInt(
           driver.findElement(By.id("chart-throughput")).getAttribute("data-points")) > 0);

@@ -379,6 +379,10 @@ function chart(id, series) {
     g.fillText(fmt(max * i / 2), 2, Math.max(10, y));
   }
   g.fillText(n > 0 ? n + ' s' : 'waiting for data', left, h - 2);
+  // the legend flows left to right and wraps, each name shortened with … to fit the plot's width (fixed columns
+  // clipped long stage/reason names); the boxes are kept on the canvas for the browser test
+  const legend = [];
+  let lx = left + 4, ly = 10;
   series.forEach((s, i) => {
     g.strokeStyle = COLORS[i % COLORS.length];
     g.fillStyle = COLORS[i % COLORS.length];
@@ -397,8 +401,21 @@ function chart(id, series) {
       if (v == null) { return; }
       g.fillRect(left + (w - left) * (n <= 1 ? 1 : x / (n - 1)) - 1.5, (h - bottom) * (1 - v / max) - 1.5, 3, 3);
     });
-    g.fillText(s.name, left + 4 + 90 * (i % 2), 10 + 11 * Math.floor(i / 2));
+    let name = s.name;
+    let tw = g.measureText(name).width;
+    while (tw > w - left - 8 && name.length > 1) {
+      name = name.slice(0, -2) + '…';
+      tw = g.measureText(name).width;
+    }
+    if (lx + tw > w - 2 && lx > left + 4) {
+      lx = left + 4;
+      ly += 11;
+    }
+    g.fillText(name, lx, ly);
+    legend.push([lx, ly, tw].map(v => Math.round(v * 10) / 10));
+    lx += tw + 10;
   });
+  c.dataset.legend = JSON.stringify(legend);
   c.dataset.points = n;
   c.dataset.max = series.length ? Math.max(0, ...series.flatMap(s => s.values.filter(v => v != null))) : 0;
 }
