@@ -18,12 +18,27 @@ public final class Main {
     System.exit(execute(args));
   }
 
+  /**
+   * Errors of the user's configuration rather than of this program: ours ({@code StartupException},
+   * {@code ConfigException}) and the Kafka clients' refusals of their settings (a bad {@code --command-config}
+   * line fails in the client's constructor as a {@code KafkaException}).
+   */
+  static boolean userError(Throwable e) {
+    return e instanceof StartupException || e instanceof dev.anyup.streams.topology.ConfigException
+        || e instanceof org.apache.kafka.common.KafkaException;
+  }
+
   /** Runs a command line and returns its exit code (no {@code System.exit}; tests call this). */
   public static int execute(String... args) {
     CommandLine cl = new CommandLine(new Main());
     cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
       cmd.getErr().println("error: " + e.getMessage());
-      if (!(e instanceof StartupException || e instanceof dev.anyup.streams.topology.ConfigException)) {
+      if (userError(e)) {
+        // the user's configuration (a --command-config line, a client setting): the causes say what, not a trace
+        for (Throwable c = e.getCause(); c != null && c != c.getCause(); c = c.getCause()) {
+          cmd.getErr().println("  caused by " + c.getClass().getSimpleName() + ": " + c.getMessage());
+        }
+      } else {
         e.printStackTrace(cmd.getErr());
       }
       return 2;

@@ -44,7 +44,7 @@ public final class EmbeddingFollower implements AutoCloseable {
   private final String topic;
   private final int maxEmbeddings;
   private final EmbeddingIndex index = new EmbeddingIndex();
-  private final LinkedHashSet<String> oldestFirst = new LinkedHashSet<>();
+  private final LinkedHashSet<List<String>> oldestFirst = new LinkedHashSet<>();
   private final Consumer<byte[], byte[]> consumer;
   private final Deserializer<ImageEmbedding> deserializer;
   private final AutoCloseable serde;
@@ -186,11 +186,13 @@ public final class EmbeddingFollower implements AutoCloseable {
           why.getMessage());
       return;
     }
-    String id = e.getImageId();
+    // keyed like the index, by (source, image id): the same file name from two cameras is two images
+    List<String> id = List.of(e.getSourceId(), e.getImageId());
     oldestFirst.remove(id);
     oldestFirst.add(id);
-    for (Iterator<String> it = oldestFirst.iterator(); oldestFirst.size() > maxEmbeddings; ) {
-      index.remove(it.next());
+    for (Iterator<List<String>> it = oldestFirst.iterator(); oldestFirst.size() > maxEmbeddings; ) {
+      List<String> old = it.next();
+      index.remove(old.get(0), old.get(1));
       it.remove();
     }
     indexed.incrementAndGet();

@@ -158,6 +158,7 @@ public final class RetrievalService implements AutoCloseable {
         SimilarityApi.SERVE_UPLOAD_HINT));
     http.createContext("/internal/", new PeerApi(index));
     http.createContext("/health", ex -> text(ex, 200, "ok\n"));
+    http.createContext("/", RetrievalService::root);
     http.createContext("/ready", ex -> {
       boolean ok = streams.state() == KafkaStreams.State.RUNNING;
       text(ex, ok ? 200 : 503, ok ? "ready: " + index.size() + " embeddings\n" : "not ready\n");
@@ -240,6 +241,23 @@ public final class RetrievalService implements AutoCloseable {
   /** The HTTP port (useful with port 0). */
   public int port() {
     return http.getAddress().getPort();
+  }
+
+  /** What {@code serve} answers: the endpoint list at {@code /}, instead of the JDK's HTML 404 page. */
+  static final String ROOT_TEXT = "anyup-streams serve: similar-image search over the embeddings topic\n"
+      + "GET  /api/similar?image=ID&k=N[&source=S][&from=T][&to=T]   neighbours of a stored image (JSON)\n"
+      + "POST /api/similar?k=N  (body: the raw image bytes; with --allow-upload)   neighbours of an uploaded image\n"
+      + "GET  /health   liveness\n"
+      + "GET  /ready    ready once the index is loaded (with the embedding count)\n";
+
+  /** {@code /}: the endpoint list; any other unknown path: 404 as JSON {"error": ...} naming the path. */
+  static void root(com.sun.net.httpserver.HttpExchange ex) throws IOException {
+    if (ex.getRequestURI().getPath().equals("/")) {
+      text(ex, 200, ROOT_TEXT);
+    } else {
+      SimilarityApi.send(ex, 404, com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode()
+          .put("error", "no page " + ex.getRequestURI().getPath() + " (GET / lists the endpoints)"));
+    }
   }
 
   private static void text(com.sun.net.httpserver.HttpExchange ex, int status, String body) throws IOException {
