@@ -91,6 +91,12 @@ public final class AnyupApp implements AutoCloseable {
   }
 
   /** Loads the bundle named by {@code model.bundle} with the configured device, threads and upsampler. */
+  public static ModelBundle loadBundle(AppConfig cfg, AppConfig.Model model) {
+    NativeLibraries.prepare(cfg.tempDir());
+    return loadBundle(model);
+  }
+
+  /** Like {@link #loadBundle(AppConfig, AppConfig.Model)}, with the native libraries wherever they are. */
   public static ModelBundle loadBundle(AppConfig.Model model) {
     return loadBundle(model, model.threads(), 2, OutputHead.none());
   }
@@ -146,6 +152,7 @@ public final class AnyupApp implements AutoCloseable {
    */
   public static AnyupApp start(AppConfig configured) {
     LOG.info("starting with {}", configured);
+    NativeLibraries.prepare(configured.tempDir());
     // before anything is loaded or created: a missing server should fail the start in seconds, with its name
     DependencyCheck.requireReachable(configured);
     ModelBundle bundle;

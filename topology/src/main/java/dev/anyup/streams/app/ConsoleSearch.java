@@ -39,7 +39,8 @@ final class ConsoleSearch implements AutoCloseable {
       return new ConsoleSearch(null, null, null, "similar-image search needs embeddings, and this app writes none "
           + "(output.embeddings.enabled: false)");
     }
-    BundleQueryEmbedder embedder = c.upload() ? new BundleQueryEmbedder(AnyupApp.loadBundle(cfg.model()), cfg) : null;
+    BundleQueryEmbedder embedder = c.upload() ? new BundleQueryEmbedder(AnyupApp.loadBundle(cfg, cfg.model()), cfg)
+        : null;
     EmbeddingFollower follower;
     try {
       follower = EmbeddingFollower.start(cfg, c.similarMaxEmbeddings());
