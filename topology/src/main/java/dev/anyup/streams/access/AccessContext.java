@@ -43,8 +43,9 @@ public record AccessContext(Optional<String> principal, String bootstrapServers,
         principal = Optional.of("User:" + m.group(1));
       }
     }
-    return new AccessContext(principal, String.valueOf(props.get("bootstrap.servers")), reads, writes,
-        applicationId);
+    Object bootstrap = props.get("bootstrap.servers");
+    return new AccessContext(principal, bootstrap != null ? bootstrap.toString() : "<bootstrap servers>", reads,
+        writes, applicationId);
   }
 
   /** The principal, or a placeholder that says it must be filled in. */

@@ -92,8 +92,10 @@ public record AccessFailure(Kind kind, String message) {
           + "--transactional-id " + ctx.applicationId() + " --resource-pattern-type prefixed";
     }
     if (a instanceof ClusterAuthorizationException) {
-      return "not authorized: " + p + " was refused a cluster operation (" + a.getMessage() + "); add the ACL: "
-          + acls + " --operation IDEMPOTENT_WRITE --cluster";
+      // since Kafka 3.0 an idempotent producer is refused the cluster when it may WRITE no topic at all
+      return "not authorized: " + p + " was refused a cluster operation (" + a.getMessage() + "); a producer needs "
+          + "WRITE on the topics it writes" + (ctx.writes().isEmpty() ? "" : " " + new TreeSet<>(ctx.writes()))
+          + " (or add: " + acls + " --operation IDEMPOTENT_WRITE --cluster)";
     }
     return "not authorized: " + p + ": " + rootMessage(a);
   }

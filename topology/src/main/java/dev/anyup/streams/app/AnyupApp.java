@@ -239,6 +239,7 @@ public final class AnyupApp implements AutoCloseable {
             consoleConcepts != null ? ", defines concepts on " + cfg.segmentation().conceptsTopic() : "",
             cfg.console().bind(), console.port());
       }
+      poller.readStartingPoint(); // before the first commit can happen
       streams.start();
       Duration interval = cfg.readiness().progressTimeout().dividedBy(4);
       poller.start(interval.compareTo(PROGRESS_POLL) < 0 ? interval : PROGRESS_POLL);

@@ -87,8 +87,10 @@ final class ProduceCommand implements Callable<Integer> {
       for (Path f : files) {
         ImageEvent e = ImageFiles.read(f, f.getFileName().toString(), sourceId, Instant.now());
         byte[] value = serde.serializer().serialize(topic, e);
+        java.util.concurrent.atomic.AtomicBoolean called = new java.util.concurrent.atomic.AtomicBoolean();
         try {
           producer.send(new ProducerRecord<>(topic, key, value), (meta, error) -> {
+            called.set(true);
             if (error == null) {
               acknowledged.incrementAndGet();
             } else {
@@ -99,7 +101,8 @@ final class ProduceCommand implements Callable<Integer> {
           queued++;
         } catch (KafkaException ex) {
           firstError.compareAndSet(null, describe(f, ex));
-          failed.addAndGet(files.size() - queued);
+          // a producer in an error state may both call back with the error and throw: count that file once
+          failed.addAndGet(files.size() - queued - (called.get() ? 1 : 0));
           break;
         }
       }

@@ -141,7 +141,8 @@ class SecuredClusterIT {
     Outcome noWrite = cli("produce", "--command-config", producer.toString(), "--topic", INPUT, two.toString());
     report("produce without WRITE on " + INPUT, noWrite);
     assertEquals(1, noWrite.code(), noWrite.err());
-    assertTrue(noWrite.err().contains("acknowledged 0 of 2") && noWrite.err().contains(INPUT), noWrite.err());
+    assertTrue(noWrite.err().contains("acknowledged 0 of 2 images") && noWrite.err().contains(INPUT)
+        && noWrite.err().contains("2 failed") && noWrite.err().contains("AuthorizationException"), noWrite.err());
     assertEquals(before + 2, endOffset(INPUT), "nothing written, as the summary says");
     assertTrue(noWrite.millis() < 30_000, "within 30 s: " + noWrite.millis());
     broker.addAcls(List.of(produceAcls.get(0)));
@@ -155,12 +156,42 @@ class SecuredClusterIT {
           "--max", "1", "--idle-ms", "3000");
       report("inspect without " + missing.entry().operation() + " on " + missing.pattern().name(), denied);
       assertEquals(2, denied.code(), denied.err());
-      assertTrue(denied.err().startsWith("error: not authorized") && denied.err().contains(
-          missing.pattern().resourceType() == GROUP ? "consumer group" : INPUT), denied.err());
+      assertTrue(denied.err().startsWith("error: not authorized: User:reader") && denied.err().contains(
+          missing.pattern().resourceType() == GROUP ? "--group anyup-inspect- --resource-pattern-type prefixed"
+              : "--operation READ --operation DESCRIBE --topic " + INPUT), denied.err());
       assertFalse(denied.err().contains("\tat "), "no stack trace: " + denied.err());
       assertTrue(denied.millis() < 30_000, "within 30 s: " + denied.millis());
       broker.addAcls(List.of(missing));
     }
+  }
+
+  @Test
+  void aWrongPasswordIsNamedAnAuthenticationFailureNotAProtocolMismatch() throws Exception {
+    Path wrong = commandConfig("reader");
+    Files.writeString(wrong, Files.readString(wrong).replace("password=\"reader-pw\"", "password=\"not-it\""));
+    Outcome o = cli("inspect", "--command-config", wrong.toString(), "--topic", INPUT, "--kind", "dlq", "--max",
+        "1", "--idle-ms", "3000");
+    report("inspect with a wrong password", o);
+    assertEquals(2, o.code(), o.err());
+    assertTrue(o.err().startsWith("error: authentication failed: the broker rejected the SASL credentials of "
+        + "User:reader"), o.err());
+    assertFalse(o.err().contains("not-it") || o.err().contains("\tat "), o.err());
+    Map<String, String> extra = new HashMap<>();
+    runConfig().passThrough().forEach(extra::put);
+    extra.put("kafka.sasl.jaas.config", extra.get("kafka.sasl.jaas.config").replace("anyup-pw", "not-it"));
+    AppConfig cfg = ItSupport.config(SharedStack.stack(), PREFIX, Map.of());
+    Map<String, String> all = new HashMap<>(extra);
+    all.put("bootstrap.servers", broker.bootstrapServers());
+    all.put("application.id", APP);
+    all.put("schema.registry.url", cfg.schemaRegistryUrl());
+    long started = System.nanoTime();
+    StartupException e = org.junit.jupiter.api.Assertions.assertThrows(StartupException.class,
+        () -> AnyupApp.start(AppConfig.fromMap(all)));
+    System.out.printf("SecuredClusterIT: run with a wrong password: start-up error after %d ms: %s%n",
+        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started), e.getMessage());
+    assertTrue(e.getMessage().startsWith("broker " + broker.bootstrapServers() + ": authentication failed: the "
+        + "broker rejected the SASL credentials of User:anyup"), e.getMessage());
+    assertFalse(e.getMessage().contains("not-it"), e.getMessage());
   }
 
   private static void report(String what, Outcome o) {
