@@ -194,6 +194,48 @@ class SecuredClusterIT {
     assertFalse(e.getMessage().contains("not-it"), e.getMessage());
   }
 
+  @Test
+  void serveRunsWithTheDocumentedAclsAndWithoutReadOnTheEmbeddingsAnswers503WithTheReason() throws Exception {
+    String serveApp = APP + "-retrieval";
+    broker.addUser("serve", "serve-pw");
+    List<AclBinding> acls = List.of(allow("serve", TOPIC, PREFIX + "embeddings", LITERAL, READ),
+        allow("serve", TOPIC, PREFIX + "embeddings", LITERAL, DESCRIBE),
+        allow("serve", GROUP, serveApp, LITERAL, READ), allow("serve", GROUP, serveApp, LITERAL, DESCRIBE),
+        allow("serve", TOPIC, serveApp + "-", PREFIXED, org.apache.kafka.common.acl.AclOperation.ALL));
+    broker.addAcls(acls);
+    Map<String, String> extra = new HashMap<>();
+    extra.put("bootstrap.servers", broker.bootstrapServers());
+    broker.client("serve", "serve-pw").forEach((k, v) -> extra.put("kafka." + k, v));
+    AppConfig cfg = ItSupport.config(SharedStack.stack(), PREFIX, extra);
+    dev.anyup.streams.retrieval.RetrievalService.Settings settings = new dev.anyup.streams.retrieval.RetrievalService
+        .Settings(serveApp, "127.0.0.1", 0, null, Duration.ofSeconds(2));
+    try (var serve = dev.anyup.streams.retrieval.RetrievalService.start(cfg, settings)) {
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+      while (ItSupport.httpGet(serve.port(), "/ready") != 200 && System.nanoTime() < deadline) {
+        Thread.sleep(200); // readiness is polled over HTTP: nothing to await on in-process
+      }
+      assertEquals(200, ItSupport.httpGet(serve.port(), "/ready"), "ready with the documented ACLs");
+      assertEquals(200, ItSupport.httpGet(serve.port(), "/health"));
+    }
+    broker.removeAcls(List.of(acls.get(0)));
+    try (var serve = dev.anyup.streams.retrieval.RetrievalService.start(cfg, settings)) {
+      long started = System.nanoTime();
+      long deadline = started + TimeUnit.SECONDS.toNanos(30);
+      while (ItSupport.httpGet(serve.port(), "/health") == 200 && System.nanoTime() < deadline) {
+        Thread.sleep(200);
+      }
+      String health = ItSupport.httpBody(serve.port(), "/health");
+      System.out.printf("SecuredClusterIT: serve without READ on %s: /health 503 after %d ms: %s", PREFIX
+          + "embeddings", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started), health);
+      assertEquals(503, ItSupport.httpGet(serve.port(), "/health"), health);
+      assertTrue(health.contains("User:serve") && health.contains("--operation READ --operation DESCRIBE --topic "
+          + PREFIX + "embeddings"), health);
+      assertEquals(503, ItSupport.httpGet(serve.port(), "/api/similar?image=x&k=3"));
+    } finally {
+      broker.addAcls(List.of(acls.get(0)));
+    }
+  }
+
   private static void report(String what, Outcome o) {
     System.out.printf("SecuredClusterIT: %s: exit %d after %d ms: %s%n", what, o.code(), o.millis(),
         o.err().strip().lines().findFirst().orElse(""));
