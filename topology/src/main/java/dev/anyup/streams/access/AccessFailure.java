@@ -59,6 +59,15 @@ public record AccessFailure(Kind kind, String message) {
             + rootMessage(t)));
       }
     }
+    // a TLS store that cannot be read (missing file, wrong password, wrong type) fails the client's construction
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof org.apache.kafka.common.KafkaException && t.getMessage() != null
+          && t.getMessage().contains("Failed to load SSL keystore")) {
+        return Optional.of(new AccessFailure(Kind.CONFIGURATION, "invalid TLS settings: " + rootMessage(t)
+            + "; check ssl.truststore.location, ssl.truststore.password and ssl.truststore.type (and ssl.keystore.* "
+            + "for mutual TLS)"));
+      }
+    }
     return Optional.empty();
   }
 
@@ -114,24 +123,37 @@ public record AccessFailure(Kind kind, String message) {
   }
 
   /**
-   * The cause chain in one line: each distinct message once, outermost first, at most three, so that a wrapper's
-   * "Failed to create new KafkaAdminClient" keeps the root cause that says why.
+   * The cause chain in one line, outermost first: each message once (a wrapper that only repeats its cause's message
+   * is left out), the root cause with its type when that is not Kafka's own (a bare path says little without
+   * "NoSuchFileException"), at most the outermost and the two innermost; so that a wrapper's "Failed to create new
+   * KafkaAdminClient" keeps the root cause that says why.
    */
   public static String rootMessage(Throwable e) {
-    Set<String> seen = new java.util.LinkedHashSet<>();
-    Throwable root = e;
-    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-      root = t;
-      if (t.getMessage() != null && !t.getMessage().isBlank()) {
-        seen.add(t.getMessage());
+    java.util.List<Throwable> chain = new java.util.ArrayList<>();
+    for (Throwable t = e; t != null && chain.size() < 32; t = t.getCause() == t ? null : t.getCause()) {
+      chain.add(t);
+    }
+    java.util.List<String> msgs = new java.util.ArrayList<>();
+    for (int i = 0; i < chain.size(); i++) {
+      Throwable t = chain.get(i);
+      String m = t.getMessage();
+      if (i == chain.size() - 1 && !t.getClass().getName().startsWith("org.apache.kafka.")) {
+        m = t.getClass().getSimpleName() + (m == null || m.isBlank() ? "" : ": " + m);
+      }
+      if (m == null || m.isBlank()) {
+        continue;
+      }
+      // new KafkaException(cause) takes cause.toString() as its message: nothing of its own to say
+      boolean repeatsCause = i + 1 < chain.size() && m.equals(chain.get(i + 1).toString());
+      if (!repeatsCause && !msgs.contains(m)) {
+        msgs.add(m);
       }
     }
-    if (seen.isEmpty()) {
-      return root.getClass().getSimpleName();
+    if (msgs.isEmpty()) {
+      return e.getClass().getSimpleName();
     }
-    java.util.List<String> msgs = new java.util.ArrayList<>(seen);
     if (msgs.size() > 3) {
-      msgs = java.util.List.of(msgs.get(0), "...", msgs.get(msgs.size() - 1));
+      msgs = java.util.List.of(msgs.get(0), msgs.get(msgs.size() - 2), msgs.get(msgs.size() - 1));
     }
     return String.join(": ", msgs);
   }

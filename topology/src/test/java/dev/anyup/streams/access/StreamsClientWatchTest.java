@@ -35,14 +35,28 @@ class StreamsClientWatchTest {
   @Test
   void anyOtherDeathIsRememberedWithItsRootCause() {
     watch.handle(new StreamsException("task failed", new IllegalStateException("store closed")));
-    assertEquals("the retrieval index of emb stopped: its Kafka Streams client failed: task failed: store closed",
+    assertEquals("the retrieval index of emb stopped: its Kafka Streams client failed: task failed: "
+        + "IllegalStateException: store closed",
         watch.stopped().orElseThrow());
   }
 
   @Test
+  void aWrapperThatRepeatsItsCauseIsSaidOnceAndADeepChainKeepsItsEnds() {
+    org.apache.kafka.common.KafkaException load = new org.apache.kafka.common.KafkaException(
+        "Failed to load SSL keystore /x.p12 of type PKCS12", new java.nio.file.NoSuchFileException("/x.p12"));
+    Throwable chain = new org.apache.kafka.common.KafkaException("Failed to construct kafka consumer",
+        new org.apache.kafka.common.KafkaException("Failed to create new NetworkClient",
+            new org.apache.kafka.common.KafkaException(load)));
+    assertEquals("Failed to construct kafka consumer: Failed to load SSL keystore /x.p12 of type PKCS12: "
+        + "NoSuchFileException: /x.p12", AccessFailure.rootMessage(chain));
+    assertEquals(AccessFailure.Kind.CONFIGURATION, AccessFailure.of(chain, AccessContext.of(props(), Set.of(),
+        Set.of(), "a")).orElseThrow().kind());
+  }
+
+  @Test
   void rootMessageKeepsTheCauseThatSaysWhy() {
-    assertEquals("Failed to create new KafkaAdminClient: Failed to load SSL keystore: Keystore was tampered with, "
-        + "or password was incorrect", AccessFailure.rootMessage(new RuntimeException(
+    assertEquals("Failed to create new KafkaAdminClient: Failed to load SSL keystore: IOException: Keystore was "
+        + "tampered with, or password was incorrect", AccessFailure.rootMessage(new RuntimeException(
             "Failed to create new KafkaAdminClient", new RuntimeException("Failed to load SSL keystore",
                 new java.io.IOException("Keystore was tampered with, or password was incorrect")))));
   }

@@ -236,6 +236,38 @@ class SecuredClusterIT {
     }
   }
 
+  @Test
+  void anUntrustedCertificateAndAMissingTruststoreAreNamedInOneLineWithoutAStackTrace() throws Exception {
+    Path reader = commandConfig("reader");
+    Path other = dir.resolve("other.p12");
+    Process kt = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "keytool").toString(),
+        "-genkeypair", "-alias", "other", "-keyalg", "RSA", "-keysize", "2048", "-validity", "2", "-dname",
+        "CN=other", "-storetype", "PKCS12", "-keystore", other.toString(), "-storepass", "trust-pw-it", "-keypass",
+        "trust-pw-it").redirectErrorStream(true).start();
+    kt.getInputStream().readAllBytes();
+    assertEquals(0, kt.waitFor());
+    String props = Files.readString(reader);
+    String truststore = broker.client("reader", "x").get("ssl.truststore.location");
+    Path untrusted = Files.writeString(dir.resolve("untrusted.properties"), props.replace(truststore,
+        other.toString()));
+    Path missing = Files.writeString(dir.resolve("missing.properties"), props.replace(truststore,
+        dir.resolve("no-such-truststore.p12").toString()));
+    Outcome u = cli("inspect", "--command-config", untrusted.toString(), "--topic", INPUT, "--kind", "dlq", "--max",
+        "1", "--idle-ms", "3000");
+    report("inspect with a truststore that does not trust the broker", u);
+    assertEquals(2, u.code(), u.err());
+    assertTrue(u.err().startsWith("error: authentication failed: the TLS handshake with"), u.err());
+    Outcome m = cli("inspect", "--command-config", missing.toString(), "--topic", INPUT, "--kind", "dlq", "--max",
+        "1", "--idle-ms", "3000");
+    report("inspect with a missing truststore", m);
+    assertEquals(2, m.code(), m.err());
+    assertTrue(m.err().contains("no-such-truststore.p12"), m.err());
+    for (Outcome o : List.of(u, m)) {
+      assertFalse(o.err().contains("\tat ") || o.err().contains("trust-pw-it"), o.err());
+      assertEquals(1, o.err().strip().lines().count(), o.err());
+    }
+  }
+
   private static void report(String what, Outcome o) {
     System.out.printf("SecuredClusterIT: %s: exit %d after %d ms: %s%n", what, o.code(), o.millis(),
         o.err().strip().lines().findFirst().orElse(""));
