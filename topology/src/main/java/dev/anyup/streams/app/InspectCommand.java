@@ -1,5 +1,7 @@
 package dev.anyup.streams.app;
 
+import dev.anyup.streams.access.AccessContext;
+import dev.anyup.streams.access.AccessFailure;
 import dev.anyup.streams.avro.DenseFeatures;
 import dev.anyup.streams.avro.ImageEmbedding;
 import dev.anyup.streams.avro.SegmentationMap;
@@ -59,6 +61,9 @@ final class InspectCommand implements Callable<Integer> {
       + "(any dtype, INT8 scales applied), e.g. to compare with PyTorch")
   Path npy;
 
+  /** Each run reads as a fresh consumer group with this prefix (its READ ACL is a prefixed one). */
+  static final String GROUP_PREFIX = "anyup-inspect-";
+
   @Override
   public Integer call() throws IOException {
     String k = kind != null ? kind : topic.contains("dlq") ? "dlq" : topic.contains("embed") ? "embeddings"
@@ -71,10 +76,26 @@ final class InspectCommand implements Callable<Integer> {
       Files.createDirectories(npy);
     }
     Properties p = cfg.consumerProperties();
-    p.put(ConsumerConfig.GROUP_ID_CONFIG, "anyup-inspect-" + UUID.randomUUID());
+    String group = GROUP_PREFIX + UUID.randomUUID();
+    p.put(ConsumerConfig.GROUP_ID_CONFIG, group);
     p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
     p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+    try {
+      return read(cfg, p, k);
+    } catch (org.apache.kafka.common.KafkaException e) {
+      // a missing ACL or rejected credentials: one line naming what to add, not a stack trace
+      java.util.Optional<AccessFailure> denied = AccessFailure.of(e, AccessContext.of(p, java.util.Set.of(topic),
+          java.util.Set.of(), GROUP_PREFIX));
+      if (denied.isPresent()) {
+        throw new StartupException(denied.get().message().replace("--group " + group,
+            "--group " + GROUP_PREFIX + " --resource-pattern-type prefixed"), e);
+      }
+      throw e;
+    }
+  }
+
+  private int read(AppConfig cfg, Properties p, String k) throws IOException {
     int n;
     try (var consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
         SpecificAvroSerde<DenseFeatures> dense = new SpecificAvroSerde<>(DenseFeatures.class);

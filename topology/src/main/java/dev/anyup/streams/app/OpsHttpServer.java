@@ -26,15 +26,27 @@ final class OpsHttpServer implements AutoCloseable {
     this.executor = executor;
   }
 
-  /** Binds {@code 0.0.0.0:port} (0 = any free port) and starts serving. */
+  /** Binds {@code 0.0.0.0:port} (0 = any free port) and starts serving; {@code /health} always answers 200. */
   static OpsHttpServer start(int port, PrometheusMeterRegistry registry, Supplier<ReadinessProbe.Verdict> ready) {
+    return start(port, registry, ready, () -> ReadinessProbe.Verdict.ready("ok"));
+  }
+
+  /**
+   * Like {@link #start(int, PrometheusMeterRegistry, Supplier)}; {@code /health} answers 503 with the reason while
+   * {@code health} is not ready (the process cannot recover and must be restarted or fixed).
+   */
+  static OpsHttpServer start(int port, PrometheusMeterRegistry registry, Supplier<ReadinessProbe.Verdict> ready,
+      Supplier<ReadinessProbe.Verdict> health) {
     HttpServer server;
     try {
       server = HttpServer.create(new InetSocketAddress(port), 16);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot bind the ops HTTP server to port " + port + " (http.port)", e);
     }
-    server.createContext("/health", ex -> respond(ex, 200, "text/plain", "ok\n"));
+    server.createContext("/health", ex -> {
+      ReadinessProbe.Verdict v = health.get();
+      respond(ex, v.ready() ? 200 : 503, "text/plain", v.ready() ? "ok\n" : "unhealthy: " + v.reason() + "\n");
+    });
     server.createContext("/ready", ex -> {
       ReadinessProbe.Verdict v = ready.get();
       respond(ex, v.ready() ? 200 : 503, "text/plain", (v.ready() ? "ready: " : "not ready: ") + v.reason() + "\n");

@@ -150,8 +150,10 @@ final class ProduceCommand implements Callable<Integer> {
         }
         ImageEvent e = ImageFiles.read(f, FeedPlan.withPass(ids.apply(f), frame.pass()), sourceId, Instant.now());
         byte[] value = serde.serializer().serialize(topic, e);
+        java.util.concurrent.atomic.AtomicBoolean called = new java.util.concurrent.atomic.AtomicBoolean();
         try {
           producer.send(new ProducerRecord<>(topic, key, value), (meta, error) -> {
+            called.set(true);
             if (error == null) {
               acknowledged.incrementAndGet();
             } else {
@@ -162,7 +164,8 @@ final class ProduceCommand implements Callable<Integer> {
           queued++;
         } catch (KafkaException ex) {
           firstError.compareAndSet(null, describe(f, ex));
-          failed.addAndGet(plan.loop() ? 1 : files.size() - queued);
+          // a producer in an error state may both call back with the error and throw: count that file once
+          failed.addAndGet((plan.loop() ? 1 : files.size() - queued) - (called.get() ? 1 : 0));
           break;
         }
       }

@@ -136,10 +136,14 @@ public final class ConsoleServer implements AutoCloseable {
     server.createContext("/api/deadletter", readOnly(ex -> deadLetterBytes(ex, view)));
     String noIndex = noSimilar != null ? noSimilar : "similar-image search is not available in this process: it has "
         + "no retrieval index (run `anyup-streams serve`, which answers GET /api/similar)";
-    server.createContext("/api/status", readOnly(ex -> json(ex, 200, JSON.createObjectNode()
-        .put("similar_available", similar != null).put("similar_message", similar != null ? "" : noIndex)
+    server.createContext("/api/status", readOnly(ex -> {
+      String down = similar instanceof SimilarAvailability a ? a.unavailable().orElse(null) : null;
+      json(ex, 200, JSON.createObjectNode()
+        .put("similar_available", similar != null && down == null)
+        .put("similar_message", similar == null ? noIndex : down != null ? down : "")
         .put("upload_available", uploads).put("segmentable_images", ConsoleView.SEGMENTABLE)
-        .put("concepts_enabled", concepts != null).put("concepts_message", concepts != null ? "" : conceptsOff))));
+        .put("concepts_enabled", concepts != null).put("concepts_message", concepts != null ? "" : conceptsOff));
+    }));
     server.createContext("/api/similar", similar == null ? readOnly(ex -> json(ex, 503, message(noIndex)))
         : uploads ? uploading(similar) : readOnly(similar));
     ExecutorService executor = Executors.newFixedThreadPool(2, r -> daemon(r, "anyup-console-http"));

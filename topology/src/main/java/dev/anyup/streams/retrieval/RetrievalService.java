@@ -1,6 +1,8 @@
 package dev.anyup.streams.retrieval;
 
 import com.sun.net.httpserver.HttpServer;
+import dev.anyup.streams.access.AccessContext;
+import dev.anyup.streams.access.StreamsClientWatch;
 import dev.anyup.streams.avro.ImageEmbedding;
 import dev.anyup.streams.serdes.SpecificAvroSerde;
 import dev.anyup.streams.topology.AppConfig;
@@ -151,17 +153,30 @@ public final class RetrievalService implements AutoCloseable {
     props.put(StreamsConfig.APPLICATION_SERVER_CONFIG, self.host() + ":" + self.port());
     KafkaStreams streams = new KafkaStreams(
         RetrievalTopology.build(cfg.topics().embeddings(), serde, index, refused), props);
+    StreamsClientWatch watch = new StreamsClientWatch("the retrieval index of " + cfg.topics().embeddings(),
+        AccessContext.of(props, Set.of(cfg.topics().embeddings()), Set.of(), settings.applicationId()));
+    streams.setUncaughtExceptionHandler(watch);
     Admin admin = Admin.create(cfg.adminProperties());
     ClusterSearch search = new ClusterSearch(index, () -> peers(streams, self),
         partitionCount(admin, cfg.topics().embeddings()), settings.peerTimeout());
-    http.createContext("/api/similar", new SimilarityApi(search, embedder, cfg.limits().maxImageBytes(),
-        SimilarityApi.SERVE_UPLOAD_HINT));
+    SimilarityApi api = new SimilarityApi(search, embedder, cfg.limits().maxImageBytes(),
+        SimilarityApi.SERVE_UPLOAD_HINT);
+    // a stopped index answers 503 with the reason, not a stale or empty answer
+    http.createContext("/api/similar", ex -> {
+      if (watch.stopped().isPresent()) {
+        text(ex, 503, "similar-image search unavailable: " + watch.stopped().get() + "\n");
+      } else {
+        api.handle(ex);
+      }
+    });
     http.createContext("/internal/", new PeerApi(index));
-    http.createContext("/health", ex -> text(ex, 200, "ok\n"));
+    http.createContext("/health", ex -> text(ex, watch.stopped().isPresent() ? 503 : 200,
+        watch.stopped().map(why -> "unhealthy: " + why + "\n").orElse("ok\n")));
     http.createContext("/", RetrievalService::root);
     http.createContext("/ready", ex -> {
       boolean ok = streams.state() == KafkaStreams.State.RUNNING;
-      text(ex, ok ? 200 : 503, ok ? "ready: " + index.size() + " embeddings\n" : "not ready\n");
+      text(ex, ok ? 200 : 503, ok ? "ready: " + index.size() + " embeddings\n"
+          : "not ready: " + watch.stopped().orElse("Kafka Streams is " + streams.state()) + "\n");
     });
     ExecutorService threads = Executors.newFixedThreadPool(4, r -> {
       Thread t = new Thread(r, "anyup-retrieval-http");
