@@ -12,8 +12,8 @@ import java.util.function.Supplier;
 
 /**
  * Operations endpoints on the shared {@link BoundedHttpServer} layer: {@code GET /health} (200 while the process
- * lives: liveness), {@code GET /ready} (200 while the readiness rule holds, else 503, with the reason in the body; the app's rule is
- * {@link ReadinessProbe}) and {@code GET /metrics} (Prometheus text).
+ * lives: liveness), {@code GET /ready} (200 while the readiness rule holds, else 503, with the reason in the body;
+ * the app's rule is {@link ReadinessProbe}) and {@code GET /metrics} (Prometheus text).
  */
 final class OpsHttpServer implements AutoCloseable {
   private final BoundedHttpServer server;

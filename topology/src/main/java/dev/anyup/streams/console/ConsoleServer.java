@@ -35,7 +35,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The web console: a read-only page ({@code GET /}: plain HTML, JS and CSS from the jar, no build step, no CDN) and
- * its JSON API on the JDK's HTTP server, bound to {@code console.bind}:{@code console.port}.
+ * its JSON API on the shared HTTP layer ({@code BoundedHttpServer}), bound to {@code console.bind}:{@code
+ * console.port}.
  *
  * <ul>
  *   <li>{@code GET /api/status}: whether similar-image search is available here

@@ -164,7 +164,7 @@ public final class RetrievalService implements AutoCloseable {
         RetrievalTopology.build(cfg.topics().embeddings(), serde, index, refused), props);
     ClusterSearch search = new ClusterSearch(index, () -> peers(streams, self),
         partitionCount(admin, cfg.topics().embeddings()), settings.peerTimeout());
-    http.route("/api/similar", Set.of("GET", "HEAD", "POST"), new SimilarityApi(search, embedder, cfg.limits().maxImageBytes(),
+    http.route("/api/similar", Set.of("GET", "POST"), new SimilarityApi(search, embedder, cfg.limits().maxImageBytes(),
         SimilarityApi.SERVE_UPLOAD_HINT));
     http.route("/internal/", Set.of("GET", "POST"), new PeerApi(index));
     http.probe("/health", ex -> text(ex, 200, "ok\n"));
