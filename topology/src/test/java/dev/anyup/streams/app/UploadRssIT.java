@@ -25,7 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
  * embeds 200 uploads of the bundled sample photos (cycled) and the child's resident memory is printed after the first
  * 20 and after 200. The heap is fixed and pre-touched as in the container image ({@code -Xms} = {@code -Xmx}
  * {@code bench.xmx}, default 1g), so what grows is native memory. {@code bench.malloc.arena.max} sets
- * {@code MALLOC_ARENA_MAX}, {@code bench.concurrency} the concurrent uploads (8). Figures: RELIABILITY.md.
+ * {@code MALLOC_ARENA_MAX}, {@code bench.fixed.heap=false} lets the heap grow from {@code -Xms8m},
+ * {@code bench.concurrency} the concurrent uploads (8). Figures: RELIABILITY.md.
  */
 @ExtendWith(SharedStack.class)
 @EnabledIfSystemProperty(named = "bench.upload.rss", matches = "true")
@@ -48,10 +49,11 @@ class UploadRssIT {
     stack.kafka().createTopic(prefix + "embeddings", 1, Map.of());
     int port = ItSupport.freePort();
     String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+    String xmx = System.getProperty("bench.xmx", "1g");
+    boolean fixedHeap = Boolean.parseBoolean(System.getProperty("bench.fixed.heap", "true"));
     List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Xms" + System.getProperty("bench.xmx", "1g"), "-Xmx" + System.getProperty("bench.xmx", "1g"),
-        "-XX:+AlwaysPreTouch", "-XX:NativeMemoryTracking=summary", "-Dai.djl.offline=true",
-        "-cp", cp, "dev.anyup.streams.app.Main", "serve", "--config", config.toString(), "--port",
+        fixedHeap ? "-Xms" + xmx : "-Xms8m", "-Xmx" + xmx, fixedHeap ? "-XX:+AlwaysPreTouch" : "-XX:-AlwaysPreTouch",
+        "-XX:NativeMemoryTracking=summary", "-Dai.djl.offline=true", "-cp", cp, "dev.anyup.streams.app.Main", "serve", "--config", config.toString(), "--port",
         String.valueOf(port), "--allow-upload", "--state-dir", dir.resolve("state").toString()));
     Path log = dir.resolve("serve.log");
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
@@ -92,9 +94,9 @@ class UploadRssIT {
         clients.shutdownNow();
       }
       long last = rssKb(serve.pid());
-      System.out.printf("UploadRssIT: serve --allow-upload, %d concurrent clients, MALLOC_ARENA_MAX=%s, -Xms=-Xmx=%s: RSS %d MiB after 20 uploads, "
+      System.out.printf("UploadRssIT: serve --allow-upload, %d concurrent clients, MALLOC_ARENA_MAX=%s, -Xmx%s%s: RSS %d MiB after 20 uploads, "
           + "%d MiB after 200 (%+.1f %%)%n", concurrency, arena.isEmpty() ? "(glibc default)" : arena,
-          System.getProperty("bench.xmx", "1g"), first / 1024, last / 1024, 100.0 * (last - first) / first);
+          xmx, fixedHeap ? " (fixed, pre-touched)" : " (grows)", first / 1024, last / 1024, 100.0 * (last - first) / first);
       Process nmt = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
           String.valueOf(serve.pid()), "VM.native_memory", "summary").redirectErrorStream(true).start();
       String summary = new String(nmt.getInputStream().readAllBytes());
