@@ -10,7 +10,7 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.Semaphore;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -21,6 +21,7 @@ import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.handler.ContextHandlerCollection;
+import org.eclipse.jetty.server.handler.QoSHandler;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.eclipse.jetty.util.thread.Scheduler;
 
@@ -39,9 +40,10 @@ import org.eclipse.jetty.util.thread.Scheduler;
  *   <li>a body deadline: reading a request body past it fails, and the handler answers as for any broken body;
  *   <li>an idle timeout (Jetty's), also for a read blocked in the middle of a body;
  *   <li>a connection cap: a connection over it is closed as soon as it is accepted, so excess is refused fast;
- *   <li>a bounded worker pool: at most {@code workers} requests run at once, the next one is answered 503 at once;
- *       probes ({@link #probe}) bypass that bound on reserved threads, so {@code /health} and {@code /ready} answer
- *       while every worker is busy.
+ *   <li>a bounded worker pool: at most {@code workers} requests run at once (Jetty's {@code QoSHandler}); the next
+ *       ones wait without a thread, at most one per allowed connection and at most {@code queueTimeout}, then are
+ *       answered 503; probes ({@link #probe}) bypass that bound on reserved threads, so {@code /health} and
+ *       {@code /ready} answer while every worker is busy.
  * </ul>
  * Every route states its methods; another method is answered 405 with {@code Allow}.
  */
@@ -54,17 +56,17 @@ public final class BoundedHttpServer implements AutoCloseable {
   private final Server server;
   private final ServerConnector connector;
   private final JettyHttpServer spi;
-  private final Semaphore workers;
+  private final Set<String> probes;
   private final ConnectionGuard guard;
 
   private BoundedHttpServer(String name, HttpLimits limits, Server server, ServerConnector connector,
-      JettyHttpServer spi, ConnectionGuard guard) {
+      JettyHttpServer spi, Set<String> probes, ConnectionGuard guard) {
     this.name = name;
     this.limits = limits;
     this.server = server;
     this.connector = connector;
     this.spi = spi;
-    this.workers = new Semaphore(limits.workers());
+    this.probes = probes;
     this.guard = guard;
   }
 
@@ -102,8 +104,15 @@ public final class BoundedHttpServer implements AutoCloseable {
     ConnectionGuard guard = new ConnectionGuard(limits, server.getScheduler());
     connector.addEventListener(guard);
     server.addConnector(connector);
-    server.setHandler(new ContextHandlerCollection());
-    return new BoundedHttpServer(name, limits, server, connector, new JettyHttpServer(server, true), guard);
+    Set<String> probes = ConcurrentHashMap.newKeySet();
+    QoSHandler workers = new QoSHandler(new ContextHandlerCollection());
+    workers.setMaxRequestCount(limits.workers());
+    workers.setMaxSuspendedRequestCount(limits.maxConnections());
+    workers.setMaxSuspend(limits.queueTimeout());
+    workers.setRejectStatusCode(503);
+    workers.exclude(request -> probes.contains(request.getHttpURI().getPath()));
+    server.setHandler(workers);
+    return new BoundedHttpServer(name, limits, server, connector, new JettyHttpServer(server, true), probes, guard);
   }
 
   /** Serves {@code path} (and below) with {@code handler} for the given methods, within the worker bound. */
@@ -120,18 +129,9 @@ public final class BoundedHttpServer implements AutoCloseable {
           plain(ex, 405, ex.getRequestMethod() + " is not served on " + path + " (allowed: " + allow + ")\n");
           return;
         }
-        if (!workers.tryAcquire()) {
-          ex.getResponseHeaders().set("Retry-After", "1");
-          plain(ex, 503, name + " is busy: " + limits.workers() + " requests in progress\n");
-          return;
-        }
-        try {
-          ex.setStreams(new DeadlineInputStream(ex.getRequestBody(),
-              System.nanoTime() + limits.bodyTimeout().toNanos(), limits), null);
-          handler.handle(ex);
-        } finally {
-          workers.release();
-        }
+        ex.setStreams(new DeadlineInputStream(ex.getRequestBody(),
+            System.nanoTime() + limits.bodyTimeout().toNanos(), limits), null);
+        handler.handle(ex);
       }
     });
     return this;
@@ -139,6 +139,7 @@ public final class BoundedHttpServer implements AutoCloseable {
 
   /** Serves a probe ({@code /health}, {@code /ready}): GET and HEAD only, outside the worker bound. */
   public BoundedHttpServer probe(String path, HttpHandler handler) {
+    probes.add(path);
     spi.createContext(path, ex -> {
       try (ex) {
         String m = ex.getRequestMethod();

@@ -25,7 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
  * embeds 200 uploads of the bundled sample photos (cycled) and the child's resident memory is printed after the first
  * 20 and after 200. The heap is fixed and pre-touched as in the container image ({@code -Xms} = {@code -Xmx}
  * {@code bench.xmx}, default 1g), so what grows is native memory. {@code bench.malloc.arena.max} sets
- * {@code MALLOC_ARENA_MAX}, {@code bench.fixed.heap=false} lets the heap grow from {@code -Xms8m},
+ * {@code MALLOC_ARENA_MAX}, {@code bench.fixed.heap=false} lets the heap grow (no {@code -Xms}),
  * {@code bench.concurrency} the concurrent uploads (8). Figures: RELIABILITY.md.
  */
 @ExtendWith(SharedStack.class)
@@ -52,8 +52,11 @@ class UploadRssIT {
     String xmx = System.getProperty("bench.xmx", "1g");
     boolean fixedHeap = Boolean.parseBoolean(System.getProperty("bench.fixed.heap", "true"));
     List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        fixedHeap ? "-Xms" + xmx : "-Xms8m", "-Xmx" + xmx, fixedHeap ? "-XX:+AlwaysPreTouch" : "-XX:-AlwaysPreTouch",
-        "-XX:NativeMemoryTracking=summary", "-Dai.djl.offline=true", "-cp", cp, "dev.anyup.streams.app.Main", "serve", "--config", config.toString(), "--port",
+        "-Xmx" + xmx));
+    if (fixedHeap) {
+      cmd.addAll(List.of("-Xms" + xmx, "-XX:+AlwaysPreTouch"));
+    }
+    cmd.addAll(List.of("-XX:NativeMemoryTracking=summary", "-Dai.djl.offline=true", "-cp", cp, "dev.anyup.streams.app.Main", "serve", "--config", config.toString(), "--port",
         String.valueOf(port), "--allow-upload", "--state-dir", dir.resolve("state").toString()));
     Path log = dir.resolve("serve.log");
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());

@@ -15,7 +15,10 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -23,7 +26,7 @@ import org.junit.jupiter.api.Test;
 
 class BoundedHttpServerTest {
   private static final HttpLimits SHORT =
-      new HttpLimits(Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(2), 8, 1);
+      new HttpLimits(Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(2), 8, 1, Duration.ofMillis(500));
   private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
   private BoundedHttpServer server;
 
@@ -85,18 +88,37 @@ class BoundedHttpServerTest {
   }
 
   @Test
-  void answersProbesAnd503WhileEveryWorkerIsBusy() throws Exception {
+  void answersProbesWhileEveryWorkerIsBusyAndQueuedRequests503AfterTheQueueTimeout() throws Exception {
     CountDownLatch release = new CountDownLatch(1);
     started(SHORT, release);
     var busy = client.sendAsync(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/work"))
         .build(), HttpResponse.BodyHandlers.ofString());
     assertTrue(entered.await(5, TimeUnit.SECONDS), "the one worker is busy");
-    assertEquals(503, send("GET", "/work").statusCode(), "a second request beyond the one worker");
+    long queued = System.nanoTime();
+    assertEquals(503, send("GET", "/work").statusCode(), "a second request beyond the one worker, after the queue");
+    long waitedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - queued);
+    assertTrue(waitedMs >= 400 && waitedMs < 2_000, "503 after the 500 ms queue timeout, not after " + waitedMs + " ms");
     long t0 = System.nanoTime();
     assertEquals(200, send("GET", "/health").statusCode(), "the probe has its own threads");
     assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(1), "the probe answered within 1 s");
     release.countDown();
     assertEquals("done", busy.get(5, TimeUnit.SECONDS).body());
+  }
+
+  @Test
+  void queuesRequestsBeyondTheWorkersInsteadOfRefusingThem() throws Exception {
+    started(new HttpLimits(Duration.ofSeconds(5), Duration.ofSeconds(5), Duration.ofSeconds(5), 512, 2,
+        Duration.ofSeconds(5)), new CountDownLatch(0));
+    List<CompletableFuture<HttpResponse<String>>> answers = new ArrayList<>();
+    for (int i = 0; i < 200; i++) {
+      answers.add(client.sendAsync(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/work"))
+          .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString()));
+    }
+    long ok = 0;
+    for (CompletableFuture<HttpResponse<String>> a : answers) {
+      ok += a.get(15, TimeUnit.SECONDS).statusCode() == 200 ? 1 : 0;
+    }
+    assertEquals(200, ok, "200 concurrent requests on 2 workers all answered 200");
   }
 
   @Test
@@ -157,7 +179,7 @@ class BoundedHttpServerTest {
 
   @Test
   void refusesConnectionsOverTheCapAtOnce() throws Exception {
-    started(new HttpLimits(Duration.ofSeconds(5), Duration.ofSeconds(5), Duration.ofSeconds(5), 2, 1),
+    started(new HttpLimits(Duration.ofSeconds(5), Duration.ofSeconds(5), Duration.ofSeconds(5), 2, 1, Duration.ofSeconds(1)),
         new CountDownLatch(0));
     try (SlowClients slow = new SlowClients(server.port(), 2, 0, Duration.ofSeconds(10));
         Socket third = new Socket()) {
