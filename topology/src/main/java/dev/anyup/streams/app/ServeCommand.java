@@ -45,8 +45,8 @@ final class ServeCommand implements Callable<Integer> {
       + "instance before answering 503 naming its partitions (default: ${DEFAULT-VALUE})")
   long peerTimeoutMs;
 
-  @Option(names = "--state-dir", description = "Kafka Streams' state directory (default: "
-      + "<java.io.tmpdir>/anyup-streams/serve/<application id>/<cluster id>, so a serve never restores another "
+  @Option(names = "--state-dir", description = "Kafka Streams' state directory (default: streams.state.dir when set, "
+      + "else <java.io.tmpdir>/anyup-streams/serve/<application id>/<cluster id>, so a serve never restores another "
       + "cluster's index)")
   java.nio.file.Path stateDir;
 

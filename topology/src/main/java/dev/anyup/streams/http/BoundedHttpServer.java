@@ -115,14 +115,17 @@ public final class BoundedHttpServer implements AutoCloseable {
     return new BoundedHttpServer(name, limits, server, connector, new JettyHttpServer(server, true), probes, guard);
   }
 
-  /** Serves {@code path} (and below) with {@code handler} for the given methods, within the worker bound. */
+  /**
+   * Serves {@code path} and the paths below it (by segment: {@code /internal/} and {@code /internal} both serve
+   * {@code /internal/vector}) with {@code handler} for the given methods, within the worker bound.
+   */
   public BoundedHttpServer route(String path, Set<String> methods, HttpHandler handler) {
     Set<String> allowed = Set.copyOf(methods);
     if (allowed.isEmpty()) {
       throw new IllegalArgumentException(name + ": route " + path + " must allow at least one method");
     }
     String allow = String.join(", ", new TreeSet<>(allowed));
-    spi.createContext(path, ex -> {
+    spi.createContext(contextPath(path), ex -> {
       try (ex) {
         if (!allowed.contains(ex.getRequestMethod())) {
           ex.getResponseHeaders().set("Allow", allow);
@@ -140,7 +143,7 @@ public final class BoundedHttpServer implements AutoCloseable {
   /** Serves a probe ({@code /health}, {@code /ready}): GET and HEAD only, outside the worker bound. */
   public BoundedHttpServer probe(String path, HttpHandler handler) {
     probes.add(path);
-    spi.createContext(path, ex -> {
+    spi.createContext(contextPath(path), ex -> {
       try (ex) {
         String m = ex.getRequestMethod();
         if (!m.equals("GET") && !m.equals("HEAD")) {
@@ -208,6 +211,14 @@ public final class BoundedHttpServer implements AutoCloseable {
     }
     ex.sendResponseHeaders(status, bytes.length);
     ex.getResponseBody().write(bytes);
+  }
+
+  /** Jetty matches a context by path segments, and a context path has no trailing slash. */
+  private static String contextPath(String path) {
+    if (path == null || !path.startsWith("/")) {
+      throw new IllegalArgumentException("a route's path must start with '/' but was '" + path + "'");
+    }
+    return path.length() > 1 && path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
   }
 
   private static String shortName(String name) {

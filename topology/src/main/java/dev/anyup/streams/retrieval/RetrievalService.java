@@ -58,8 +58,9 @@ public final class RetrievalService implements AutoCloseable {
    * @param advertisedHost the host name the other instances reach this one at ({@code application.server}); null:
    *     the bind address, or this machine's host name when that is a wildcard
    * @param peerTimeout how long a query waits for another instance before reporting it unavailable
-   * @param stateDir Kafka Streams' state directory; null: {@link #defaultStateDir} for this application id and the
-   *     cluster it talks to, so an index is never restored from another run's (another cluster's) data
+   * @param stateDir Kafka Streams' state directory; null: {@code streams.state.dir} when configured, else
+   *     {@link #defaultStateDir} for this application id and the cluster it talks to, so an index is never restored
+   *     from another run's (another cluster's) data
    */
   public record Settings(String applicationId, String bindAddress, int port, String advertisedHost,
       Duration peerTimeout, Path stateDir) {
@@ -148,7 +149,9 @@ public final class RetrievalService implements AutoCloseable {
     Admin admin = Admin.create(cfg.adminProperties());
     Path stateDir;
     try {
+      String configured = cfg.passThrough().get("streams." + StreamsConfig.STATE_DIR_CONFIG);
       stateDir = settings.stateDir() != null ? settings.stateDir()
+          : configured != null && !configured.isBlank() ? Path.of(configured)
           : defaultStateDir(settings.applicationId(), clusterId(admin, cfg.bootstrapServers()));
       http.start();
     } catch (RuntimeException e) {

@@ -51,6 +51,7 @@ class BoundedHttpServerTest {
           }
           reply(ex, "done");
         })
+        .route("/tree/", Set.of("GET"), ex -> reply(ex, "below: " + ex.getRequestURI().getPath()))
         .route("/upload", Set.of("POST"), ex -> {
           try (InputStream in = ex.getRequestBody()) {
             reply(ex, "read " + in.readAllBytes().length);
@@ -74,6 +75,13 @@ class BoundedHttpServerTest {
     return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path))
         .method(method, HttpRequest.BodyPublishers.noBody()).timeout(Duration.ofSeconds(5)).build(),
         HttpResponse.BodyHandlers.ofString());
+  }
+
+  @Test
+  void servesThePathsBelowARouteEndingInASlash() throws Exception {
+    started(SHORT, new CountDownLatch(0));
+    assertEquals("below: /tree/vector", send("GET", "/tree/vector").body());
+    assertEquals(404, send("GET", "/treetop").statusCode());
   }
 
   @Test
