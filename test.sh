@@ -23,5 +23,11 @@ fi
 
 # the model-export tool's offline tests (Python, stand-in modules only)
 models/export/test.sh
+# the real-architecture pair (DINOv2 ViT-S/14 + AnyUp structure, seeded weights, ~90 MB, ~30 s to export; never
+# committed) for the exactness tests that need it (ProbeHeadTest: the in-graph probe vs PyTorch's features)
+real="$PWD/models/target/vits14-anyup-seeded"
+if [ ! -f "$real/manifest.json" ]; then
+  (cd models/export && /usr/bin/python3 -m anyup_export.bench_models "$real" >/dev/null 2>&1)
+fi
 # unit + integration tests: real KRaft broker, real Apicurio registry, real Chromium
-mvn -B verify
+mvn -B verify -Danyup.test.realBundle="$real"

@@ -15,6 +15,15 @@ def _sizes(text):
     return sizes
 
 
+def _exit_on_sigterm():
+    """SIGTERM (docker stop, kill) unwinds like Ctrl-C, so the export's cleanup removes its partial folder; Python's
+    default for SIGTERM is to die at once, leaving it behind."""
+    import signal
+    import threading
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(prog="python3 -m anyup_export", description=__doc__)
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -95,6 +104,7 @@ def main(argv=None):
     elif a.cmd == "export":
         from . import exporter, sources
         from .bundle import BundleError
+        _exit_on_sigterm()
         try:
             m = exporter.export_from_args(a)
         except (sources.SourceError, BundleError) as e:

@@ -194,6 +194,11 @@ def build_bundle(out_dir, make_encoder, make_upsampler, sizes, encoder_meta, ups
     parent = os.path.dirname(out_dir)
     os.makedirs(parent, exist_ok=True)
     final_dir, out_dir = out_dir, tempfile.mkdtemp(prefix=".%s.partial-" % os.path.basename(out_dir), dir=parent)
+    # mkdtemp makes the folder 0700; the bundle is read by other users (the Docker image runs as uid 10001 and
+    # mounts bundles read-only), so give it the mode os.makedirs would (0755 under the usual umask 022)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(out_dir, 0o777 & ~umask)
     try:
         manifest = _build_into(out_dir, make_encoder, make_upsampler, sizes, encoder_meta, upsampler_meta, name,
                                version, description, mean, std, reference_image_path, reference_sizes, atol,

@@ -38,8 +38,8 @@ def git_commit(folder):
     return out.stdout.strip() if out.returncode == 0 else None
 
 
-def load_checkpoint(model, path):
-    """Loads a state dict (optionally wrapped in {"model"|"state_dict": ...}) strictly into ``model``."""
+def read_checkpoint(path):
+    """The state dict in ``path`` (optionally wrapped in {"model"|"state_dict": ...})."""
     try:
         state = torch.load(path, map_location="cpu")
     except Exception as e:  # noqa: BLE001 - torch.load raises many kinds; all mean "not a checkpoint"
@@ -47,10 +47,35 @@ def load_checkpoint(model, path):
     for key in ("model", "state_dict"):
         if isinstance(state, dict) and key in state and isinstance(state[key], dict):
             state = state[key]
+    if not isinstance(state, dict):
+        raise SourceError("checkpoint %s holds a %s, not a state dict" % (path, type(state).__name__))
+    return state
+
+
+def _few(keys, n=5):
+    keys = sorted(keys)
+    return ", ".join(keys[:n]) + (", ... (%d more)" % (len(keys) - n) if len(keys) > n else "")
+
+
+def load_checkpoint(model, path, state=None):
+    """Loads a state dict (``state``, else read from ``path``) strictly into ``model``. A checkpoint of another model
+    is refused naming a few of the missing and unexpected keys (torch's own message ends in a colon on its first
+    line, so the keys were lost), or the shape mismatches."""
+    if state is None:
+        state = read_checkpoint(path)
+    want = set(model.state_dict())
+    missing, unexpected = want - set(state), set(state) - want
+    if missing or unexpected:
+        raise SourceError("checkpoint %s does not fit the model (another model's weights?): %d missing key(s)%s; "
+                          "%d unexpected key(s)%s" % (path, len(missing), ": " + _few(missing) if missing else "",
+                                                      len(unexpected), ": " + _few(unexpected) if unexpected else ""))
     try:
         model.load_state_dict(state, strict=True)
     except RuntimeError as e:
-        raise SourceError("checkpoint %s does not fit the model: %s" % (path, str(e).splitlines()[0])) from e
+        lines = [ln.strip() for ln in str(e).splitlines()[1:] if ln.strip()]
+        raise SourceError("checkpoint %s does not fit the model: %s" % (
+            path, "; ".join(lines[:5]) + ("; ... (%d more)" % (len(lines) - 5) if len(lines) > 5 else "")
+            if lines else str(e))) from e
 
 
 class ModelSource:
@@ -127,11 +152,13 @@ def resolve(kind, spec, kwargs, source_dir=None, checkpoint=None, seed=None, fac
         if not os.path.isfile(checkpoint):
             raise SourceError("%s checkpoint %s: no such file" % (kind, checkpoint))
         provenance["weights"] = {"file": os.path.basename(checkpoint), "sha256": sha256_file(checkpoint)}
+        # read now, before any model is traced: a bad file fails in seconds, not after the first encoder's export
+        state = read_checkpoint(checkpoint)
         inner = build
 
         def build(**shape):
             m = inner(**shape)
-            load_checkpoint(m, checkpoint)
+            load_checkpoint(m, checkpoint, state)
             return m
     elif seed is not None:
         build = _seeded(seed, build)
@@ -144,6 +171,8 @@ def resolve(kind, spec, kwargs, source_dir=None, checkpoint=None, seed=None, fac
     else:
         provenance["weights"] = "as built by the source" if family is None else "upstream pretrained (downloaded)"
     source = ModelSource(build, provenance, per_profile=family is None and spec != "anyup-builtin")
+    if checkpoint and not source.per_profile:
+        source.get()  # built once for every profile: fit the checkpoint now, before the encoder is traced
     log("%s: %s; weights: %s" % (kind, provenance["source"], provenance["weights"] if isinstance(
         provenance["weights"], str) else "%s sha256 %s" % (provenance["weights"]["file"], provenance["weights"]["sha256"])))
     return source

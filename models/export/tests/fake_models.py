@@ -90,3 +90,23 @@ def sized_upsampler(input_size, channels, feature_size):
     """A factory that wants the profile's shapes."""
     assert input_size == feature_size * 14
     return FakeAnyUp()
+
+
+class SleepyEncoder(nn.Module):
+    """An encoder whose first forward writes ``marker`` and then sleeps: lets a test signal an export mid-way."""
+
+    def __init__(self, marker):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 4, 14, 14)
+        self.marker = marker
+
+    def forward(self, image):
+        import time
+        with open(self.marker, "w") as f:
+            f.write("started")
+        time.sleep(120)
+        return self.conv(image)
+
+
+def sleepy_encoder(marker):
+    return SleepyEncoder(marker)

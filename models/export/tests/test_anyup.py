@@ -1,12 +1,18 @@
 """The tool's own AnyUp (published structure), the exact exportable formulation (windowed and dense), the torch shims,
 and the export of AnyUp-structured models from local sources, checkpoints and seeds."""
 
+import contextlib
+import io
 import json
 import os
 import shutil
+import signal
+import stat
 import subprocess
+import sys
 import tempfile
 import textwrap
+import time
 import unittest
 from unittest import mock
 
@@ -17,6 +23,7 @@ import torch
 
 from anyup_export import anyup_arch, anyup_graph, bench_upsampler, compat
 from anyup_export.npyio import load_npy, sha256_file
+from anyup_export import __main__ as cli
 from test_export import run_cli
 
 # Tolerance for "the same computation in another order" on upsampled features of magnitude 1-6 (float32).
@@ -264,15 +271,58 @@ class LocalSourceExportTest(unittest.TestCase):
         self.assertEqual(m["upsampler"]["licence"], "CC-BY-4.0")
         self.assertLess(m["upsampler"]["exactness"][0]["max_abs_diff"], EXACT_ATOL)
 
-    def test_checkpointThatDoesNotFit_failsAndLeavesNothingBehind(self):
+    def test_checkpointThatDoesNotFit_failsBeforeAnyEncoderIsTracedNamingTheKeys(self):
         ckpt = os.path.join(self.tmp, "wrong.pth")
-        torch.save({"not_a_layer": torch.zeros(1)}, ckpt)
+        torch.save({"not_a_layer": torch.zeros(1), "head.weight": torch.zeros(2)}, ckpt)
         parent = os.path.join(self.tmp, "clean")
         os.makedirs(parent)
-        rc, _ = run_cli("export", os.path.join(parent, "b"), "--encoder", "fake_models:fake_dinov2",
-                        "--upsampler", "anyup-builtin", "--upsampler-checkpoint", ckpt, "--sizes", "42")
+        err = io.StringIO()
+        with mock.patch("anyup_export.bundle.export_encoder") as traced, \
+                contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(err):
+            rc = cli.main(["export", os.path.join(parent, "b"), "--encoder", "fake_models:fake_dinov2",
+                           "--upsampler", "anyup-builtin", "--upsampler-checkpoint", ckpt, "--sizes", "42"])
         self.assertEqual(rc, 2)
         self.assertEqual(os.listdir(parent), [])
+        self.assertFalse(traced.called, "the upsampler checkpoint is fitted before the encoder is traced")
+        text = err.getvalue()
+        self.assertIn("2 unexpected key(s): head.weight, not_a_layer", text)
+        missing = sorted(anyup_arch.AnyUpArch().state_dict())
+        self.assertIn("%d missing key(s): %s" % (len(missing), ", ".join(missing[:5])), text)
+        self.assertIn("(%d more)" % (len(missing) - 5), text)
+
+    def test_bundleFolderIsReadableByOtherUsers(self):
+        old = os.umask(0o022)
+        try:
+            rc, out, _ = self.export("mode", "--seed", "1", "--sizes", "42")
+        finally:
+            os.umask(old)
+        self.assertEqual(rc, 0)
+        self.assertEqual(stat.S_IMODE(os.stat(out).st_mode), 0o755, "not mkdtemp's 0700")
+
+    def test_sigterm_removesThePartialFolderLikeCtrlC(self):
+        parent = os.path.join(self.tmp, "term")
+        os.makedirs(parent)
+        marker = os.path.join(self.tmp, "term-started")
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join([_paths.EXPORT_DIR, _paths.HERE]))
+        proc = subprocess.Popen([sys.executable, "-W", "ignore", "-m", "anyup_export", "export",
+                                 os.path.join(parent, "b"), "--encoder", "fake_models:sleepy_encoder",
+                                 "--encoder-kwargs", json.dumps({"marker": marker}), "--sizes", "28"],
+                                env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        try:
+            deadline = time.monotonic() + 120
+            while not os.path.exists(marker):
+                self.assertIsNone(proc.poll(), "export ended before its encoder ran")
+                self.assertLess(time.monotonic(), deadline, "the encoder never started")
+                time.sleep(0.1)
+            self.assertEqual(len(os.listdir(parent)), 1, "the partial folder exists while exporting")
+            proc.send_signal(signal.SIGTERM)
+            rc = proc.wait(timeout=60)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+            proc.stderr.close()
+        self.assertEqual(rc, 128 + signal.SIGTERM)
+        self.assertEqual(os.listdir(parent), [], "SIGTERM leaves nothing behind")
 
     def test_failureAfterTheFirstGraph_leavesNothingBehind(self):
         parent = os.path.join(self.tmp, "half")

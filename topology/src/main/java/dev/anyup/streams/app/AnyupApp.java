@@ -1,5 +1,6 @@
 package dev.anyup.streams.app;
 
+import dev.anyup.streams.access.AccessContext;
 import dev.anyup.streams.console.ConsoleServer;
 import dev.anyup.streams.console.ConsoleView;
 import dev.anyup.streams.models.InferenceOptions;
@@ -91,6 +92,12 @@ public final class AnyupApp implements AutoCloseable {
   }
 
   /** Loads the bundle named by {@code model.bundle} with the configured device, threads and upsampler. */
+  public static ModelBundle loadBundle(AppConfig cfg, AppConfig.Model model) {
+    NativeLibraries.prepare(cfg.tempDir());
+    return loadBundle(model);
+  }
+
+  /** Like {@link #loadBundle(AppConfig, AppConfig.Model)}, with the native libraries wherever they are. */
   public static ModelBundle loadBundle(AppConfig.Model model) {
     return loadBundle(model, model.threads(), 2, OutputHead.none());
   }
@@ -146,6 +153,7 @@ public final class AnyupApp implements AutoCloseable {
    */
   public static AnyupApp start(AppConfig configured) {
     LOG.info("starting with {}", configured);
+    NativeLibraries.prepare(configured.tempDir());
     // before anything is loaded or created: a missing server should fail the start in seconds, with its name
     DependencyCheck.requireReachable(configured);
     ModelBundle bundle;
@@ -207,7 +215,7 @@ public final class AnyupApp implements AutoCloseable {
       streams = new KafkaStreams(topology, props);
       CountDownLatch ended = new CountDownLatch(1);
       StreamThreadWatch threads = new StreamThreadWatch(registry, cfg.readiness().threadDeathWindow(),
-          System::nanoTime, ended::countDown);
+          System::nanoTime, ended::countDown, access(cfg, props));
       streams.setUncaughtExceptionHandler(threads);
       KafkaStreamsMetrics streamsMetrics = new KafkaStreamsMetrics(streams);
       streamsMetrics.bindTo(registry);
@@ -221,7 +229,8 @@ public final class AnyupApp implements AutoCloseable {
       ReadinessProbe probe = new ReadinessProbe(s::state, threads, progress, cfg.readiness(), System::nanoTime,
           poller::logAssignment);
       streams.setStateListener(probe);
-      http = OpsHttpServer.start(cfg.httpBind(), cfg.httpPort(), HttpLimits.defaults(), registry, probe::verdict);
+      http = OpsHttpServer.start(cfg.httpBind(), cfg.httpPort(), HttpLimits.defaults(), registry, probe::verdict,
+          probe::health);
       LOG.info("ops HTTP on {}:{}", cfg.httpBind(), http.port());
       if (consoleView != null) {
         consoleSearch = ConsoleSearch.start(cfg);
@@ -232,6 +241,7 @@ public final class AnyupApp implements AutoCloseable {
             consoleConcepts != null ? ", defines concepts on " + cfg.segmentation().conceptsTopic() : "",
             cfg.console().bind(), console.port());
       }
+      poller.readStartingPoint(); // before the first commit can happen
       streams.start();
       Duration interval = cfg.readiness().progressTimeout().dividedBy(4);
       poller.start(interval.compareTo(PROGRESS_POLL) < 0 ? interval : PROGRESS_POLL);
@@ -270,6 +280,16 @@ public final class AnyupApp implements AutoCloseable {
       bundle.close();
       throw e;
     }
+  }
+
+  /** What the app reads (input) and writes (outputs, dead letters, label maps) as whom, for naming missing ACLs. */
+  static AccessContext access(AppConfig cfg, Properties props) {
+    java.util.Set<String> writes = new java.util.HashSet<>(java.util.List.of(cfg.topics().dense(),
+        cfg.topics().embeddings(), cfg.topics().dlq()));
+    if (cfg.segmentation().enabled()) {
+      writes.add(cfg.segmentation().topic());
+    }
+    return AccessContext.of(props, java.util.Set.of(cfg.topics().input()), writes, cfg.applicationId());
   }
 
   /**
@@ -357,17 +377,26 @@ public final class AnyupApp implements AutoCloseable {
   }
 
   /**
-   * Blocks until the app is closed or a fatal JVM error shut Kafka Streams down, and returns the exit code for
-   * {@code run}: 0, or {@link StreamThreadWatch#FATAL_EXIT_CODE} after a fatal error.
+   * Blocks until the app is closed or a fatal JVM error or access failure shut Kafka Streams down, and returns the
+   * exit code for {@code run}: see {@link #exitCode()}.
    */
   int awaitExit() throws InterruptedException {
     ended.await();
     return exitCode();
   }
 
-  /** The exit code the process should end with now: 0, or {@link StreamThreadWatch#FATAL_EXIT_CODE}. */
+  /**
+   * The exit code the process should end with now: 0, {@link StreamThreadWatch#FATAL_EXIT_CODE} (70) after a fatal
+   * JVM error, {@link StreamThreadWatch#ACCESS_EXIT_CODE} (78) after a missing ACL, rejected credentials or an
+   * invalid client setting.
+   */
   int exitCode() {
-    return threads.fatal() == null ? 0 : StreamThreadWatch.FATAL_EXIT_CODE;
+    return threads.exitCode();
+  }
+
+  /** Why Kafka Streams was shut down for good (logged when it happened), or null. */
+  String stoppedBecause() {
+    return threads.stoppedBecause();
   }
 
   /** Stream threads that died and were replaced so far. */

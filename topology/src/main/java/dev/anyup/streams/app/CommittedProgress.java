@@ -32,6 +32,8 @@ final class CommittedProgress {
   private final long stallNanos;
   private final Map<TopicPartition, Tracked> tracked = new HashMap<>();
   private long ownsNothingSince;
+  /** Where each input partition's committed offset stood when the instance started; used at its first sight. */
+  private final Map<TopicPartition, Long> startedFrom = new HashMap<>();
 
   /** @param nowNanos the time the instance started: it owns nothing until its first assignment */
   CommittedProgress(MeterRegistry registry, Duration stallTimeout, long nowNanos) {
@@ -46,6 +48,15 @@ final class CommittedProgress {
     final AtomicLong lag = new AtomicLong();
     long lastAdvanceNanos;
     List<Meter> meters;
+  }
+
+  /**
+   * The group's committed offsets before Kafka Streams started (a partition never committed: its log start offset).
+   * Without it, a partition's first snapshot is its baseline, and whatever was committed between the start and that
+   * snapshot (one poll interval: issue 26 saw 11 counted of 14 committed) would never be counted.
+   */
+  synchronized void startedFrom(Map<TopicPartition, Long> committedAtStart) {
+    startedFrom.putAll(committedAtStart);
   }
 
   /**
@@ -71,6 +82,10 @@ final class CommittedProgress {
     });
     for (TopicPartition tp : owned) {
       Tracked t = tracked.computeIfAbsent(tp, k -> register(k, nowNanos));
+      Long atStart = startedFrom.remove(tp); // only for the first ownership: a later one starts at its first sight
+      if (atStart != null && t.committed.get() < 0) {
+        t.committed.set(atStart);
+      }
       long c = committed.getOrDefault(tp, 0L);
       long previous = t.committed.getAndSet(c);
       if (previous >= 0 && c > previous) {

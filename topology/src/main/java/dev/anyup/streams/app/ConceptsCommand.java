@@ -134,7 +134,7 @@ final class ConceptsCommand implements Callable<Integer> {
         return BAD_ARGUMENT;
       }
       try (ConceptTopic topic = parent.open(cfg);
-          ConceptBuilder builder = ConceptBuilder.create(AnyupApp.loadBundle(cfg.model()), cfg)) {
+          ConceptBuilder builder = ConceptBuilder.create(AnyupApp.loadBundle(cfg, cfg.model()), cfg)) {
         topic.ensure();
         String id = image.getFileName().toString();
         Concept c;

@@ -30,7 +30,7 @@ final class ConsoleConcepts implements ConceptDefiner, AutoCloseable {
     ConceptTopic topic = new ConceptTopic(cfg, cfg.segmentation().conceptsTopic(), WRITE_TIMEOUT);
     try {
       topic.ensure();
-      return new ConsoleConcepts(ConceptBuilder.create(AnyupApp.loadBundle(cfg.model()), cfg), topic);
+      return new ConsoleConcepts(ConceptBuilder.create(AnyupApp.loadBundle(cfg, cfg.model()), cfg), topic);
     } catch (RuntimeException e) {
       topic.close();
       throw e;

@@ -1,6 +1,7 @@
 package dev.anyup.streams.app;
 
 import com.sun.net.httpserver.HttpHandler;
+import dev.anyup.streams.console.SimilarAvailability;
 import dev.anyup.streams.retrieval.BundleQueryEmbedder;
 import dev.anyup.streams.retrieval.EmbeddingFollower;
 import dev.anyup.streams.retrieval.SimilarityApi;
@@ -38,7 +39,8 @@ final class ConsoleSearch implements AutoCloseable {
       return new ConsoleSearch(null, null, null, "similar-image search needs embeddings, and this app writes none "
           + "(output.embeddings.enabled: false)");
     }
-    BundleQueryEmbedder embedder = c.upload() ? new BundleQueryEmbedder(AnyupApp.loadBundle(cfg.model()), cfg) : null;
+    BundleQueryEmbedder embedder = c.upload() ? new BundleQueryEmbedder(AnyupApp.loadBundle(cfg, cfg.model()), cfg)
+        : null;
     EmbeddingFollower follower;
     try {
       follower = EmbeddingFollower.start(cfg, c.similarMaxEmbeddings());
@@ -48,8 +50,21 @@ final class ConsoleSearch implements AutoCloseable {
       }
       throw e;
     }
-    return new ConsoleSearch(follower, embedder, new SimilarityApi(follower.index(), embedder,
-        cfg.limits().maxImageBytes(), UPLOAD_HINT), null);
+    return new ConsoleSearch(follower, embedder, new FollowedSearch(new SimilarityApi(follower.index(), embedder,
+        cfg.limits().maxImageBytes(), UPLOAD_HINT), follower), null);
+  }
+
+  /** The search API over the follower's index, which tells the console when the follower stopped. */
+  record FollowedSearch(HttpHandler api, EmbeddingFollower follower) implements HttpHandler, SimilarAvailability {
+    @Override
+    public void handle(com.sun.net.httpserver.HttpExchange ex) throws java.io.IOException {
+      api.handle(ex);
+    }
+
+    @Override
+    public java.util.Optional<String> unavailable() {
+      return follower.failure();
+    }
   }
 
   /** The {@code /api/similar} handler, or null when there is no search here. */

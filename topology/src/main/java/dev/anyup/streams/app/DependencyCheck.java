@@ -1,5 +1,6 @@
 package dev.anyup.streams.app;
 
+import dev.anyup.streams.access.AccessFailure;
 import dev.anyup.streams.serdes.SchemaRegistryAuthException;
 import dev.anyup.streams.serdes.SchemaRegistryClient;
 import dev.anyup.streams.serdes.SchemaRegistryConfig;
@@ -114,8 +115,13 @@ final class DependencyCheck {
       admin.describeCluster().nodes().get(left, TimeUnit.MILLISECONDS);
       return Optional.empty();
     } catch (ExecutionException e) {
+      // rejected credentials and an untrusted certificate are named as such; only the rest is a protocol mismatch
+      Optional<AccessFailure> denied = AccessFailure.of(e.getCause(), AnyupApp.access(cfg, props));
+      if (denied.isPresent()) {
+        return Optional.of("broker " + cfg.bootstrapServers() + ": " + denied.get().message());
+      }
       return Optional.of("broker " + cfg.bootstrapServers() + " accepts connections but does not answer as Kafka "
-          + "(check security.protocol, SASL/TLS under kafka.*): " + e.getCause());
+          + "(check security.protocol, SASL/TLS under kafka.*): " + AccessFailure.rootMessage(e.getCause()));
     } catch (TimeoutException e) {
       return Optional.of("broker " + cfg.bootstrapServers() + " accepts connections but did not describe the cluster "
           + "within " + timeoutMs + " ms (check security.protocol, SASL/TLS under kafka.*, advertised listeners)");
@@ -123,7 +129,8 @@ final class DependencyCheck {
       Thread.currentThread().interrupt();
       return Optional.of("interrupted while checking the broker");
     } catch (RuntimeException e) {
-      return Optional.of("broker: invalid client settings: " + e.getMessage());
+      // "Failed to create new KafkaAdminClient" alone does not say which file or password is wrong: keep the cause
+      return Optional.of("broker: invalid client settings: " + AccessFailure.rootMessage(e));
     }
   }
 

@@ -180,9 +180,17 @@ final class FeatureRenderer {
   static List<String> summary(DenseFeatures d) {
     TensorHeader h = d.getHeader();
     return List.of("image " + d.getImageId() + " source " + d.getSourceId(),
-        "  tensor " + h.getShape() + " " + h.getDtype() + " projection " + h.getProjectionId() + ", "
+        "  tensor " + h.getShape() + " " + h.getDtype() + " projection "
+            + (h.getProjectionId() == null ? "none (encoder channels)" : h.getProjectionId()) + ", "
             + d.getTensor().remaining() + " bytes",
+        times(d.getCaptureTimestamp(), d.getProcessedTimestamp()),
         "  lineage " + d.getLineage(),
         "  preprocessing " + d.getPreprocessing());
+  }
+
+  /** "  captured T processed T (age N ms)": when the frame was taken, when its output was computed, and the gap. */
+  static String times(java.time.Instant captured, java.time.Instant processed) {
+    return "  captured " + captured + " processed " + processed + " (age "
+        + java.time.Duration.between(captured, processed).toMillis() + " ms)";
   }
 }

@@ -116,7 +116,7 @@ final class FitProbeCommand implements Callable<Integer> {
 
     AppConfig cfg = options.load(System.getenv(), NO_KAFKA, Map.of());
     ProbeFitter fitter = ProbeFitter.builder().l2(l2).maxSamples(maxSamples).seed(seed).build();
-    try (ModelBundle bundle = AnyupApp.loadBundle(cfg.model())) {
+    try (ModelBundle bundle = AnyupApp.loadBundle(cfg, cfg.model())) {
       int size = cfg.model().inputSize();
       if (!bundle.inputSizes().contains(size)) {
         throw new IllegalArgumentException("model.input.size " + size + " is not one of the bundle's profiles "

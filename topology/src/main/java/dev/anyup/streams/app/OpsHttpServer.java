@@ -22,16 +22,31 @@ final class OpsHttpServer implements AutoCloseable {
     this.server = server;
   }
 
-  /** Binds {@code 0.0.0.0:port} (0 = any free port) and starts serving. */
+  /** Binds {@code 0.0.0.0:port} (0 = any free port) and starts serving; {@code /health} always answers 200. */
   static OpsHttpServer start(int port, PrometheusMeterRegistry registry, Supplier<ReadinessProbe.Verdict> ready) {
-    return start("0.0.0.0", port, HttpLimits.defaults(), registry, ready);
+    return start(port, registry, ready, () -> ReadinessProbe.Verdict.ready("ok"));
   }
 
-  /** Binds {@code bind:port} ({@code http.bind}, {@code http.port}; 0 = any free port) and starts serving. */
+  /**
+   * Like {@link #start(int, PrometheusMeterRegistry, Supplier)}; {@code /health} answers 503 with the reason while
+   * {@code health} is not ready (the process cannot recover and must be restarted or fixed).
+   */
+  static OpsHttpServer start(int port, PrometheusMeterRegistry registry, Supplier<ReadinessProbe.Verdict> ready,
+      Supplier<ReadinessProbe.Verdict> health) {
+    return start("0.0.0.0", port, HttpLimits.defaults(), registry, ready, health);
+  }
+
+  /**
+   * Binds {@code bind:port} ({@code http.bind}, {@code http.port}; 0 = any free port) and starts serving; {@code
+   * /health} answers 503 with the reason while {@code health} is not ready.
+   */
   static OpsHttpServer start(String bind, int port, HttpLimits limits, PrometheusMeterRegistry registry,
-      Supplier<ReadinessProbe.Verdict> ready) {
+      Supplier<ReadinessProbe.Verdict> ready, Supplier<ReadinessProbe.Verdict> health) {
     BoundedHttpServer server = BoundedHttpServer.create("ops HTTP server (http.bind, http.port)", bind, port, limits);
-    server.probe("/health", ex -> respond(ex, 200, "text/plain", "ok\n"));
+    server.probe("/health", ex -> {
+      ReadinessProbe.Verdict v = health.get();
+      respond(ex, v.ready() ? 200 : 503, "text/plain", v.ready() ? "ok\n" : "unhealthy: " + v.reason() + "\n");
+    });
     server.probe("/ready", ex -> {
       ReadinessProbe.Verdict v = ready.get();
       respond(ex, v.ready() ? 200 : 503, "text/plain", (v.ready() ? "ready: " : "not ready: ") + v.reason() + "\n");

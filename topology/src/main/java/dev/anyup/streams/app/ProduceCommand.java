@@ -6,12 +6,15 @@ import dev.anyup.streams.topology.AppConfig;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -40,12 +43,33 @@ final class ProduceCommand implements Callable<Integer> {
   @Option(names = "--source-id", defaultValue = "cli", description = "source id (also the record key)")
   String sourceId;
 
+  @Option(names = "--id-prefix", defaultValue = "", description = "image id = this prefix + file name "
+      + "(image ids are unique within a source; a prefix keeps them apart across runs)")
+  String idPrefix;
+
+  @Option(names = "--generated-ids", description = "image id = a random UUID + the file's extension, "
+      + "so re-publishing the same folder gives new images instead of replacing earlier ones")
+  boolean generatedIds;
+
+  @Option(names = "--fps", defaultValue = "0", description = "publish as a live feed at this many frames per second "
+      + "(0: as fast as the broker takes them); each frame's capture time is when it is sent")
+  double fps;
+
+  @Option(names = "--loop", description = "publish the folder again and again (pass N's ids get -N before the "
+      + "extension); needs --fps and/or --duration")
+  boolean loop;
+
+  @Option(names = "--duration", defaultValue = "0", paramLabel = "SECONDS", description = "stop after this many "
+      + "seconds (0: no limit)")
+  double durationSeconds;
+
   @Override
   public Integer call() {
+    FeedPlan plan = new FeedPlan(fps, loop, Math.round(durationSeconds * 1000));
     ImageFiles.Listing listing = ImageFiles.scan(dir);
     listing.reportSkipped(System.err);
     AppConfig cfg = cluster.config();
-    Result r = publish(cfg, topic, sourceId, listing.images());
+    Result r = publish(cfg, topic, sourceId, listing.images(), ids(idPrefix, generatedIds), plan);
     String skipped = listing.skipped().isEmpty() ? ""
         : " (" + listing.skipped().size() + " entries skipped, listed above)";
     if (r.failed() > 0) {
@@ -72,6 +96,30 @@ final class ProduceCommand implements Callable<Integer> {
    * after it count as failed.
    */
   static Result publish(AppConfig cfg, String topic, String sourceId, List<Path> files) {
+    return publish(cfg, topic, sourceId, files, ids("", false), FeedPlan.ONCE);
+  }
+
+  /**
+   * How an image file's id is chosen: {@code prefix} + file name, or with {@code generated} a random UUID + the file's
+   * extension (the prefix still in front).
+   */
+  static Function<Path, String> ids(String prefix, boolean generated) {
+    return f -> {
+      String name = f.getFileName().toString();
+      if (!generated) {
+        return prefix + name;
+      }
+      int dot = name.lastIndexOf('.');
+      return prefix + UUID.randomUUID() + (dot > 0 ? name.substring(dot) : "");
+    };
+  }
+
+  /**
+   * As {@link #publish(AppConfig, String, String, List)}, with the image id of each file given by {@code ids}, paced,
+   * looped and limited as {@code plan} says.
+   */
+  static Result publish(AppConfig cfg, String topic, String sourceId, List<Path> files, Function<Path, String> ids,
+      FeedPlan plan) {
     Properties p = cfg.producerProperties();
     p.put(ProducerConfig.ACKS_CONFIG, "all");
     p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
@@ -84,11 +132,28 @@ final class ProduceCommand implements Callable<Integer> {
       serde.configure(Map.copyOf(cfg.serdeConfig()), false);
       byte[] key = sourceId.getBytes(StandardCharsets.UTF_8);
       int queued = 0;
-      for (Path f : files) {
-        ImageEvent e = ImageFiles.read(f, f.getFileName().toString(), sourceId, Instant.now());
+      long start = System.nanoTime();
+      for (Iterator<FeedPlan.Frame> frames = plan.frames(files); frames.hasNext(); ) {
+        FeedPlan.Frame frame = frames.next();
+        Path f = frame.file();
+        long wait = frame.dueNanos() - (System.nanoTime() - start);
+        if (wait > 0) {
+          try {
+            Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+          } catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+            break;
+          }
+        }
+        if (plan.durationMs() > 0 && System.nanoTime() - start >= plan.durationMs() * 1_000_000L) {
+          break;
+        }
+        ImageEvent e = ImageFiles.read(f, FeedPlan.withPass(ids.apply(f), frame.pass()), sourceId, Instant.now());
         byte[] value = serde.serializer().serialize(topic, e);
+        java.util.concurrent.atomic.AtomicBoolean called = new java.util.concurrent.atomic.AtomicBoolean();
         try {
           producer.send(new ProducerRecord<>(topic, key, value), (meta, error) -> {
+            called.set(true);
             if (error == null) {
               acknowledged.incrementAndGet();
             } else {
@@ -99,13 +164,14 @@ final class ProduceCommand implements Callable<Integer> {
           queued++;
         } catch (KafkaException ex) {
           firstError.compareAndSet(null, describe(f, ex));
-          failed.addAndGet(files.size() - queued);
+          // a producer in an error state may both call back with the error and throw: count that file once
+          failed.addAndGet((plan.loop() ? 1 : files.size() - queued) - (called.get() ? 1 : 0));
           break;
         }
       }
       producer.flush();
     }
-    return new Result(files.size(), acknowledged.get(), failed.get(), firstError.get());
+    return new Result(acknowledged.get() + failed.get(), acknowledged.get(), failed.get(), firstError.get());
   }
 
   private static String describe(Path file, Throwable error) {

@@ -2,6 +2,7 @@ package dev.anyup.streams.app;
 
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -49,6 +50,36 @@ final class ProgressPoller implements AutoCloseable {
       t.setDaemon(true);
       return t;
     });
+  }
+
+  /**
+   * Reads where the group's committed offsets stand before Kafka Streams starts, so that
+   * {@code anyup.input.records.committed} counts from the first commit; a failure is logged and leaves the count
+   * starting at the first poll, as before.
+   */
+  void readStartingPoint() {
+    try {
+      Map<TopicPartition, Long> at = new HashMap<>();
+      int partitions = admin.describeTopics(List.of(inputTopic)).allTopicNames().get(10, TimeUnit.SECONDS)
+          .get(inputTopic).partitions().size();
+      Map<TopicPartition, OffsetSpec> earliest = new HashMap<>();
+      for (int p = 0; p < partitions; p++) {
+        earliest.put(new TopicPartition(inputTopic, p), OffsetSpec.earliest());
+      }
+      admin.listOffsets(earliest).all().get(10, TimeUnit.SECONDS).forEach((tp, info) -> at.put(tp, info.offset()));
+      admin.listConsumerGroupOffsets(groupId).partitionsToOffsetAndMetadata().get(10, TimeUnit.SECONDS)
+          .forEach((tp, o) -> {
+            if (o != null && at.containsKey(tp)) {
+              at.put(tp, o.offset());
+            }
+          });
+      progress.startedFrom(at);
+    } catch (ExecutionException | TimeoutException | RuntimeException e) {
+      LOG.warn("cannot read where group {} starts (anyup.input.records.committed counts from the first poll): {}",
+          groupId, e.getCause() != null ? e.getCause() : e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   void start(Duration interval) {

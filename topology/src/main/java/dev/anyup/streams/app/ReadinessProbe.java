@@ -60,10 +60,20 @@ final class ReadinessProbe implements KafkaStreams.StateListener {
     }
   }
 
+  /**
+   * The answer of {@code /health}: failing once Kafka Streams was shut down for good (a fatal JVM error, a missing
+   * ACL, rejected credentials), because then no restart of the stream threads will help and the process must go.
+   */
+  Verdict health() {
+    String stopped = threads.stoppedBecause();
+    return stopped == null ? Verdict.ready("ok") : Verdict.notReady(stopped);
+  }
+
   Verdict verdict() {
     long now = nanoTime.getAsLong();
-    if (threads.fatal() != null) {
-      return Verdict.notReady("a fatal JVM error shut Kafka Streams down: " + threads.fatal());
+    String stopped = threads.stoppedBecause();
+    if (stopped != null) {
+      return Verdict.notReady(stopped);
     }
     if (threads.recentlyReplaced()) {
       return Verdict.notReady("a stream thread died and was replaced within readiness.thread.death.window.ms ("

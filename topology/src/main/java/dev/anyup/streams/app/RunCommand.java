@@ -10,7 +10,9 @@ import picocli.CommandLine.Mixin;
 
 /**
  * {@code run}: the production service, until SIGTERM/SIGINT (graceful shutdown via a JVM shutdown hook, exit code 0)
- * or a fatal JVM error in a stream thread (exit code 70, see {@link StreamThreadWatch}).
+ * or a fatal JVM error in a stream thread (exit code 70), or a failure retrying cannot heal: a missing ACL, rejected
+ * credentials, an invalid client setting (exit code 78, one ERROR line naming the ACL to add; see
+ * {@link StreamThreadWatch}). A startup check that fails exits with 2.
  */
 @Command(name = "run", mixinStandardHelpOptions = true, description = "Run the stream processor.")
 final class RunCommand implements Callable<Integer> {
@@ -33,7 +35,7 @@ final class RunCommand implements Callable<Integer> {
     }, "anyup-shutdown"));
     int code = app.awaitExit();
     if (code != 0) {
-      LOG.error("exiting with code {} after a fatal JVM error in a stream thread (logged above)", code);
+      LOG.error("exiting with code {}: {}", code, app.stoppedBecause());
       app.close();
     }
     return code;

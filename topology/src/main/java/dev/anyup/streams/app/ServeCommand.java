@@ -57,6 +57,7 @@ final class ServeCommand implements Callable<Integer> {
   @Override
   public Integer call() throws InterruptedException {
     AppConfig cfg = options.load(System.getenv(), Map.of(), Map.of());
+    NativeLibraries.prepare(cfg.tempDir()); // RocksDB (the index's store) and, with uploads, ONNX Runtime
     RetrievalService.Settings settings;
     try {
       settings = new RetrievalService.Settings(
@@ -65,7 +66,8 @@ final class ServeCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new StartupException(e.getMessage());
     }
-    BundleQueryEmbedder embedder = allowUpload ? new BundleQueryEmbedder(AnyupApp.loadBundle(cfg.model()), cfg) : null;
+    BundleQueryEmbedder embedder = allowUpload
+        ? new BundleQueryEmbedder(AnyupApp.loadBundle(cfg, cfg.model()), cfg) : null;
     RetrievalService service;
     try {
       service = RetrievalService.start(cfg, settings, embedder);

@@ -1,8 +1,13 @@
 package dev.anyup.streams.app;
 
+import dev.anyup.streams.access.AccessContext;
+import dev.anyup.streams.access.AccessFailure;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.Set;
 import java.util.function.LongSupplier;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
 import org.slf4j.Logger;
@@ -22,17 +27,28 @@ import org.slf4j.LoggerFactory;
  * ({@code SHUTDOWN_CLIENT}, nothing more is committed, so the record is processed again by the next instance), the
  * {@code onFatal} callback runs, and {@code run} exits with {@link #FATAL_EXIT_CODE} so the orchestrator restarts the
  * process. Bounded decoding keeps any single record from causing one.
+ *
+ * <p>An {@link AccessFailure} anywhere in the cause chain (a missing ACL on a topic, the group, the transactional ids
+ * or the cluster; rejected credentials or TLS; an invalid client setting) never heals by retrying: a replaced thread
+ * dies the same way, forever (issue 26 counted 24 deaths and 720 stack frames in 75 s). It is logged once, as one
+ * ERROR line naming the principal, the resource, the operation and the ACL to add, without a stack trace; the client
+ * is shut down, {@code /health} fails and {@code run} exits with {@link #ACCESS_EXIT_CODE}. Anything else is
+ * transient or a record's failure, and the thread is replaced as before.
  */
 final class StreamThreadWatch implements StreamsUncaughtExceptionHandler {
   /** Exit code of {@code run} after a fatal JVM error in a stream thread (EX_SOFTWARE). */
   static final int FATAL_EXIT_CODE = 70;
+  /** Exit code of {@code run} after an authorization, authentication or client-configuration failure (EX_CONFIG). */
+  static final int ACCESS_EXIT_CODE = 78;
   private static final Logger LOG = LoggerFactory.getLogger(StreamThreadWatch.class);
 
   private final LongSupplier nanoTime;
   private final long windowNanos;
   private final Counter replacements;
   private final Runnable onFatal;
+  private final AccessContext access;
   private volatile Throwable fatal;
+  private volatile AccessFailure accessFailure;
   private volatile long lastReplacementNanos;
   private volatile boolean replaced;
 
@@ -41,6 +57,16 @@ final class StreamThreadWatch implements StreamsUncaughtExceptionHandler {
    * @param onFatal called once a fatal JVM error has shut Kafka Streams down
    */
   StreamThreadWatch(MeterRegistry registry, Duration threadDeathWindow, LongSupplier nanoTime, Runnable onFatal) {
+    this(registry, threadDeathWindow, nanoTime, onFatal,
+        AccessContext.of(new Properties(), Set.of(), Set.of(), "<application.id>"));
+  }
+
+  /**
+   * @param access what the app reads and writes, and as whom: names the ACL an authorization failure lacks
+   */
+  StreamThreadWatch(MeterRegistry registry, Duration threadDeathWindow, LongSupplier nanoTime, Runnable onFatal,
+      AccessContext access) {
+    this.access = access;
     this.nanoTime = nanoTime;
     this.onFatal = onFatal;
     this.windowNanos = threadDeathWindow.toNanos();
@@ -56,6 +82,18 @@ final class StreamThreadWatch implements StreamsUncaughtExceptionHandler {
       LOG.error("fatal JVM error in a stream thread ({}): not a record failure; shutting Kafka Streams down, the "
           + "process exits with code {} for the orchestrator to restart it", vmError, FATAL_EXIT_CODE, exception);
       onFatal.run();
+      return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+    }
+    Optional<AccessFailure> denied = AccessFailure.of(exception, access);
+    if (denied.isPresent()) {
+      synchronized (this) {
+        if (accessFailure == null) {
+          accessFailure = denied.get();
+          LOG.error("{}; retrying cannot fix this: shutting Kafka Streams down, the process exits with code {}",
+              accessFailure.message(), ACCESS_EXIT_CODE);
+          onFatal.run();
+        }
+      }
       return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
     }
     lastReplacementNanos = nanoTime.getAsLong();
@@ -79,6 +117,25 @@ final class StreamThreadWatch implements StreamsUncaughtExceptionHandler {
   /** The fatal error that shut Kafka Streams down, or null. */
   Throwable fatal() {
     return fatal;
+  }
+
+  /** The authorization, authentication or configuration failure that shut Kafka Streams down, or null. */
+  AccessFailure accessFailure() {
+    return accessFailure;
+  }
+
+  /** Why Kafka Streams was shut down for good (a fatal JVM error or an access failure), or null while it was not. */
+  String stoppedBecause() {
+    if (fatal != null) {
+      return "a fatal JVM error shut Kafka Streams down: " + fatal;
+    }
+    AccessFailure a = accessFailure;
+    return a == null ? null : a.message();
+  }
+
+  /** The exit code for {@code run} now: 0, {@link #FATAL_EXIT_CODE} or {@link #ACCESS_EXIT_CODE}. */
+  int exitCode() {
+    return fatal != null ? FATAL_EXIT_CODE : accessFailure != null ? ACCESS_EXIT_CODE : 0;
   }
 
   private static Throwable vmError(Throwable e) {

@@ -133,10 +133,14 @@ public final class ConsoleServer implements AutoCloseable {
     server.route("/api/deadletter", READ, readOnly(ex -> deadLetterBytes(ex, view)));
     String noIndex = noSimilar != null ? noSimilar : "similar-image search is not available in this process: it has "
         + "no retrieval index (run `anyup-streams serve`, which answers GET /api/similar)";
-    server.route("/api/status", READ, readOnly(ex -> json(ex, 200, JSON.createObjectNode()
-        .put("similar_available", similar != null).put("similar_message", similar != null ? "" : noIndex)
+    server.route("/api/status", READ, readOnly(ex -> {
+      String down = similar instanceof SimilarAvailability a ? a.unavailable().orElse(null) : null;
+      json(ex, 200, JSON.createObjectNode()
+        .put("similar_available", similar != null && down == null)
+        .put("similar_message", similar == null ? noIndex : down != null ? down : "")
         .put("upload_available", uploads).put("segmentable_images", ConsoleView.SEGMENTABLE)
-        .put("concepts_enabled", concepts != null).put("concepts_message", concepts != null ? "" : conceptsOff))));
+        .put("concepts_enabled", concepts != null).put("concepts_message", concepts != null ? "" : conceptsOff));
+    }));
     server.route("/api/similar", similar != null && uploads ? READ_WRITE : READ,
         similar == null ? readOnly(ex -> json(ex, 503, message(noIndex)))
         : uploads ? uploading(similar) : readOnly(similar));
@@ -212,6 +216,8 @@ public final class ConsoleServer implements AutoCloseable {
             .put("processed_millis", t.processedMillis()).put("source_width", t.sourceWidth())
             .put("source_height", t.sourceHeight()).put("segmentable", view.segmentable(t.imageId()))
             .put("definable", view.definable(t.imageId()));
+        tn.putObject("model_input").put("x", t.modelInput().x()).put("y", t.modelInput().y())
+            .put("width", t.modelInput().width()).put("height", t.modelInput().height());
         if (t.overlay() != null) {
           putOverlay(tn, t.overlay());
         }
@@ -396,6 +402,14 @@ public final class ConsoleServer implements AutoCloseable {
       ObjectNode dead = o.putObject("dead_letters");
       p.deadLetters().forEach(dead::put);
     }
+    ArrayNode frames = root.putArray("frames");
+    for (MetricsSampler.Frames f : sampler.frames()) {
+      ObjectNode o = frames.addObject().put("source_id", f.source()).put("processed", f.processed());
+      putFinite(o, "age_mean_ms", f.ageMeanMillis());
+      putFinite(o, "age_max_ms", f.ageMaxMillis());
+      ObjectNode skipped = o.putObject("skipped");
+      f.skipped().forEach(skipped::put);
+    }
     root.put("dropped", view.dropped());
     return root;
   }
@@ -411,10 +425,18 @@ public final class ConsoleServer implements AutoCloseable {
   private static ArrayNode deadLetters(ConsoleView view) {
     ArrayNode out = JSON.createArrayNode();
     for (ConsoleView.DeadLetterEntry e : view.deadLetters()) {
-      out.addObject().put("seq", e.seq()).put("stage", e.letter().stage()).put("reason", e.letter().reason())
+      ObjectNode o = out.addObject().put("seq", e.seq()).put("stage", e.letter().stage()).put("reason", e.letter().reason())
           .put("message", e.letter().message()).put("image_id", e.letter().imageId())
+          // the input key is the source id (the record key of every camera feed); null for a keyless record
+          .put("source_id", e.letter().key() == null ? null
+              : new String(e.letter().key(), java.nio.charset.StandardCharsets.UTF_8))
           .put("timestamp", e.letter().timestamp()).put("bytes", e.originalBytes())
           .put("downloadable", e.value() != null);
+      if (e.value() != null) {
+        // the image inside the value, when it decodes: offered as a file of its own type beside the value
+        DeadLetterImage.decode(e.value()).ifPresent(ev -> o.putObject("image")
+            .put("content_type", String.valueOf(ev.getContentType())).put("file", DeadLetterImage.fileName(ev)));
+      }
     }
     return out;
   }
@@ -423,7 +445,21 @@ public final class ConsoleServer implements AutoCloseable {
     long seq = (long) number(query(ex), "seq", Double.NaN);
     for (ConsoleView.DeadLetterEntry e : view.deadLetters()) {
       if (e.seq() == seq && e.value() != null) {
-        ex.getResponseHeaders().set("Content-Disposition", "attachment; filename=\"dead-letter-" + seq + ".bin\"");
+        if ("image".equals(query(ex).get("as"))) {
+          Optional<dev.anyup.streams.avro.ImageEvent> ev = DeadLetterImage.decode(e.value());
+          if (ev.isEmpty()) {
+            json(ex, 404, message("dead letter " + seq + "'s value is not an ImageEvent this console can read: "
+                + "download the original value instead"));
+            return;
+          }
+          ex.getResponseHeaders().set("Content-Disposition", "attachment; filename=\""
+              + DeadLetterImage.fileName(ev.get()) + "\"");
+          send(ex, 200, String.valueOf(ev.get().getContentType()), DeadLetterImage.bytes(ev.get()));
+          return;
+        }
+        // the record value as it was on the input topic (registry wire format: magic byte, schema id, Avro)
+        ex.getResponseHeaders().set("Content-Disposition", "attachment; filename=\"dead-letter-" + seq
+            + "-value.avro\"");
         send(ex, 200, "application/octet-stream", e.value());
         return;
       }
@@ -475,7 +511,8 @@ public final class ConsoleServer implements AutoCloseable {
   }
 
   private static ObjectNode message(String text) {
-    return JSON.createObjectNode().put("message", text);
+    // the same shape as /api/similar's errors (serve's and the console's): {"error": "..."}
+    return JSON.createObjectNode().put("error", text);
   }
 
   private static void json(HttpExchange ex, int status, Object body) throws IOException {

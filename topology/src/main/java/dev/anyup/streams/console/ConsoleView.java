@@ -77,7 +77,21 @@ public final class ConsoleView implements OutputTap, AutoCloseable {
    * the PNG of its features and its label-map overlay (null without a segmentation head).
    */
   record Tile(long seq, String imageId, String sourceId, long captureMillis, long processedMillis, int sourceWidth,
-      int sourceHeight, String contentType, byte[] image, byte[] featurePng, boolean thumbnail, Overlay overlay) {}
+      int sourceHeight, String contentType, byte[] image, byte[] featurePng, boolean thumbnail, Overlay overlay,
+      Rect modelInput) {}
+
+  /**
+   * A rectangle of the source image in source pixels (may reach past the image where the model input was padded):
+   * the part the model saw, so the part the features, heat map, mask and label map cover. The tiles draw it, since
+   * a centre crop of a non-square image leaves its sides out of every feature picture.
+   */
+  record Rect(double x, double y, double width, double height) {
+    static Rect modelInput(Preprocessing p) {
+      // the model input's corners mapped back: x_src = crop_x + (x_in - pad_x) / scale_x
+      return new Rect(p.getCropX() - p.getPadX() / p.getScaleX(), p.getCropY() - p.getPadY() / p.getScaleY(),
+          p.getInputWidth() / p.getScaleX(), p.getInputHeight() / p.getScaleY());
+    }
+  }
 
   /**
    * A label map drawn for a tile: the head that made it, the class names with their pixel counts, the coloured PNG
@@ -87,14 +101,10 @@ public final class ConsoleView implements OutputTap, AutoCloseable {
       byte[] png, double x, double y, double width, double height) {
 
     static Overlay of(SegmentationMap m) {
-      Preprocessing p = m.getPreprocessing();
-      // the label map covers the model input; map its corners back: x_src = crop_x + (x_in - pad_x) / scale_x
-      double x0 = p.getCropX() - p.getPadX() / p.getScaleX();
-      double y0 = p.getCropY() - p.getPadY() / p.getScaleY();
-      double w = p.getInputWidth() / p.getScaleX();
-      double h = p.getInputHeight() / p.getScaleY();
+      // the label map covers the model input
+      Rect r = Rect.modelInput(m.getPreprocessing());
       return new Overlay(m.getHeadKind(), m.getHeadName(), m.getHeadVersion(), List.copyOf(m.getClassNames()),
-          List.copyOf(m.getPixelCounts()), LabelPalette.colouredPng(m), x0, y0, w, h);
+          List.copyOf(m.getPixelCounts()), LabelPalette.colouredPng(m), r.x(), r.y(), r.width(), r.height());
     }
   }
 
@@ -108,8 +118,11 @@ public final class ConsoleView implements OutputTap, AutoCloseable {
   private final AtomicLong skipped = new AtomicLong();
   private final long minRenderNanos;
   private final LongSupplier nanoTime;
-  /** Outputs waiting for the render budget, the latest per source; only the worker touches it. */
-  private final LinkedHashMap<String, Processed> pending = new LinkedHashMap<>();
+  /**
+   * Outputs waiting for the render budget, per source the latest {@code recentPerSource} oldest first (so a burst
+   * still fills the source's tiles); sources take turns. Only the worker touches it.
+   */
+  private final LinkedHashMap<String, ArrayDeque<Processed>> pending = new LinkedHashMap<>();
   private long lastRender;
   private long renderGap;
   private boolean rendered;
@@ -190,7 +203,10 @@ public final class ConsoleView implements OutputTap, AutoCloseable {
     return dropped.get();
   }
 
-  /** Outputs not shown because a newer one of the same source came within the render budget. */
+  /**
+   * Outputs not drawn by the console because more than {@code recentPerSource} newer ones of the same source came
+   * within its render budget (the console's own budget, not the frames policy's skipped frames).
+   */
   public long skipped() {
     return skipped.get();
   }
@@ -208,16 +224,17 @@ public final class ConsoleView implements OutputTap, AutoCloseable {
         return;
       }
       if (item instanceof Processed p) {
-        Processed older = pending.remove(p.event().getSourceId());
-        if (older != null) {
+        ArrayDeque<Processed> waiting = pending.computeIfAbsent(p.event().getSourceId(), k -> new ArrayDeque<>());
+        waiting.addLast(p);
+        if (waiting.size() > recentPerSource) {
+          // more than the source's tiles could show: the oldest would be pushed out at once
+          waiting.removeFirst();
           skipped.incrementAndGet();
         }
-        pending.put(p.event().getSourceId(), p);
         if (pending.size() > MAX_SOURCES) {
-          Iterator<Processed> eldest = pending.values().iterator();
-          eldest.next();
+          Iterator<ArrayDeque<Processed>> eldest = pending.values().iterator();
+          skipped.addAndGet(eldest.next().size());
           eldest.remove();
-          skipped.incrementAndGet();
         }
       } else if (item instanceof Segmented s) {
         add(s.map());
@@ -225,9 +242,13 @@ public final class ConsoleView implements OutputTap, AutoCloseable {
         add(d);
       }
       if (!pending.isEmpty() && untilNextRender() <= 0) {
-        Iterator<Processed> eldest = pending.values().iterator();
-        Processed next = eldest.next();
-        eldest.remove();
+        // the source whose turn it is: its oldest waiting output; then it goes to the back of the line
+        Map.Entry<String, ArrayDeque<Processed>> turn = pending.entrySet().iterator().next();
+        Processed next = turn.getValue().removeFirst();
+        pending.remove(turn.getKey());
+        if (!turn.getValue().isEmpty()) {
+          pending.put(turn.getKey(), turn.getValue());
+        }
         lastRender = nanoTime.getAsLong();
         rendered = true;
         try {
@@ -289,7 +310,8 @@ public final class ConsoleView implements OutputTap, AutoCloseable {
     synchronized (this) {
       Tile t = new Tile(++seq, event.getImageId(), event.getSourceId(), event.getCaptureTimestamp().toEpochMilli(),
           dense.getProcessedTimestamp().toEpochMilli(), dense.getPreprocessing().getSourceWidth(),
-          dense.getPreprocessing().getSourceHeight(), type, image, png, thumb, overlay);
+          dense.getPreprocessing().getSourceHeight(), type, image, png, thumb, overlay,
+          Rect.modelInput(dense.getPreprocessing()));
       if (thumb) {
         largeOriginals.remove(event.getImageId());
         largeOriginals.put(event.getImageId(), original);
@@ -328,12 +350,16 @@ public final class ConsoleView implements OutputTap, AutoCloseable {
     }
   }
 
-  /** Sources, most recently updated first, each with its tiles newest first. */
+  /**
+   * Sources in source id order (stable: a live feed must not move the blocks under the user's pointer), each with its
+   * tiles newest first.
+   */
   synchronized Map<String, List<Tile>> recent() {
     Map<String, List<Tile>> out = new LinkedHashMap<>();
     List<String> sources = new ArrayList<>(tiles.keySet());
-    for (int i = sources.size() - 1; i >= 0; i--) {
-      out.put(sources.get(i), List.copyOf(tiles.get(sources.get(i))));
+    sources.sort(null);
+    for (String s : sources) {
+      out.put(s, List.copyOf(tiles.get(s)));
     }
     return out;
   }

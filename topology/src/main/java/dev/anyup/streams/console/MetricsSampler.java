@@ -1,6 +1,7 @@
 package dev.anyup.streams.console;
 
 import dev.anyup.streams.topology.PipelineMetrics;
+import dev.anyup.streams.topology.frames.FrameMetrics;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
@@ -101,5 +102,34 @@ final class MetricsSampler {
 
   synchronized List<Point> points() {
     return List.copyOf(points);
+  }
+
+  /**
+   * One source's frames so far: processed (with their age, capture to built outputs: mean and max), and skipped by
+   * the frames policy by reason ({@code STALE}, {@code SAMPLED}).
+   */
+  record Frames(String source, long processed, double ageMeanMillis, double ageMaxMillis, Map<String, Double> skipped) {}
+
+  /** Per source, in source id order: the console's frames-policy panel. Read now, from the pipeline's own meters. */
+  List<Frames> frames() {
+    Map<String, Timer> ages = new TreeMap<>();
+    for (Timer t : registry.find(PipelineMetrics.FRAME_AGE).timers()) {
+      ages.put(String.valueOf(t.getId().getTag("source")), t);
+    }
+    Map<String, Map<String, Double>> skipped = new TreeMap<>();
+    for (Counter c : registry.find(FrameMetrics.SKIPPED).counters()) {
+      skipped.computeIfAbsent(String.valueOf(c.getId().getTag("source")), s -> new TreeMap<>())
+          .merge(String.valueOf(c.getId().getTag("reason")), c.count(), Double::sum);
+    }
+    java.util.Set<String> sources = new java.util.TreeSet<>(ages.keySet());
+    sources.addAll(skipped.keySet());
+    List<Frames> out = new java.util.ArrayList<>();
+    for (String s : sources) {
+      Timer t = ages.get(s);
+      long n = t == null ? 0 : t.count();
+      out.add(new Frames(s, n, n == 0 ? Double.NaN : t.mean(TimeUnit.MILLISECONDS),
+          n == 0 ? Double.NaN : t.max(TimeUnit.MILLISECONDS), skipped.getOrDefault(s, Map.of())));
+    }
+    return out;
   }
 }

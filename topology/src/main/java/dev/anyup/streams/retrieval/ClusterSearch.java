@@ -97,8 +97,9 @@ final class ClusterSearch implements NeighbourSearch {
     EmbeddingIndex.Search mine = local.search(query, k, filter);
     Set<Integer> covered = new TreeSet<>(mine.partitions());
     List<String> problems = new ArrayList<>();
-    Map<String, Neighbour> merged = new HashMap<>();
-    mine.neighbours().forEach(n -> merged.put(n.imageId(), n));
+    // one entry per (source, image id), as the index keys them
+    Map<List<String>, Neighbour> merged = new HashMap<>();
+    mine.neighbours().forEach(n -> merged.put(List.of(n.sourceId(), n.imageId()), n));
     long stored = mine.stored();
     String params = "?k=" + k + (filter.sourceId() != null ? "&source=" + encode(filter.sourceId()) : "")
         + (filter.from() != null ? "&from=" + filter.from().toEpochMilli() : "")
@@ -115,7 +116,7 @@ final class ClusterSearch implements NeighbourSearch {
       for (JsonNode n : r.body().get("neighbours")) {
         Neighbour nb = new Neighbour(n.get("image_id").asText(), n.get("source_id").asText(),
             Instant.parse(n.get("capture_time").asText()), n.get("score").asDouble());
-        merged.merge(nb.imageId(), nb, (a, b) -> a.score() >= b.score() ? a : b);
+        merged.merge(List.of(nb.sourceId(), nb.imageId()), nb, (a, b) -> a.score() >= b.score() ? a : b);
       }
     }
     List<Neighbour> top = merged.values().stream().sorted(BEST_FIRST).limit(k).toList();

@@ -44,18 +44,28 @@ public final class EmbeddingFollower implements AutoCloseable {
   private final String topic;
   private final int maxEmbeddings;
   private final EmbeddingIndex index = new EmbeddingIndex();
-  private final LinkedHashSet<String> oldestFirst = new LinkedHashSet<>();
+  private final LinkedHashSet<List<String>> oldestFirst = new LinkedHashSet<>();
   private final Consumer<byte[], byte[]> consumer;
   private final Deserializer<ImageEmbedding> deserializer;
   private final AutoCloseable serde;
   private final Thread thread;
   private final AtomicLong indexed = new AtomicLong();
   private final AtomicLong skipped = new AtomicLong();
+  private final dev.anyup.streams.access.AccessContext access;
   private volatile boolean closing;
+  private volatile String failure;
 
   /** Follows {@code topic} with {@code consumer}; closes both the consumer and {@code serde} when closed. */
   EmbeddingFollower(String topic, int maxEmbeddings, Consumer<byte[], byte[]> consumer,
       Deserializer<ImageEmbedding> deserializer, AutoCloseable serde) {
+    this(topic, maxEmbeddings, consumer, deserializer, serde,
+        dev.anyup.streams.access.AccessContext.of(new Properties(), java.util.Set.of(topic), java.util.Set.of(), ""));
+  }
+
+  /** Like the other; {@code access} names the ACL a refused read lacks. */
+  EmbeddingFollower(String topic, int maxEmbeddings, Consumer<byte[], byte[]> consumer,
+      Deserializer<ImageEmbedding> deserializer, AutoCloseable serde, dev.anyup.streams.access.AccessContext access) {
+    this.access = access;
     if (maxEmbeddings < 1) {
       throw new IllegalArgumentException("max embeddings must be at least 1 but was " + maxEmbeddings);
     }
@@ -73,9 +83,11 @@ public final class EmbeddingFollower implements AutoCloseable {
     Objects.requireNonNull(cfg, "config must not be null");
     SpecificAvroSerde<ImageEmbedding> serde = new SpecificAvroSerde<>(ImageEmbedding.class);
     serde.configure(Map.copyOf(cfg.serdeConfig()), false);
+    Properties props = consumerProperties(cfg);
     EmbeddingFollower f = new EmbeddingFollower(cfg.topics().embeddings(), maxEmbeddings,
-        new KafkaConsumer<>(consumerProperties(cfg), new ByteArrayDeserializer(), new ByteArrayDeserializer()),
-        serde.deserializer(), serde);
+        new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer()),
+        serde.deserializer(), serde, dev.anyup.streams.access.AccessContext.of(props,
+            java.util.Set.of(cfg.topics().embeddings()), java.util.Set.of(), cfg.applicationId()));
     f.start();
     LOG.info("console: following {} (read_committed) into a similar-image index of at most {} embeddings",
         f.topic, maxEmbeddings);
@@ -103,6 +115,11 @@ public final class EmbeddingFollower implements AutoCloseable {
   /** The index the console's similar-image search reads. */
   public EmbeddingIndex index() {
     return index;
+  }
+
+  /** Why the follower stopped for good (a missing READ ACL, rejected credentials, ...), or empty while it follows. */
+  public java.util.Optional<String> failure() {
+    return java.util.Optional.ofNullable(failure);
   }
 
   /** Embeddings indexed so far (including ones later dropped as the oldest). */
@@ -137,7 +154,16 @@ public final class EmbeddingFollower implements AutoCloseable {
         LOG.warn("console embeddings follower stopped unexpectedly", stop);
       }
     } catch (RuntimeException e) {
-      LOG.error("console embeddings follower failed; similar-image search stays at {} embeddings", index.size(), e);
+      java.util.Optional<dev.anyup.streams.access.AccessFailure> denied = dev.anyup.streams.access.AccessFailure.of(e,
+          access);
+      failure = "the similar-image index stopped following " + topic + " at " + index.size() + " embeddings: "
+          + denied.map(dev.anyup.streams.access.AccessFailure::message)
+              .orElse(dev.anyup.streams.access.AccessFailure.rootMessage(e));
+      if (denied.isPresent()) {
+        LOG.error("console: {}", failure);
+      } else {
+        LOG.error("console: {}", failure, e);
+      }
     } finally {
       consumer.close(org.apache.kafka.clients.consumer.CloseOptions.timeout(Duration.ofSeconds(5)));
     }
@@ -186,11 +212,13 @@ public final class EmbeddingFollower implements AutoCloseable {
           why.getMessage());
       return;
     }
-    String id = e.getImageId();
+    // keyed like the index, by (source, image id): the same file name from two cameras is two images
+    List<String> id = List.of(e.getSourceId(), e.getImageId());
     oldestFirst.remove(id);
     oldestFirst.add(id);
-    for (Iterator<String> it = oldestFirst.iterator(); oldestFirst.size() > maxEmbeddings; ) {
-      index.remove(it.next());
+    for (Iterator<List<String>> it = oldestFirst.iterator(); oldestFirst.size() > maxEmbeddings; ) {
+      List<String> old = it.next();
+      index.remove(old.get(0), old.get(1));
       it.remove();
     }
     indexed.incrementAndGet();

@@ -17,7 +17,12 @@ import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
- * Exact cosine k-nearest-neighbour search over L2-normalised embedding vectors, one image id per entry.
+ * Exact cosine k-nearest-neighbour search over L2-normalised embedding vectors, one entry per (source id, image id).
+ *
+ * <p>Entries are keyed by the pair, not the image id alone: image ids are only unique within a source ({@code produce}
+ * names images by file name, so publishing one folder as two sources gives each id twice), and keying by id alone made
+ * the second source's embedding silently replace the first's. A lookup by image id alone ({@link #vector(String)})
+ * takes the most recently captured entry of that id; {@link #vector(String, String)} names the source.
  *
  * <p>Vectors are re-normalised on insert (in float, so a query's score against itself is 1 within float rounding)
  * and kept in one contiguous {@code float[]}, so a query is a dot product per stored vector, streamed through the
@@ -70,7 +75,10 @@ public final class EmbeddingIndex {
   private record Hit(String id, double score, int slot) {}
 
   private final ReadWriteLock lock = new ReentrantReadWriteLock();
-  private final Map<String, Integer> slotById = new HashMap<>();
+  /** An entry's key: the image id is unique only within its source. */
+  private record Key(String sourceId, String imageId) {}
+
+  private final Map<Key, Integer> slotById = new HashMap<>();
   private int dimension;
   private int size;
   private float[] vectors = new float[0];
@@ -80,12 +88,12 @@ public final class EmbeddingIndex {
   private int[] partitions = new int[0];
   private final Set<Integer> loaded = new TreeSet<>();
 
-  /** Stores (or replaces) the vector of {@code imageId}, from no particular partition. */
+  /** Stores (or replaces) the vector of {@code imageId} of {@code sourceId}, from no particular partition. */
   public void put(String imageId, String sourceId, Instant captureTime, float[] vector) {
     put(imageId, sourceId, captureTime, vector, NO_PARTITION);
   }
 
-  /** Stores (or replaces) the vector of {@code imageId}, read from input partition {@code partition}. */
+  /** Stores (or replaces) the vector of {@code imageId} of {@code sourceId}, read from input partition {@code partition}. */
   public void put(String imageId, String sourceId, Instant captureTime, float[] vector, int partition) {
     Objects.requireNonNull(imageId, "image id must not be null");
     Objects.requireNonNull(captureTime, "capture time must not be null for image " + imageId);
@@ -101,8 +109,8 @@ public final class EmbeddingIndex {
         throw new IllegalArgumentException("image " + imageId + " has a " + unit.length
             + "-dimensional embedding but the index holds " + dimension + "-dimensional ones (another model?)");
       }
-      Integer slot = slotById.get(imageId);
-      int s = slot != null ? slot : append(imageId);
+      Integer slot = slotById.get(new Key(sourceId, imageId));
+      int s = slot != null ? slot : append(sourceId, imageId);
       System.arraycopy(unit, 0, vectors, s * dimension, dimension);
       sources[s] = sourceId;
       captureMillis[s] = captureTime.toEpochMilli();
@@ -112,30 +120,52 @@ public final class EmbeddingIndex {
     }
   }
 
-  /** Removes {@code imageId} (a tombstone); returns whether it was stored. */
+  /** Removes every entry of {@code imageId}, whatever its source; returns whether one was stored. */
   public boolean remove(String imageId) {
     lock.writeLock().lock();
     try {
-      Integer slot = slotById.remove(imageId);
+      boolean any = false;
+      for (int s = size - 1; s >= 0; s--) {
+        if (ids[s].equals(imageId)) {
+          removeSlot(s);
+          any = true;
+        }
+      }
+      return any;
+    } finally {
+      lock.writeLock().unlock();
+    }
+  }
+
+  /** Removes {@code imageId} of {@code sourceId}; returns whether it was stored. */
+  public boolean remove(String sourceId, String imageId) {
+    lock.writeLock().lock();
+    try {
+      Integer slot = slotById.get(new Key(sourceId, imageId));
       if (slot == null) {
         return false;
       }
-      int last = size - 1;
-      if (slot != last) {
-        System.arraycopy(vectors, last * dimension, vectors, slot * dimension, dimension);
-        ids[slot] = ids[last];
-        sources[slot] = sources[last];
-        captureMillis[slot] = captureMillis[last];
-        partitions[slot] = partitions[last];
-        slotById.put(ids[slot], slot);
-      }
-      ids[last] = null;
-      sources[last] = null;
-      size--;
+      removeSlot(slot);
       return true;
     } finally {
       lock.writeLock().unlock();
     }
+  }
+
+  private void removeSlot(int slot) {
+    slotById.remove(new Key(sources[slot], ids[slot]));
+    int last = size - 1;
+    if (slot != last) {
+      System.arraycopy(vectors, last * dimension, vectors, slot * dimension, dimension);
+      ids[slot] = ids[last];
+      sources[slot] = sources[last];
+      captureMillis[slot] = captureMillis[last];
+      partitions[slot] = partitions[last];
+      slotById.put(new Key(sources[slot], ids[slot]), slot);
+    }
+    ids[last] = null;
+    sources[last] = null;
+    size--;
   }
 
   /** Marks {@code partition} as loaded: its stored entries are in and answers cover it from now on. */
@@ -159,7 +189,7 @@ public final class EmbeddingIndex {
       int removed = 0;
       for (int s = size - 1; s >= 0; s--) {
         if (partitions[s] == partition) {
-          remove(ids[s]);
+          removeSlot(s);
           removed++;
         }
       }
@@ -179,14 +209,35 @@ public final class EmbeddingIndex {
     }
   }
 
-  /** Whether {@code imageId} is stored. */
+  /** Whether {@code imageId} is stored, from any source. */
   public boolean contains(String imageId) {
     lock.readLock().lock();
     try {
-      return slotById.containsKey(imageId);
+      return newestSlot(imageId) >= 0;
     } finally {
       lock.readLock().unlock();
     }
+  }
+
+  /** Whether {@code imageId} of {@code sourceId} is stored. */
+  public boolean contains(String sourceId, String imageId) {
+    lock.readLock().lock();
+    try {
+      return slotById.containsKey(new Key(sourceId, imageId));
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  /** The slot of the most recently captured entry of {@code imageId} (any source), or -1; call under a lock. */
+  private int newestSlot(String imageId) {
+    int best = -1;
+    for (int s = 0; s < size; s++) {
+      if (ids[s].equals(imageId) && (best < 0 || captureMillis[s] > captureMillis[best])) {
+        best = s;
+      }
+    }
+    return best;
   }
 
   /** How many images are stored. */
@@ -199,12 +250,17 @@ public final class EmbeddingIndex {
     }
   }
 
-  /** The stored (normalised) vector of {@code imageId}. */
+  /** The stored (normalised) vector of {@code imageId}: of its most recently captured entry when several sources have it. */
   public Optional<float[]> vector(String imageId) {
+    return vector(null, imageId);
+  }
+
+  /** The stored (normalised) vector of {@code imageId} of {@code sourceId} (null: any source, the newest capture). */
+  public Optional<float[]> vector(String sourceId, String imageId) {
     lock.readLock().lock();
     try {
-      Integer slot = slotById.get(imageId);
-      return slot == null ? Optional.empty()
+      int slot = sourceId != null ? slotById.getOrDefault(new Key(sourceId, imageId), -1) : newestSlot(imageId);
+      return slot < 0 ? Optional.empty()
           : Optional.of(Arrays.copyOfRange(vectors, slot * dimension, (slot + 1) * dimension));
     } finally {
       lock.readLock().unlock();
@@ -301,7 +357,7 @@ public final class EmbeddingIndex {
     return (s0 + s1) + (s2 + s3);
   }
 
-  private int append(String imageId) {
+  private int append(String sourceId, String imageId) {
     if (size == ids.length) {
       int capacity = Math.max(16, ids.length * 2);
       vectors = Arrays.copyOf(vectors, capacity * dimension);
@@ -312,7 +368,8 @@ public final class EmbeddingIndex {
     }
     int s = size++;
     ids[s] = imageId;
-    slotById.put(imageId, s);
+    sources[s] = sourceId;
+    slotById.put(new Key(sourceId, imageId), s);
     return s;
   }
 

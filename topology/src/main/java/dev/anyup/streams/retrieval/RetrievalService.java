@@ -1,5 +1,7 @@
 package dev.anyup.streams.retrieval;
 
+import dev.anyup.streams.access.AccessContext;
+import dev.anyup.streams.access.StreamsClientWatch;
 import dev.anyup.streams.avro.ImageEmbedding;
 import dev.anyup.streams.http.BoundedHttpServer;
 import dev.anyup.streams.http.HttpLimits;
@@ -165,15 +167,29 @@ public final class RetrievalService implements AutoCloseable {
     props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
     KafkaStreams streams = new KafkaStreams(
         RetrievalTopology.build(cfg.topics().embeddings(), serde, index, refused), props);
+    StreamsClientWatch watch = new StreamsClientWatch("the retrieval index of " + cfg.topics().embeddings(),
+        AccessContext.of(props, Set.of(cfg.topics().embeddings()), Set.of(), settings.applicationId()));
+    streams.setUncaughtExceptionHandler(watch);
     ClusterSearch search = new ClusterSearch(index, () -> peers(streams, self),
         partitionCount(admin, cfg.topics().embeddings()), settings.peerTimeout());
-    http.route("/api/similar", Set.of("GET", "POST"), new SimilarityApi(search, embedder, cfg.limits().maxImageBytes(),
-        SimilarityApi.SERVE_UPLOAD_HINT));
+    SimilarityApi api = new SimilarityApi(search, embedder, cfg.limits().maxImageBytes(),
+        SimilarityApi.SERVE_UPLOAD_HINT);
+    // a stopped index answers 503 with the reason, not a stale or empty answer
+    http.route("/api/similar", Set.of("GET", "POST"), ex -> {
+      if (watch.stopped().isPresent()) {
+        text(ex, 503, "similar-image search unavailable: " + watch.stopped().get() + "\n");
+      } else {
+        api.handle(ex);
+      }
+    });
     http.route("/internal/", Set.of("GET", "POST"), new PeerApi(index));
-    http.probe("/health", ex -> text(ex, 200, "ok\n"));
+    http.probe("/health", ex -> text(ex, watch.stopped().isPresent() ? 503 : 200,
+        watch.stopped().map(why -> "unhealthy: " + why + "\n").orElse("ok\n")));
+    http.route("/", Set.of("GET", "HEAD"), RetrievalService::root);
     http.probe("/ready", ex -> {
       boolean ok = streams.state() == KafkaStreams.State.RUNNING;
-      text(ex, ok ? 200 : 503, ok ? "ready: " + index.size() + " embeddings\n" : "not ready\n");
+      text(ex, ok ? 200 : 503, ok ? "ready: " + index.size() + " embeddings\n"
+          : "not ready: " + watch.stopped().orElse("Kafka Streams is " + streams.state()) + "\n");
     });
     streams.start();
     LOG.info("retrieval service: indexing {} as {}, state in {}, queries on http://{}:{}/api/similar",
@@ -277,6 +293,23 @@ public final class RetrievalService implements AutoCloseable {
   /** Kafka Streams' state directory this service uses. */
   public Path stateDir() {
     return stateDir;
+  }
+
+  /** What {@code serve} answers: the endpoint list at {@code /}, instead of the JDK's HTML 404 page. */
+  static final String ROOT_TEXT = "anyup-streams serve: similar-image search over the embeddings topic\n"
+      + "GET  /api/similar?image=ID&k=N[&source=S][&from=T][&to=T]   neighbours of a stored image (JSON)\n"
+      + "POST /api/similar?k=N  (body: the raw image bytes; with --allow-upload)   neighbours of an uploaded image\n"
+      + "GET  /health   liveness\n"
+      + "GET  /ready    ready once the index is loaded (with the embedding count)\n";
+
+  /** {@code /}: the endpoint list; any other unknown path: 404 as JSON {"error": ...} naming the path. */
+  static void root(com.sun.net.httpserver.HttpExchange ex) throws IOException {
+    if (ex.getRequestURI().getPath().equals("/")) {
+      text(ex, 200, ROOT_TEXT);
+    } else {
+      SimilarityApi.send(ex, 404, com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode()
+          .put("error", "no page " + ex.getRequestURI().getPath() + " (GET / lists the endpoints)"));
+    }
   }
 
   private static void text(com.sun.net.httpserver.HttpExchange ex, int status, String body) throws IOException {

@@ -59,6 +59,18 @@ public final class RetrievalTopology {
     return b.build();
   }
 
+  /**
+   * Store key: source id, NUL, image id, so the same image id from two sources is two entries (as in the index).
+   * Stores written before this key was introduced hold the bare image id; {@link #imageIdOf} reads both.
+   */
+  static String storeKey(String sourceId, String imageId) {
+    return sourceId + '\u0000' + imageId;
+  }
+
+  static String imageIdOf(String storeKey) {
+    return storeKey.substring(storeKey.indexOf('\u0000') + 1);
+  }
+
   /** Stored value: source id, capture time and the vector as received (the index normalises it), compactly. */
   static byte[] encode(String sourceId, Instant capture, float[] v) {
     byte[] src = sourceId.getBytes(StandardCharsets.UTF_8);
@@ -102,7 +114,7 @@ public final class RetrievalTopology {
       try (KeyValueIterator<String, byte[]> all = store.all()) {
         while (all.hasNext()) {
           KeyValue<String, byte[]> kv = all.next();
-          load(index, kv.key, kv.value, partition);
+          load(index, imageIdOf(kv.key), kv.value, partition);
           loaded++;
         }
       }
@@ -128,7 +140,7 @@ public final class RetrievalTopology {
         LOG.warn("retrieval index refused embedding of image {}: {}", e.getImageId(), why.getMessage());
         return;
       }
-      store.put(e.getImageId(), encode(e.getSourceId(), e.getCaptureTimestamp(), v));
+      store.put(storeKey(e.getSourceId(), e.getImageId()), encode(e.getSourceId(), e.getCaptureTimestamp(), v));
     }
 
     /** The task leaves this instance (rebalance, shutdown): its entries must no longer be answered from here. */

@@ -168,6 +168,11 @@ public final class SimilarityApi implements HttpHandler {
     int k = parseK(params.get("k"));
     Filter filter = filter(params);
     boolean partial = Boolean.parseBoolean(params.getOrDefault("partial", "false"));
+    if (looksLikeMultipart(image)) {
+      throw new BadRequest(422, "the body is a multipart form (curl -F), not an image: send the image bytes "
+          + "themselves as the body, e.g. curl --data-binary @photo.jpg -H 'Content-Type: application/octet-stream' "
+          + "'http://HOST:PORT/api/similar?k=5'");
+    }
     float[] vector;
     try {
       vector = embedder.embed("(upload)", image);
@@ -175,6 +180,12 @@ public final class SimilarityApi implements HttpHandler {
       throw new BadRequest(422, "cannot embed the uploaded image: " + e.getMessage());
     }
     return render("(upload)", k, nearest(vector, k, filter, partial));
+  }
+
+  /** A multipart/form-data body: a boundary line, then a part header naming a form field. */
+  static boolean looksLikeMultipart(byte[] body) {
+    String head = new String(body, 0, Math.min(body.length, 512), StandardCharsets.ISO_8859_1);
+    return head.startsWith("--") && head.toLowerCase(java.util.Locale.ROOT).contains("content-disposition: form-data");
   }
 
   static Filter filter(Map<String, String> params) throws BadRequest {

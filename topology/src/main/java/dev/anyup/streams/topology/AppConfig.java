@@ -42,6 +42,13 @@ public record AppConfig(
   public static final Set<String> PASS_THROUGH_PREFIXES =
       Set.of("kafka.", "streams.", "producer.", "consumer.", "admin.", "schema.registry.");
 
+  /**
+   * The directory for the app's native libraries (ONNX Runtime, RocksDB), reused across restarts so that nothing is
+   * extracted into the OS temp folder on each start. Kept with the pass-through entries (it has no record component
+   * of its own) but never passed to a client.
+   */
+  public static final String TEMP_DIR_KEY = "app.temp.dir";
+
   static final int DEFAULT_STREAM_THREADS = 2;
 
   /**
@@ -85,9 +92,11 @@ public record AppConfig(
     require(httpPort >= 0 && httpPort <= 65535, "http.port must be in [0, 65535] but was " + httpPort);
     httpBind = httpBind == null ? DEFAULT_HTTP_BIND : httpBind.trim();
     require(!httpBind.isEmpty(), "http.bind must not be blank but was ''");
+    require(passThrough == null || !passThrough.containsKey(TEMP_DIR_KEY)
+        || !passThrough.get(TEMP_DIR_KEY).isBlank(), TEMP_DIR_KEY + " must not be blank");
     passThrough = Map.copyOf(passThrough == null ? Map.of() : passThrough);
     for (String key : passThrough.keySet()) {
-      require(PASS_THROUGH_PREFIXES.stream().anyMatch(key::startsWith),
+      require(key.equals(TEMP_DIR_KEY) || PASS_THROUGH_PREFIXES.stream().anyMatch(key::startsWith),
           "pass-through key '" + key + "' has none of the prefixes " + PASS_THROUGH_PREFIXES);
     }
     String guarantee = passThrough.getOrDefault("streams.processing.guarantee", "exactly_once_v2");
@@ -435,11 +444,11 @@ public record AppConfig(
       String key = e.getKey().trim();
       if (KNOWN_KEYS.contains(key)) {
         typed.put(key, e.getValue() == null ? "" : e.getValue().trim());
-      } else if (PASS_THROUGH_PREFIXES.stream().anyMatch(key::startsWith)) {
-        pass.put(key, e.getValue());
+      } else if (key.equals(TEMP_DIR_KEY) || PASS_THROUGH_PREFIXES.stream().anyMatch(key::startsWith)) {
+        pass.put(key, key.equals(TEMP_DIR_KEY) && e.getValue() != null ? e.getValue().trim() : e.getValue());
       } else {
         throw new ConfigException("unknown configuration key '" + key + "' (known keys: " + new TreeSet<>(KNOWN_KEYS)
-            + ", plus prefixes " + PASS_THROUGH_PREFIXES + ")");
+            + ", " + TEMP_DIR_KEY + ", plus prefixes " + PASS_THROUGH_PREFIXES + ")");
       }
     }
     Reader r = new Reader(typed);
@@ -493,6 +502,13 @@ public record AppConfig(
         r.integer("http.port", 8080),
         pass,
         r.string("http.bind", DEFAULT_HTTP_BIND));
+  }
+
+  /** {@value #TEMP_DIR_KEY}: default {@code ${java.io.tmpdir}/anyup-streams}, one folder reused by every start. */
+  public java.nio.file.Path tempDir() {
+    String dir = passThrough.get(TEMP_DIR_KEY);
+    return dir != null ? java.nio.file.Path.of(dir)
+        : java.nio.file.Path.of(System.getProperty("java.io.tmpdir"), "anyup-streams");
   }
 
   /** The typed keys {@link #fromMap} understands. */

@@ -91,7 +91,7 @@ final class ImageFeaturesProcessor implements Processor<byte[], byte[], byte[], 
         metrics.labelMap();
       }
       metrics.processed(ticker.getAsLong() - start);
-      metrics.frameAge(processedAt(out) - event.getCaptureTimestamp().toEpochMilli());
+      metrics.frameAge(event.getSourceId(), processedAt(out) - event.getCaptureTimestamp().toEpochMilli());
       if (out.segments() != null) {
         tap.segmented(event, out.segments());
       }
@@ -114,7 +114,7 @@ final class ImageFeaturesProcessor implements Processor<byte[], byte[], byte[], 
     long t = ticker.getAsLong();
     if (record.value() == null) {
       throw new PipelineFailure(DeadLetterReason.DESERIALIZE_NULL_VALUE, null,
-          new NullPointerException("record value is null (tombstones carry no image)"));
+          new NoImageException("record value is null (tombstones carry no image)"));
     }
     ImageEvent event;
     try {
@@ -124,7 +124,7 @@ final class ImageFeaturesProcessor implements Processor<byte[], byte[], byte[], 
     }
     if (event == null) {
       throw new PipelineFailure(DeadLetterReason.DESERIALIZE_NULL_VALUE, null,
-          new NullPointerException("value deserialised to null"));
+          new NoImageException("value deserialised to null"));
     }
     metrics.stage(Stage.DESERIALIZE, ticker.getAsLong() - t);
     return event;

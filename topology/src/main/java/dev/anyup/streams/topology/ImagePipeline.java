@@ -181,38 +181,18 @@ public final class ImagePipeline implements AutoCloseable {
   /** Runs every stage for one event. @throws PipelineFailure naming the stage that failed */
   Outputs process(ImageEvent event) {
     String id = event.getImageId();
-    long t0 = ticker.getAsLong();
-    DecodedImage decoded;
-    try {
-      byte[] bytes = bytes(event.getImage());
-      decoded = decoder.decode(id, bytes);
-    } catch (ImageRejectedException e) {
-      throw new PipelineFailure(DeadLetterReason.ofRejection(e), id, e);
-    } catch (RuntimeException e) {
-      throw new PipelineFailure(DeadLetterReason.DECODE_ERROR, id, e);
-    }
-    long t1 = ticker.getAsLong();
-    metrics.stage(Stage.DECODE, t1 - t0);
-    PreprocessedImage pre;
-    try {
-      pre = preprocessor.apply(decoded);
-    } catch (RuntimeException e) {
-      throw new PipelineFailure(DeadLetterReason.PREPROCESS_ERROR, id, e);
-    }
-    long t2 = ticker.getAsLong();
-    metrics.stage(Stage.PREPROCESS, t2 - t1);
-    FeatureResult result = infer(id, pre);
+    Features f = run(event, true);
+    FeatureResult result = f.result();
     long t3 = ticker.getAsLong();
-    metrics.stage(Stage.INFERENCE, t3 - t2);
     try {
       long now = clock.millis();
-      DenseFeatures dense = output.denseEnabled() ? dense(event, pre.transform(), result, now) : null;
+      DenseFeatures dense = output.denseEnabled() ? dense(event, f.transform(), result, now) : null;
       ImageEmbedding embedding = output.embeddingsEnabled() ? embedding(event, result, now) : null;
       long t4 = ticker.getAsLong();
       metrics.stage(Stage.ENCODE, t4 - t3);
       SegmentationMap segments = null;
       if (segmentation != null) {
-        segments = segments(event, pre.transform(), result, now);
+        segments = segments(event, f.transform(), result, now);
         metrics.segmentation(ticker.getAsLong() - t4);
       }
       return new Outputs(dense, embedding, segments);
@@ -232,7 +212,13 @@ public final class ImagePipeline implements AutoCloseable {
    * @throws PipelineFailure naming the stage that failed
    */
   public Features features(ImageEvent event) {
+    return run(event, false);
+  }
+
+  /** Decode, preprocess, inference; with {@code timed}, each stage's time goes to the stage meters. */
+  private Features run(ImageEvent event, boolean timed) {
     String id = event.getImageId();
+    long t0 = ticker.getAsLong();
     DecodedImage decoded;
     try {
       decoded = decoder.decode(id, bytes(event.getImage()));
@@ -241,13 +227,21 @@ public final class ImagePipeline implements AutoCloseable {
     } catch (RuntimeException e) {
       throw new PipelineFailure(DeadLetterReason.DECODE_ERROR, id, e);
     }
+    long t1 = ticker.getAsLong();
     PreprocessedImage pre;
     try {
       pre = preprocessor.apply(decoded);
     } catch (RuntimeException e) {
       throw new PipelineFailure(DeadLetterReason.PREPROCESS_ERROR, id, e);
     }
-    return new Features(infer(id, pre), pre.transform());
+    long t2 = ticker.getAsLong();
+    FeatureResult result = infer(id, pre);
+    if (timed) {
+      metrics.stage(Stage.DECODE, t1 - t0);
+      metrics.stage(Stage.PREPROCESS, t2 - t1);
+      metrics.stage(Stage.INFERENCE, ticker.getAsLong() - t2);
+    }
+    return new Features(result, pre.transform());
   }
 
   private FeatureResult infer(String id, PreprocessedImage pre) {

@@ -31,7 +31,6 @@ public final class PipelineMetrics {
   private final DistributionSummary batchSize;
   private final Timer batchDuration;
   private final Counter processed;
-  private final Timer frameAge;
   private final Timer segmentation;
   private final Counter labelMaps;
 
@@ -50,9 +49,6 @@ public final class PipelineMetrics {
     processed = Counter.builder(IMAGES_ATTEMPTED).description(
         "images whose outputs were forwarded; attempted, not committed: work of an aborted transaction counts too")
         .register(registry);
-    frameAge = Timer.builder("anyup.frame.age")
-        .description("age of a processed frame when its outputs were built: processed minus capture timestamp")
-        .publishPercentileHistogram().register(registry);
     segmentation = Timer.builder("anyup.segmentation.latency")
         .description("time to label one image with the segmentation head and encode its label (and confidence) PNG")
         .publishPercentileHistogram().register(registry);
@@ -74,9 +70,16 @@ public final class PipelineMetrics {
     endToEnd.record(nanos, TimeUnit.NANOSECONDS);
   }
 
-  /** A processed frame was {@code millis} old (negative ages, from clocks ahead of ours, count as 0). */
-  void frameAge(long millis) {
-    frameAge.record(Math.max(0, millis), TimeUnit.MILLISECONDS);
+  /** Name of the processed-frame age histogram, tagged by source. */
+  public static final String FRAME_AGE = "anyup.frame.age";
+
+  /**
+   * A processed frame of {@code source} was {@code millis} old (negative ages, from clocks ahead of ours, count as
+   * 0). One histogram per source, like {@code anyup.frames.skipped}: a camera fleet is of bounded size, and one
+   * lagging camera is what an operator looks for.
+   */
+  void frameAge(String source, long millis) {
+    frameAge(source).record(Math.max(0, millis), TimeUnit.MILLISECONDS);
   }
 
   void segmentation(long nanos) {
@@ -92,9 +95,11 @@ public final class PipelineMetrics {
     return labelMaps.count();
   }
 
-  /** The processed-frame age histogram ({@code anyup.frame.age}). */
-  public Timer frameAge() {
-    return frameAge;
+  /** The processed-frame age histogram of {@code source} ({@code anyup.frame.age{source}}). */
+  public Timer frameAge(String source) {
+    return Timer.builder(FRAME_AGE)
+        .description("age of a processed frame when its outputs were built: processed minus capture timestamp")
+        .tag("source", String.valueOf(source)).publishPercentileHistogram().register(registry);
   }
 
   /** A batcher listener feeding the batch meters. */

@@ -40,6 +40,20 @@ class CommittedProgressTest {
   }
 
   @Test
+  void committedRecordsCountFromWhereTheGroupStoodAtStartNotFromTheFirstLook() {
+    // issue 26: 14 committed, 11 counted: 3 were committed before the poller's first look
+    progress.startedFrom(Map.of(P0, 0L));
+    progress.update(Set.of(P0), Map.of(P0, 3L), Map.of(P0, 14L), S);
+    progress.update(Set.of(P0), Map.of(P0, 14L), Map.of(P0, 14L), 2 * S);
+    assertEquals(14.0, registry.get("anyup.input.records.committed").tag("partition", "images-0").counter().count());
+    // owned again after a rebalance: the first look is the baseline, the start no longer applies
+    progress.update(Set.of(P1), Map.of(P0, 14L, P1, 5L), Map.of(P1, 9L), 3 * S);
+    progress.update(Set.of(P0), Map.of(P0, 20L), Map.of(P0, 20L), 4 * S);
+    assertEquals(0.0, registry.get("anyup.input.records.committed").tag("partition", "images-0").counter().count(),
+        "a re-owned partition starts at its first look");
+  }
+
+  @Test
   void idlePartitionAtItsEndOffsetIsNeverStalled() {
     progress.update(Set.of(P0), Map.of(P0, 9L), Map.of(P0, 9L), 0);
     progress.update(Set.of(P0), Map.of(P0, 9L), Map.of(P0, 9L), 600 * S);

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.anyup.streams.app.local.LocalStack;
 import dev.anyup.streams.avro.DenseFeatures;
+import dev.anyup.streams.avro.ImageEvent;
 import dev.anyup.streams.avro.ImageEmbedding;
 import dev.anyup.streams.console.ClickSegmenter;
 import dev.anyup.streams.serdes.SpecificAvroSerde;
@@ -77,7 +78,7 @@ class ConsoleBrowserIT {
     LocalStack stack = SharedStack.stack();
     String prefix = "console-" + UUID.randomUUID().toString().substring(0, 8) + ".";
     AppConfig cfg = ItSupport.config(stack, prefix, Map.of("console.enabled", "true", "console.port", "0",
-        "console.upload.enabled", "true"));
+        "console.upload.enabled", "true", "frames.max.age.ms", "600000"));
     ChromeDriver driver = browser();
     try (AnyupApp app = AnyupApp.start(cfg);
         ItSupport.Client client = new ItSupport.Client(app.config())) {
@@ -90,9 +91,12 @@ class ConsoleBrowserIT {
       client.send("cam-2", client.event("img-2", "cam-2", TestImages.pattern(96, 128, 2, "jpg")));
       client.flush();
       await().atMost(Duration.ofSeconds(90)).until(() -> tiles(driver).containsAll(List.of("img-1", "img-2")));
+      // sources in id order whichever was updated last (cam-2's image came last here)
+      assertEquals(List.of("cam-1", "cam-2"), sourceOrder(driver));
       client.send("cam-1", client.event("img-3", "cam-1", TestImages.pattern(200, 100, 3, "png")));
       client.flush();
       await().atMost(Duration.ofSeconds(90)).until(() -> tiles(driver).contains("img-3"));
+      assertEquals(List.of("cam-1", "cam-2"), sourceOrder(driver));
 
       // click the middle of img-3's picture; the page asks the server to segment there
       // (the tiles are redrawn when a poll brings news, so a found element may go stale before the click lands)
@@ -126,6 +130,22 @@ class ConsoleBrowserIT {
           return worst;""");
       assertTrue(heatError.intValue() <= 1, "heat map and mask pixels differ from the values by " + heatError);
 
+      // img-3 is 200x100: the tile draws the part the model saw, the heat map and mask lie over the image on that
+      // part, and the clicked pixel is marked; positions within 1 CSS pixel of the record's preprocessing
+      var pre = record.getPreprocessing();
+      double[] seen = {pre.getCropX() - pre.getPadX() / pre.getScaleX(),
+          pre.getCropY() - pre.getPadY() / pre.getScaleY(), pre.getInputWidth() / pre.getScaleX(),
+          pre.getInputHeight() / pre.getScaleY()};
+      assertTrue(seen[2] < 200 - 1, "a centre crop of the non-square image: the model saw " + seen[2] + " of 200 px");
+      double clickX = Double.parseDouble(heat.getAttribute("data-x"));
+      double clickY = Double.parseDouble(heat.getAttribute("data-y"));
+      assertPlaced(driver, ".tile[data-image-id='img-3'] .frame", ".tile[data-image-id='img-3'] .crop", 112, 200, 100,
+          seen);
+      assertPlaced(driver, "#heat", null, 170, 200, 100, seen);
+      assertPlaced(driver, "#mask", null, 170, 200, 100, seen);
+      assertMarked(driver, ".tile[data-image-id='img-3'] .frame", 112, 200, 100, clickX, clickY);
+      assertMarked(driver, "#heat", 170, 200, 100, clickX, clickY);
+
       // a corrupt image is listed with its stage, reason and a download of the original bytes
       byte[] corrupt = client.event("broken", "cam-1", TestImages.corruptJpeg());
       client.send("cam-1", corrupt);
@@ -138,9 +158,31 @@ class ConsoleBrowserIT {
           HttpResponse.BodyHandlers.ofByteArray()).body();
       assertArrayEquals(corrupt, downloaded);
 
-      // the charts have data
+      // a second dead-letter reason: both names of the chart's legend lie inside the canvas, without overlapping
+      client.send("cam-1", new byte[] {1, 2, 3});
+      client.flush();
+      await().atMost(Duration.ofSeconds(60)).until(() -> ((List<?>) driver.executeScript(
+          "return JSON.parse(document.getElementById('chart-dead').dataset.legend || '[]')")).size() == 2);
+      List<?> legend = (List<?>) driver.executeScript(
+          "return JSON.parse(document.getElementById('chart-dead').dataset.legend)");
+      double right = -1;
+      double line = -1;
+      for (Object entry : legend) {
+        List<?> box = (List<?>) entry;
+        double x = ((Number) box.get(0)).doubleValue();
+        double y = ((Number) box.get(1)).doubleValue();
+        double width = ((Number) box.get(2)).doubleValue();
+        assertTrue(x + width <= 220, "legend entry " + box + " is clipped by the 220 px canvas");
+        assertTrue(y != line || x >= right, "legend entries overlap: " + legend);
+        right = x + width;
+        line = y;
+      }
+
+      // the charts have data, and after 4 images the throughput is above zero somewhere on the chart
       await().atMost(Duration.ofSeconds(30)).until(() -> Integer.parseInt(
           driver.findElement(By.id("chart-throughput")).getAttribute("data-points")) > 0);
+      await().atMost(Duration.ofSeconds(30)).until(() -> Double.parseDouble(
+          driver.findElement(By.id("chart-throughput")).getAttribute("data-max")) > 0);
 
       // similar images of the clicked img-3, from the app's own committed embeddings: itself first (score 1), then
       // the others in the order a brute force over the embeddings topic gives (asked once the follower has img-3,
@@ -170,8 +212,39 @@ class ConsoleBrowserIT {
       assertEquals(bruteForce(embeddings, embeddings.get("img-1")), shownNeighbours(driver));
       assertEquals(1.0, firstScore(driver), 1e-5, "the uploaded image's stored twin first, cosine 1");
 
+      // the frames-policy panel: a frame captured an hour ago is skipped STALE, counted for its source
+      ImageEvent stale = ImageFiles.event("old-1", "cam-2", "old-1", TestImages.pattern(40, 30, 6, "png"),
+          java.time.Instant.now().minusSeconds(3600));
+      client.send("cam-2", client.serde(ImageEvent.class).serializer().serialize(cfg.topics().input(), stale));
+      client.flush();
+      await().atMost(Duration.ofSeconds(60)).until(() -> "1".equals(driver.executeScript(
+          "const r = document.querySelector(\"#frames tr[data-source='cam-2']\"); return r && r.dataset.stale")));
+      assertEquals("2", driver.executeScript(
+          "return document.querySelector(\"#frames tr[data-source='cam-1']\").dataset.processed + ''"),
+          "cam-1's processed frames: img-1 and img-3 (the corrupt one is a dead letter)");
+
+      // pause: the tiles stay as they are while images arrive; resume shows them, sources still in id order
+      driver.findElement(By.id("pause")).click();
+      client.send("cam-2", client.event("img-4", "cam-2", TestImages.pattern(120, 90, 4, "png")));
+      client.flush();
+      HttpClient http = HttpClient.newHttpClient();
+      await().atMost(Duration.ofSeconds(90)).until(() -> http.send(HttpRequest.newBuilder(URI.create(base
+          + "/api/recent")).build(), HttpResponse.BodyHandlers.ofString()).body().contains("\"img-4\""));
+      await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(5)).until(() -> !tiles(driver).contains("img-4"));
+      driver.findElement(By.id("pause")).click();
+      await().atMost(Duration.ofSeconds(10)).until(() -> tiles(driver).contains("img-4"));
+      assertEquals(List.of("cam-1", "cam-2"), sourceOrder(driver));
+
       Path shot = Path.of("target", "console.png");
       Files.write(shot, driver.getScreenshotAs(OutputType.BYTES));
+
+      // a phone-sized window: the page wraps instead of scrolling sideways
+      driver.manage().window().setSize(new org.openqa.selenium.Dimension(420, 900));
+      await().atMost(Duration.ofSeconds(10)).until(() -> (Boolean) driver.executeScript(
+          "return window.innerWidth <= 440"));
+      Number overflow = (Number) driver.executeScript(
+          "return document.documentElement.scrollWidth - document.documentElement.clientWidth");
+      assertEquals(0, overflow.intValue(), "the page scrolls sideways at 420 px by " + overflow + " px");
 
       List<LogEntry> errors = driver.manage().logs().get(LogType.BROWSER).getAll().stream()
           .filter(e -> e.getLevel().intValue() >= Level.SEVERE.intValue()).toList();
@@ -186,6 +259,51 @@ class ConsoleBrowserIT {
     List<?> ids = (List<?>) driver.executeScript(
         "return [...document.querySelectorAll('.tile')].map(t => t.dataset.imageId)");
     return ids.stream().map(String::valueOf).toList();
+  }
+
+  private static List<String> sourceOrder(ChromeDriver driver) {
+    List<?> ids = (List<?>) driver.executeScript(
+        "return [...document.querySelectorAll('#sources .source')].map(s => s.dataset.sourceId)");
+    return ids.stream().map(String::valueOf).toList();
+  }
+
+  /**
+   * The element {@code inner} (or {@code box} itself) lies, within 1 CSS pixel, on the source rectangle {@code seen}
+   * (x, y, width, height in source pixels) of a {@code w}x{@code h} image fitted into the {@code side}-pixel square
+   * {@code box} (for a canvas: its parent view).
+   */
+  private static void assertPlaced(ChromeDriver driver, String box, String inner, int side, int w, int h,
+      double[] seen) {
+    List<?> r = (List<?>) driver.executeScript("""
+        const el = document.querySelector(arguments[0]);
+        const target = arguments[1] ? document.querySelector(arguments[1]) : el;
+        const frame = arguments[1] ? el.getBoundingClientRect() : el.parentElement.getBoundingClientRect();
+        const b = target.getBoundingClientRect();
+        const inset = arguments[1] ? 0 : el.parentElement.clientLeft;
+        return [b.left - frame.left - inset, b.top - frame.top - inset, b.width, b.height];""", box, inner);
+    double s = Math.min((double) side / w, (double) side / h);
+    double ox = (side - w * s) / 2;
+    double oy = (side - h * s) / 2;
+    double[] want = {ox + seen[0] * s, oy + seen[1] * s, seen[2] * s, seen[3] * s};
+    for (int i = 0; i < 4; i++) {
+      assertEquals(want[i], ((Number) r.get(i)).doubleValue(), 1.0, (inner != null ? inner : box)
+          + " [left, top, width, height] " + r + " vs " + java.util.Arrays.toString(want));
+    }
+  }
+
+  /** The clicked-pixel marker in {@code box} (for a canvas: its view) is centred, within 1.5 px, on (x, y). */
+  private static void assertMarked(ChromeDriver driver, String box, int side, int w, int h, double x, double y) {
+    List<?> r = (List<?>) driver.executeScript("""
+        let el = document.querySelector(arguments[0]);
+        if (el.tagName === 'CANVAS') { el = el.parentElement; }
+        const frame = el.getBoundingClientRect();
+        const m = el.querySelector('.clicked').getBoundingClientRect();
+        return [m.left + m.width / 2 - frame.left - el.clientLeft,
+            m.top + m.height / 2 - frame.top - el.clientTop];""",
+        box);
+    double s = Math.min((double) side / w, (double) side / h);
+    assertEquals((side - w * s) / 2 + x * s, ((Number) r.get(0)).doubleValue(), 1.5, box + " marker x " + r);
+    assertEquals((side - h * s) / 2 + y * s, ((Number) r.get(1)).doubleValue(), 1.5, box + " marker y " + r);
   }
 
   private static List<String> shownNeighbours(ChromeDriver driver) {

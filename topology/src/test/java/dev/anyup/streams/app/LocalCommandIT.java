@@ -50,10 +50,15 @@ class LocalCommandIT {
     }
     assertEquals(0, first.exitCode(), first.output());
     assertTrue(first.output().contains(LocalCommand.STOPPED_LINE + " (data kept in "), first.output());
+    // the README tells users to add console lines to DATA/app.yaml: a restart keeps them
+    Files.writeString(data.resolve("app.yaml"), "# console, as the README says\nconsole.enabled: true\n",
+        java.nio.file.StandardOpenOption.APPEND);
 
     LocalProcess second = LocalProcess.start(dir.resolve("second.log"), data);
     try {
       AppConfig cfg = ConfigLoader.load(data.resolve("app.yaml"), Map.of("ANYUP_HTTP_PORT", "0"));
+      assertTrue(cfg.console().enabled(), "the user's console line survived the restart");
+      assertTrue(second.output().contains("run --config " + data.resolve("app.yaml")), second.output());
       // the records are still in the broker and the schema ids they carry still resolve in the registry
       assertEquals(2, inspectDense(cfg, dir.resolve("png-second")));
     } finally {

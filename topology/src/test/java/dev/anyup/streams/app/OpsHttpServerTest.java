@@ -27,4 +27,17 @@ class OpsHttpServerTest {
       assertTrue(body.contains("anyup_stage_latency_seconds_bucket"), "per-stage latency histograms");
     }
   }
+
+  @Test
+  void healthFailsWithTheReasonOnceTheInstanceCannotRecover() throws Exception {
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    AtomicBoolean alive = new AtomicBoolean(true);
+    try (OpsHttpServer http = OpsHttpServer.start(0, registry, () -> ReadinessProbe.Verdict.notReady("stopped"),
+        () -> alive.get() ? ReadinessProbe.Verdict.ready("ok") : ReadinessProbe.Verdict.notReady("not authorized"))) {
+      assertEquals(200, ItSupport.httpGet(http.port(), "/health"));
+      alive.set(false);
+      assertEquals(503, ItSupport.httpGet(http.port(), "/health"));
+      assertEquals("unhealthy: not authorized\n", ItSupport.httpBody(http.port(), "/health"));
+    }
+  }
 }

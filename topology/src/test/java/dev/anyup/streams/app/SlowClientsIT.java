@@ -68,7 +68,7 @@ class SlowClientsIT {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     ConsoleView view = new ConsoleView(4, d -> new byte[] {1});
     try (OpsHttpServer ops = OpsHttpServer.start("127.0.0.1", 0, HttpLimits.defaults(), registry,
-            () -> ReadinessProbe.Verdict.ready("fine"));
+            () -> ReadinessProbe.Verdict.ready("fine"), () -> ReadinessProbe.Verdict.ready("ok"));
         ConsoleServer console = ConsoleServer.start("127.0.0.1", 0, view, new SimpleMeterRegistry(), null);
         RetrievalService serve = RetrievalService.start(cfg, new RetrievalService.Settings(prefix + "retrieval",
             "127.0.0.1", 0, null, Duration.ofSeconds(2), stateDir))) {

@@ -12,6 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.anyup.streams.avro.DenseFeatures;
+import dev.anyup.streams.avro.ImageEvent;
 import dev.anyup.streams.retrieval.EmbeddingIndex;
 import dev.anyup.streams.retrieval.SimilarityApi;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -87,8 +88,8 @@ class ConsoleServerTest {
 
   @Test
   void segmentRejectsAMissingCoordinateAndAnUnknownImage() throws Exception {
-    assertEquals("parameter 'y' is required", json("/api/segment?image=img-1&x=1", 400).get("message").asText());
-    assertTrue(json("/api/segment?image=other&x=1&y=1", 404).get("message").asText().contains("'other'"));
+    assertEquals("parameter 'y' is required", json("/api/segment?image=img-1&x=1", 400).get("error").asText());
+    assertTrue(json("/api/segment?image=other&x=1&y=1", 404).get("error").asText().contains("'other'"));
   }
 
   @Test
@@ -106,13 +107,36 @@ class ConsoleServerTest {
     JsonNode d = json("/api/deadletters", 200).get(0);
     assertEquals("deserialize", d.get("stage").asText());
     assertEquals("invalid_image", d.get("reason").asText());
+    assertEquals("cam-dl", d.get("source_id").asText(), "the record key: the source");
     assertArrayEquals(new byte[] {7, 7, 7}, get("/api/deadletter?seq=" + d.get("seq").asLong()).body());
+  }
+
+  @Test
+  void aDeadLetterWhoseValueIsAnImageEventOffersTheImageItselfToo() throws Exception {
+    ImageEvent e = event("photo 1.png", "cam");
+    java.io.ByteArrayOutputStream wire = new java.io.ByteArrayOutputStream();
+    wire.write(new byte[] {0, 0, 0, 0, 42}); // magic byte, schema id 42
+    var encoder = org.apache.avro.io.EncoderFactory.get().binaryEncoder(wire, null);
+    new org.apache.avro.specific.SpecificDatumWriter<>(ImageEvent.class).write(e, encoder);
+    encoder.flush();
+    view.add(deadLetter("photo 1.png", wire.toByteArray()));
+    JsonNode d = json("/api/deadletters", 200).get(0);
+    assertEquals("image/png", d.get("image").get("content_type").asText());
+    assertEquals("photo_1.png", d.get("image").get("file").asText());
+    HttpResponse<byte[]> image = get("/api/deadletter?seq=" + d.get("seq").asLong() + "&as=image");
+    assertArrayEquals(new byte[] {1, 2, 3}, image.body());
+    assertEquals("image/png", image.headers().firstValue("Content-Type").orElseThrow());
+    assertTrue(image.headers().firstValue("Content-Disposition").orElseThrow().contains("photo_1.png"));
+    assertArrayEquals(wire.toByteArray(), get("/api/deadletter?seq=" + d.get("seq").asLong()).body(),
+        "the original value is still offered");
+    JsonNode garbage = json("/api/deadletters", 200).get(1);
+    assertFalse(garbage.has("image"), "bytes that are no ImageEvent offer no image");
   }
 
   @Test
   void saysSimilarImageSearchIsUnavailableWithoutAnIndex() throws Exception {
     assertFalse(json("/api/status", 200).get("similar_available").asBoolean());
-    assertTrue(json("/api/similar?image=img-1", 503).get("message").asText().contains("serve"));
+    assertTrue(json("/api/similar?image=img-1", 503).get("error").asText().contains("serve"));
   }
 
   @Test
@@ -189,7 +213,7 @@ class ConsoleServerTest {
     HttpResponse<String> r = post(server, "/api/concepts", "{\"image_id\":\"img-1\",\"name\":\"sky\",\"box\":[0,0,2,2]}"
         .getBytes(java.nio.charset.StandardCharsets.UTF_8));
     assertEquals(403, r.statusCode(), r.body());
-    assertTrue(JSON.readTree(r.body()).get("message").asText().contains("console.concepts.enabled: true"));
+    assertTrue(JSON.readTree(r.body()).get("error").asText().contains("console.concepts.enabled: true"));
   }
 
   @Test

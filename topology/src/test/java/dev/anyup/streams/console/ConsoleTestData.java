@@ -83,6 +83,7 @@ final class ConsoleTestData {
   }
 
   static OutputTap.DeadLetter deadLetter(String imageId, byte[] value) {
-    return new OutputTap.DeadLetter("deserialize", "invalid_image", "not an image", imageId, null, value, 42L);
+    return new OutputTap.DeadLetter("deserialize", "invalid_image", "not an image", imageId,
+        "cam-dl".getBytes(java.nio.charset.StandardCharsets.UTF_8), value, 42L);
   }
 }

@@ -10,7 +10,9 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.anyup.streams.avro.DenseFeatures;
 import dev.anyup.streams.avro.ImageEvent;
+import dev.anyup.streams.avro.SegmentationMap;
 import dev.anyup.streams.topology.TestImages;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
@@ -75,7 +77,7 @@ class ConsoleViewTest {
       }
       view.add(event("b0", "cam-b"), dense("b0", "cam-b", 7));
       var recent = view.recent();
-      assertEquals(List.of("cam-b", "cam-a"), List.copyOf(recent.keySet()));
+      assertEquals(List.of("cam-a", "cam-b"), List.copyOf(recent.keySet()), "sources in id order");
       assertEquals(List.of("a4", "a3", "a2"), recent.get("cam-a").stream().map(ConsoleView.Tile::imageId).toList());
       assertTrue(view.tile("a2").isPresent());
       assertTrue(view.tile("a1").isEmpty());
@@ -170,33 +172,64 @@ class ConsoleViewTest {
   }
 
   @Test
-  void rendersAtMostOnePicturePerIntervalAndShowsTheLatestOfEachSource() {
+  void rendersAtMostOnePicturePerIntervalAndABurstStillFillsTheSourcesTiles() {
     AtomicLong clock = new AtomicLong();
     AtomicInteger renders = new AtomicInteger();
-    try (ConsoleView view = new ConsoleView(8, d -> {
+    try (ConsoleView view = new ConsoleView(4, d -> {
       renders.incrementAndGet();
       return new byte[0];
     }, Duration.ofMillis(500), clock::get)) {
+      // a burst of 10 from cam-a, then one from cam-b; 4 tiles per source
       for (int i = 0; i < 10; i++) {
         view.processed(event("a" + i, "cam-a"), dense("a" + i, "cam-a", i));
       }
       view.processed(event("b0", "cam-b"), dense("b0", "cam-b", 0));
-      // the first is drawn at once; the rest wait for the budget, each newer one of cam-a replacing the older
-      Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> view.skipped() == 8 && renders.get() == 1);
+      // the first is drawn at once; of the 9 waiting only the newest 4 could ever be tiles
+      Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> view.skipped() == 5 && renders.get() == 1);
       assertTrue(view.tile("a0").isPresent());
       clock.addAndGet(Duration.ofMillis(499).toNanos());
       view.deadLettered(deadLetter("d", new byte[] {1}));
       Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> !view.deadLetters().isEmpty());
       assertEquals(1, renders.get(), "nothing drawn before the interval passed (dead letters are not held back)");
-      clock.addAndGet(Duration.ofMillis(1).toNanos());
-      Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> view.tile("a9").isPresent());
-      assertEquals(2, renders.get());
-      assertTrue(view.tile("b0").isEmpty(), "one picture per interval: cam-b waits for the next");
-      clock.addAndGet(Duration.ofMillis(500).toNanos());
-      Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> view.tile("b0").isPresent());
-      assertEquals(3, renders.get());
-      assertEquals(8, view.skipped());
+      for (int n = 0; n < 5; n++) {
+        clock.addAndGet(Duration.ofMillis(500).toNanos());
+        int want = n + 2;
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> renders.get() == want);
+      }
+      // sources took turns (cam-b was not starved by cam-a's burst) and cam-a's tiles are its 4 newest, newest first
+      assertTrue(view.tile("b0").isPresent());
+      assertEquals(List.of("a9", "a8", "a7", "a6"),
+          view.recent().get("cam-a").stream().map(ConsoleView.Tile::imageId).toList());
+      assertEquals(5, view.skipped());
       assertEquals(0, view.dropped());
+    }
+  }
+
+  @Test
+  void sourcesAreListedInIdOrderWhicheverWasUpdatedLast() {
+    try (ConsoleView view = new ConsoleView(3, d -> new byte[] {9})) {
+      view.add(event("b0", "cam-b"), dense("b0", "cam-b", 0));
+      view.add(event("a0", "cam-a"), dense("a0", "cam-a", 1));
+      view.add(event("c0", "cam-c"), dense("c0", "cam-c", 2));
+      assertEquals(List.of("cam-a", "cam-b", "cam-c"), List.copyOf(view.recent().keySet()));
+      view.add(event("b1", "cam-b"), dense("b1", "cam-b", 3));
+      assertEquals(List.of("cam-a", "cam-b", "cam-c"), List.copyOf(view.recent().keySet()));
+    }
+  }
+
+  @Test
+  void aTileKnowsTheSourceRectangleTheModelSawForANonSquareImage() {
+    try (ConsoleView view = new ConsoleView(3, d -> new byte[] {9})) {
+      // 100x50 source, shorter side to 28 and a centre crop: the model saw source x 25..75, all rows
+      SegmentationMap m = labelMap("w", "cam-w");
+      DenseFeatures d = dense("w", "cam-w", 0);
+      d.setPreprocessing(m.getPreprocessing());
+      view.add(event("w", "cam-w"), d);
+      ConsoleView.Rect r = view.tile("w").orElseThrow().modelInput();
+      assertEquals(25, r.x(), 1e-9);
+      assertEquals(0, r.y(), 1e-9);
+      assertEquals(50, r.width(), 1e-9);
+      assertEquals(50, r.height(), 1e-9);
     }
   }
 

@@ -78,4 +78,19 @@ class MetricsSamplerTest {
     assertEquals(MetricsSampler.POINTS, sampler.points().size());
     assertEquals((MetricsSampler.POINTS + 10) * 1000L, sampler.points().get(MetricsSampler.POINTS - 1).millis());
   }
+
+  @Test
+  void framesPerSourceReadTheAgeHistogramThePipelineRegisters() {
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    PipelineMetrics metrics = new PipelineMetrics(registry);
+    metrics.frameAge("cam-b").record(Duration.ofMillis(300));
+    metrics.frameAge("cam-a").record(Duration.ofMillis(100));
+    metrics.frameAge("cam-a").record(Duration.ofMillis(500));
+    List<MetricsSampler.Frames> frames = new MetricsSampler(registry).frames();
+    assertEquals(List.of("cam-a", "cam-b"), frames.stream().map(MetricsSampler.Frames::source).toList());
+    assertEquals(2, frames.get(0).processed());
+    assertEquals(300, frames.get(0).ageMeanMillis(), 1e-6);
+    assertEquals(500, frames.get(0).ageMaxMillis(), 1e-6);
+    assertEquals(Map.of(), frames.get(0).skipped(), "no policy skips recorded");
+  }
 }

@@ -83,6 +83,29 @@ class EmbeddingFollowerTest {
   }
 
   @Test
+  void aRefusedReadStopsTheFollowerAndSaysWhyWithTheAclToAdd() {
+    MockConsumer<byte[], byte[]> consumer = twoPartitions(0);
+    consumer.setPollException(new org.apache.kafka.common.errors.TopicAuthorizationException(java.util.Set.of(TOPIC)));
+    Properties props = new Properties();
+    props.put("bootstrap.servers", "broker:9093");
+    props.put("sasl.jaas.config", "org.apache.kafka.common.security.scram.ScramLoginModule required "
+        + "username=\"console\" password=\"pw-never-shown\";");
+    EmbeddingFollower follower = new EmbeddingFollower(TOPIC, 10, consumer, IDS, () -> { },
+        dev.anyup.streams.access.AccessContext.of(props, java.util.Set.of(TOPIC), java.util.Set.of(), "anyup"));
+    assertTrue(follower.failure().isEmpty());
+    follower.start();
+    try {
+      await().atMost(Duration.ofSeconds(10)).until(() -> follower.failure().isPresent());
+      String why = follower.failure().get();
+      assertTrue(why.contains("stopped following emb") && why.contains("User:console")
+          && why.contains("--operation READ --operation DESCRIBE --topic emb"), why);
+      assertFalse(why.contains("pw-never-shown"), why);
+    } finally {
+      follower.close();
+    }
+  }
+
+  @Test
   void skipsAndCountsARecordThatIsNotAnEmbedding() {
     MockConsumer<byte[], byte[]> consumer = twoPartitions(0);
     EmbeddingFollower follower = new EmbeddingFollower(TOPIC, 10, consumer, IDS, () -> { });

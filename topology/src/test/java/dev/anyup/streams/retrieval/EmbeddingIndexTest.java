@@ -137,7 +137,7 @@ public class EmbeddingIndexTest {
     Random rnd = new Random(16);
     List<Entry> entries = new ArrayList<>(randomEntries(rnd, 200, 16));
     EmbeddingIndex index = indexOf(entries);
-    Entry replaced = new Entry("img-5", "cam-9", T0, randomEntries(rnd, 1, 16).get(0).v());
+    Entry replaced = new Entry("img-5", "cam-2", T0, randomEntries(rnd, 1, 16).get(0).v());
     index.put(replaced.id(), replaced.source(), replaced.time(), replaced.v());
     entries.set(5, replaced);
     assertTrue(index.remove("img-17"));
@@ -147,7 +147,24 @@ public class EmbeddingIndexTest {
     for (Entry e : List.of(entries.get(0), replaced, entries.get(150))) {
       assertSameRanking(bruteForce(entries, e.v(), 199, Filter.NONE), index.nearest(e.v(), 199, Filter.NONE));
     }
-    assertEquals("cam-9", index.similarTo("img-5", 1, Filter.NONE).orElseThrow().get(0).sourceId());
+    assertEquals(T0, index.similarTo("img-5", 1, Filter.NONE).orElseThrow().get(0).captureTime());
+  }
+
+  @Test
+  void theSameImageIdFromTwoSourcesIsTwoEntries() {
+    // produce names images by file name: one folder published as two cameras gives every id twice
+    EmbeddingIndex index = new EmbeddingIndex();
+    index.put("img-1.jpg", "cam-a", T0, new float[] {1, 0});
+    index.put("img-1.jpg", "cam-b", T0.plusSeconds(1), new float[] {0, 1});
+    assertEquals(2, index.size(), "the second source does not replace the first");
+    assertTrue(index.contains("cam-a", "img-1.jpg") && index.contains("cam-b", "img-1.jpg"));
+    assertEquals(1f, index.vector("cam-a", "img-1.jpg").orElseThrow()[0], 1e-6);
+    assertEquals(1f, index.vector("img-1.jpg").orElseThrow()[1], 1e-6, "by id alone: the newest capture");
+    List<Neighbour> got = index.nearest(new float[] {1, 1}, 5, Filter.NONE);
+    assertEquals(List.of("cam-a", "cam-b"), got.stream().map(Neighbour::sourceId).sorted().toList());
+    assertTrue(index.remove("cam-b", "img-1.jpg"));
+    assertEquals(1, index.size());
+    assertEquals("cam-a", index.similarTo("img-1.jpg", 1, Filter.NONE).orElseThrow().get(0).sourceId());
   }
 
   @Test

@@ -74,6 +74,17 @@ class RetrievalTopologyTest {
   }
 
   @Test
+  void theSameImageIdFromAnotherSourceIsStoredBesideTheFirst() {
+    pipe(RetrievalTopologyTestData.embedding("img-1.jpg", "cam-a", T0, 1, 0));
+    pipe(RetrievalTopologyTestData.embedding("img-1.jpg", "cam-b", T0.plusSeconds(1), 0, 1));
+    assertEquals(2, index.size());
+    KeyValueStore<String, byte[]> store = driver.getKeyValueStore(RetrievalTopology.STORE);
+    assertEquals(2, store.approximateNumEntries());
+    assertEquals("img-1.jpg", RetrievalTopology.imageIdOf(RetrievalTopology.storeKey("cam-a", "img-1.jpg")));
+    assertEquals("img-1.jpg", RetrievalTopology.imageIdOf("img-1.jpg"), "a store key written before the source");
+  }
+
+  @Test
   void aReprocessedImageReplacesItsEntry() {
     pipe(RetrievalTopologyTestData.embedding("a", "cam-1", T0, 1, 0));
     pipe(RetrievalTopologyTestData.embedding("a", "cam-1", T0, 0, 1));
@@ -88,13 +99,14 @@ class RetrievalTopologyTest {
     assertEquals(1, refused.get());
     assertEquals(1, index.size());
     KeyValueStore<String, byte[]> store = driver.getKeyValueStore(RetrievalTopology.STORE);
-    assertEquals(null, store.get("other-model"));
+    assertEquals(null, store.get(RetrievalTopology.storeKey("cam-1", "other-model")));
   }
 
   @Test
   void storedValueKeepsSourceTimeAndVector() {
     pipe(RetrievalTopologyTestData.embedding("a", "cam-7", T0, 3, 4));
-    byte[] stored = driver.<String, byte[]>getKeyValueStore(RetrievalTopology.STORE).get("a");
+    byte[] stored = driver.<String, byte[]>getKeyValueStore(RetrievalTopology.STORE)
+        .get(RetrievalTopology.storeKey("cam-7", "a"));
     assertTrue(java.util.Arrays.equals(RetrievalTopology.encode("cam-7", T0, new float[] {3, 4}), stored));
   }
 }

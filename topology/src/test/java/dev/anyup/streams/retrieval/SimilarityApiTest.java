@@ -132,6 +132,20 @@ class SimilarityApiTest {
   }
 
   @Test
+  void aMultipartFormUploadIs422SayingToSendTheRawImage() throws Exception {
+    server.createContext("/upload", new SimilarityApi(index, (id, bytes) -> {
+      throw new IllegalArgumentException("not an image");
+    }, 1024));
+    byte[] form = ("--------------------------abc\r\nContent-Disposition: form-data; name=\"file\"; "
+        + "filename=\"photo.jpg\"\r\nContent-Type: image/jpeg\r\n\r\n\u00ff\u00d8").getBytes(
+            java.nio.charset.StandardCharsets.ISO_8859_1);
+    HttpResponse<String> r = post("/upload", form);
+    assertEquals(422, r.statusCode());
+    String error = json(r).get("error").asText();
+    assertTrue(error.contains("multipart form (curl -F)") && error.contains("--data-binary @photo.jpg"), error);
+  }
+
+  @Test
   void uploadOverTheLimitIs413() throws Exception {
     server.createContext("/upload", new SimilarityApi(index, (id, bytes) -> new float[] {1, 0}, 8));
     HttpResponse<String> r = post("/upload", new byte[9]);

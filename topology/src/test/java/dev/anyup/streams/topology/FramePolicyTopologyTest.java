@@ -288,9 +288,13 @@ class FramePolicyTopologyTest {
     long capture = FakeModels.NOW.toEpochMilli() - 1_500;
     send("cam", "one", capture);
     send("cam", "two", capture + 1_000);
-    var age = metrics.frameAge();
+    send("cam-late", "three", capture - 3_000);
+    var age = metrics.frameAge("cam");
     assertEquals(2, age.count());
     assertEquals(1_500, age.max(TimeUnit.MILLISECONDS), 1e-6);
     assertEquals(2_000, age.totalTime(TimeUnit.MILLISECONDS), 1e-6);
+    // per source: the lagging camera has its own series
+    assertEquals(1, metrics.frameAge("cam-late").count());
+    assertEquals(4_500, metrics.frameAge("cam-late").max(TimeUnit.MILLISECONDS), 1e-6);
   }
 }

@@ -124,6 +124,7 @@ final class OnnxGraph implements AutoCloseable {
         Model model = Model.newInstance(name, device, OrtRuntime.ENGINE);
         try {
           model.load(new ByteArrayInputStream(headed.bytes()), djlOptions);
+          removeEmptyModelDir(model.getModelPath());
         } catch (IOException | MalformedModelException | RuntimeException e) {
           model.close();
           throw e;
@@ -159,6 +160,22 @@ final class OnnxGraph implements AutoCloseable {
       session.close();
       throw new ModelException("model " + modelName + ": cannot load " + file + " on " + options.device() + ": "
           + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * DJL's OrtModel, loading from bytes, creates an empty {@code ort-model*} folder in the OS temp folder and leaves
+   * its removal to {@code deleteOnExit}, which a halted or killed process never runs (issue 26): removed here, once
+   * the session holds the model.
+   */
+  static void removeEmptyModelDir(Path dir) {
+    if (dir == null || !dir.getFileName().toString().startsWith("ort-model") || !Files.isDirectory(dir)) {
+      return;
+    }
+    try {
+      Files.delete(dir); // fails, harmlessly, if DJL ever puts something in it
+    } catch (IOException e) {
+      LOG.debug("leaving {}: {}", dir, e.toString());
     }
   }
 

@@ -168,15 +168,46 @@ public final class OnnxModelBundle implements ModelBundle {
     }
   }
 
-  private static BundleManifest readManifest(Path dir) {
+  /**
+   * Reads the manifest, telling a missing one from one this user cannot read: a bundle folder made with mode 0700
+   * by another user (an export as root, mounted into the image that runs as uid 10001) looks missing otherwise.
+   */
+  static BundleManifest readManifest(Path dir) {
     Path file = dir.resolve("manifest.json");
-    if (!Files.isRegularFile(file)) {
+    if (Files.notExists(file)) {
       throw new InvalidBundleException("bundle " + dir + " has no manifest.json");
+    }
+    if (!Files.exists(file)) {
+      throw new InvalidBundleException("bundle " + dir + ": cannot tell whether " + file + " exists, the folder is "
+          + "not readable by this user (" + access(dir) + "); make the bundle readable, e.g. chmod -R a+rX " + dir);
+    }
+    if (!Files.isRegularFile(file)) {
+      throw new InvalidBundleException("bundle manifest " + file + " is not a regular file");
     }
     try {
       return JSON.readValue(file.toFile(), BundleManifest.class);
+    } catch (java.nio.file.AccessDeniedException | java.io.FileNotFoundException e) {
+      throw unreadable(file, e);
     } catch (IOException e) {
       throw new InvalidBundleException("bundle manifest " + file + " is not valid: " + e.getMessage(), e);
+    }
+  }
+
+  /** The error for a manifest that exists but cannot be opened (permission denied), with its mode and owner. */
+  static InvalidBundleException unreadable(Path file, IOException e) {
+    return new InvalidBundleException("bundle manifest " + file + " exists but cannot be read by this user ("
+        + access(file) + ": " + e.getMessage() + "); make the bundle readable, e.g. chmod -R a+rX "
+        + file.getParent(), e);
+  }
+
+  /** "mode rwx------, owner NAME, read as user NAME", or as much of it as can be read. */
+  static String access(Path p) {
+    String user = System.getProperty("user.name");
+    try {
+      return "mode " + java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(p))
+          + ", owner " + Files.getOwner(p).getName() + ", read as user " + user;
+    } catch (IOException | UnsupportedOperationException e) {
+      return "read as user " + user;
     }
   }
 

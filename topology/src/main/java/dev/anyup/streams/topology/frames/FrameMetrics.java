@@ -8,7 +8,8 @@ import io.micrometer.core.instrument.MeterRegistry;
  * (camera id) should be of bounded cardinality, as camera fleets are.
  */
 public final class FrameMetrics {
-  static final String SKIPPED = "anyup.frames.skipped";
+  /** The counter's name (the console's frames panel reads it). */
+  public static final String SKIPPED = "anyup.frames.skipped";
   private final MeterRegistry registry;
 
   public FrameMetrics(MeterRegistry registry) {

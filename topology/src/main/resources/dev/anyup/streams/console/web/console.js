@@ -2,7 +2,8 @@
 // The anyup-streams console: polls the read-only JSON API and draws with plain DOM and canvas (no libraries).
 const COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#17becf'];
 let shownSeq = '';
-let selected = null; // {imageId, x, y}
+let selected = null; // {imageId, x, y, t}: the clicked pixel (source pixels) and its tile
+let paused = false; // the pause button: tiles stay as they are while the user looks at them
 let shownIds = new Set(); // image ids with a tile now: the only ones whose pictures the server still has
 const TILE = 112; // the tile picture's CSS size
 let picking = false; // "define a concept": clicks and drags on a picture pick an example region
@@ -26,10 +27,14 @@ function el(tag, attrs, ...children) {
 
 // ---- live tiles ----
 async function pollRecent() {
+  if (paused) { return; }
   const data = await getJson('/api/recent');
+  // stable order: a live feed must not move a source's block from under the pointer
+  data.sources.sort((a, b) => a.source_id < b.source_id ? -1 : a.source_id > b.source_id ? 1 : 0);
   document.getElementById('status').textContent = 'live · ' + data.sources.length + ' source(s)'
-      + (data.dropped > 0 ? ' · ' + data.dropped + ' output(s) not shown (console behind)' : '')
-      + (data.skipped > 0 ? ' · ' + data.skipped + ' not drawn (a newer one of the source came first)' : '');
+      + (data.dropped > 0 ? ' · console: ' + data.dropped + ' output(s) not shown (console queue full)' : '')
+      + (data.skipped > 0 ? ' · console: ' + data.skipped + ' output(s) not drawn (over its render budget; '
+          + 'not the frames policy)' : '');
   const key = data.sources.map(s => s.source_id + ':' + s.tiles.map(t => t.seq + (t.segmentable ? 's' : '')
       + (t.definable ? 'd' : '')).join(',')).join(';');
   if (key === shownSeq) { return; }
@@ -58,7 +63,7 @@ function tile(t) {
       const fy = (ev.offsetY - (src.clientHeight - src.naturalHeight * scale) / 2) / (src.naturalHeight * scale);
       const x = fx * t.source_width;
       const y = fy * t.source_height;
-      segmentAt(t.image_id, x, y).catch(report);
+      segmentAt(t, x, y).catch(report);
     });
   } else {
     src.addEventListener('click', () => { if (!picking) { selectForSimilar(t.image_id); } });
@@ -76,6 +81,10 @@ function tile(t) {
   if (t.overlay) {
     frame.append(overlayImage(t));
   }
+  frame.append(cropBox(t, TILE));
+  if (selected && selected.imageId === t.image_id) {
+    frame.append(clickedMark(t, TILE, selected.x, selected.y));
+  }
   const cls = 'tile' + (selected && selected.imageId === t.image_id ? ' selected' : '');
   const div = el('div', {className: cls, 'data-image-id': t.image_id, 'data-seq': t.seq},
       frame, feat, el('div', {className: 'id', textContent: (t.segmentable ? '● ' : '') + t.image_id}));
@@ -88,6 +97,27 @@ function tile(t) {
 function fit(t, box) {
   const s = Math.min(box / t.source_width, box / t.source_height);
   return {s, ox: (box - t.source_width * s) / 2, oy: (box - t.source_height * s) / 2};
+}
+
+/**
+ * The part of the source image the model saw (its centre crop, or past the edges where it was padded) drawn on a
+ * picture of the image fitted into a box-sized square: the features, heat map, mask and label map cover only this.
+ */
+function cropBox(t, box) {
+  const f = fit(t, box);
+  const r = t.model_input;
+  const d = el('div', {className: 'crop', title: 'the part the model saw (features cover only this)'});
+  Object.assign(d.style, {left: (f.ox + r.x * f.s) + 'px', top: (f.oy + r.y * f.s) + 'px',
+      width: (r.width * f.s) + 'px', height: (r.height * f.s) + 'px'});
+  return d;
+}
+
+/** A marker on the clicked source pixel (x, y) of a picture fitted into a box-sized square. */
+function clickedMark(t, box, x, y) {
+  const f = fit(t, box);
+  const m = el('div', {className: 'clicked', title: 'clicked pixel (' + x.toFixed(0) + ', ' + y.toFixed(0) + ')'});
+  Object.assign(m.style, {left: (f.ox + x * f.s) + 'px', top: (f.oy + y * f.s) + 'px'});
+  return m;
 }
 
 // ---- label-map overlay ----
@@ -204,7 +234,7 @@ async function saveConcept() {
       body: JSON.stringify(body)});
   const answer = await r.json();
   if (!r.ok) {
-    defineStatus('error', 'not saved (HTTP ' + r.status + '): ' + answer.message);
+    defineStatus('error', 'not saved (HTTP ' + r.status + '): ' + answer.error);
     return;
   }
   pick = null;
@@ -218,8 +248,14 @@ async function saveConcept() {
 }
 
 // ---- click-to-segment ----
-async function segmentAt(imageId, x, y) {
-  selected = {imageId, x, y};
+const VIEW = 170; // the CSS size of the heat map and mask views
+
+async function segmentAt(t, x, y) {
+  const imageId = t.image_id;
+  selected = {imageId, x, y, t};
+  for (const f of document.querySelectorAll('.tile .frame .clicked')) { f.remove(); }
+  const frame = document.querySelector(".tile[data-image-id='" + CSS.escape(imageId) + "'] .frame");
+  if (frame) { frame.append(clickedMark(t, TILE, x, y)); }
   const threshold = document.getElementById('threshold').value;
   const s = await getJson('/api/segment?image=' + encodeURIComponent(imageId) + '&x=' + x + '&y=' + y
       + '&threshold=' + threshold);
@@ -243,11 +279,22 @@ async function segmentAt(imageId, x, y) {
   for (let p = 0; p < sim.length; p++) {
     const [r, g, b] = heatColor(sim[p]);
     h.data.set([r, g, b, 255], 4 * p);
-    const on = sim[p] >= s.threshold ? 255 : 0;
-    m.data.set([on, on, on, 255], 4 * p);
+    // the mask in yellow over the image; outside it the image shows through
+    m.data.set(sim[p] >= s.threshold ? [255, 255, 0, 255] : [0, 0, 0, 0], 4 * p);
   }
   heat.getContext('2d').putImageData(h, 0, 0);
   mask.getContext('2d').putImageData(m, 0, 0);
+  // both drawn over the image, on the rectangle the model saw, with the clicked pixel marked
+  const f = fit(t, VIEW);
+  const r = t.model_input;
+  for (const c of [heat, mask]) {
+    Object.assign(c.style, {left: (f.ox + r.x * f.s) + 'px', top: (f.oy + r.y * f.s) + 'px',
+        width: (r.width * f.s) + 'px', height: (r.height * f.s) + 'px'});
+    const view = c.parentElement;
+    view.querySelector('img.under').src = '/api/image?image=' + encodeURIComponent(imageId);
+    for (const old of view.querySelectorAll('.clicked')) { old.remove(); }
+    view.append(clickedMark(t, VIEW, x, y));
+  }
   document.getElementById('segment-help').textContent = 'image ' + imageId + ', feature pixel (' + s.feature_x + ', '
       + s.feature_y + '): left, similarity from -1 (blue) to 1 (red); right, similarity ≥ ' + s.threshold;
   selectForSimilar(imageId);
@@ -295,7 +342,7 @@ async function similarToFile() {
   const r = await fetch('/api/similar?k=5', {method: 'POST', body: file,
       headers: {'Content-Type': 'application/octet-stream'}});
   const body = await r.json();
-  if (!r.ok) { throw new Error('upload: HTTP ' + r.status + ' ' + (body.error ?? body.message)); }
+  if (!r.ok) { throw new Error('upload: HTTP ' + r.status + ' ' + body.error); }
   showNeighbours(body, file.name);
 }
 
@@ -332,6 +379,10 @@ function chart(id, series) {
     g.fillText(fmt(max * i / 2), 2, Math.max(10, y));
   }
   g.fillText(n > 0 ? n + ' s' : 'waiting for data', left, h - 2);
+  // the legend flows left to right and wraps, each name shortened with … to fit the plot's width (fixed columns
+  // clipped long stage/reason names); the boxes are kept on the canvas for the browser test
+  const legend = [];
+  let lx = left + 4, ly = 10;
   series.forEach((s, i) => {
     g.strokeStyle = COLORS[i % COLORS.length];
     g.fillStyle = COLORS[i % COLORS.length];
@@ -350,9 +401,23 @@ function chart(id, series) {
       if (v == null) { return; }
       g.fillRect(left + (w - left) * (n <= 1 ? 1 : x / (n - 1)) - 1.5, (h - bottom) * (1 - v / max) - 1.5, 3, 3);
     });
-    g.fillText(s.name, left + 4 + 90 * (i % 2), 10 + 11 * Math.floor(i / 2));
+    let name = s.name;
+    let tw = g.measureText(name).width;
+    while (tw > w - left - 8 && name.length > 1) {
+      name = name.slice(0, -2) + '…';
+      tw = g.measureText(name).width;
+    }
+    if (lx + tw > w - 2 && lx > left + 4) {
+      lx = left + 4;
+      ly += 11;
+    }
+    g.fillText(name, lx, ly);
+    legend.push([lx, ly, tw].map(v => Math.round(v * 10) / 10));
+    lx += tw + 10;
   });
+  c.dataset.legend = JSON.stringify(legend);
   c.dataset.points = n;
+  c.dataset.max = series.length ? Math.max(0, ...series.flatMap(s => s.values.filter(v => v != null))) : 0;
 }
 
 function fmt(v) { return v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2); }
@@ -366,6 +431,17 @@ async function pollMetrics() {
   chart('chart-lag', [{name: 'records behind', values: p.map(x => x.input_lag)}]);
   const reasons = [...new Set(p.flatMap(x => Object.keys(x.dead_letters)))].sort();
   chart('chart-dead', reasons.map(r => ({name: r, values: p.map(x => x.dead_letters[r] ?? 0)})));
+  showFrames(m.frames ?? []);
+}
+
+/** The frames-policy panel: per source, processed frames with their age and the frames the policy skipped. */
+function showFrames(rows) {
+  const ms = v => v == null ? '—' : v.toFixed(0);
+  document.getElementById('frames').replaceChildren(...rows.map(f => el('tr', {'data-source': f.source_id,
+      'data-processed': f.processed, 'data-stale': f.skipped.STALE ?? 0, 'data-sampled': f.skipped.SAMPLED ?? 0},
+      el('td', {textContent: f.source_id}), el('td', {textContent: f.processed}),
+      el('td', {textContent: f.skipped.STALE ?? 0}), el('td', {textContent: f.skipped.SAMPLED ?? 0}),
+      el('td', {textContent: ms(f.age_mean_ms)}), el('td', {textContent: ms(f.age_max_ms)}))));
 }
 
 // ---- dead letters ----
@@ -374,10 +450,14 @@ async function pollDeadLetters() {
   document.getElementById('dead-letters').replaceChildren(...list.map(d => el('tr', {'data-seq': d.seq,
       'data-stage': d.stage, 'data-reason': d.reason},
       el('td', {textContent: new Date(d.timestamp).toISOString()}), el('td', {textContent: d.stage}),
-      el('td', {textContent: d.reason}), el('td', {textContent: d.image_id ?? '—'}),
+      el('td', {textContent: d.reason}), el('td', {textContent: d.source_id ?? '—'}),
+      el('td', {textContent: d.image_id ?? '—'}),
       el('td', {className: 'msg', textContent: d.message, title: d.message}),
       el('td', {}, d.downloadable ? el('a', {href: '/api/deadletter?seq=' + d.seq, textContent: d.bytes + ' B',
-          download: 'dead-letter-' + d.seq + '.bin'}) : d.bytes + ' B (too large to keep)'))));
+          className: 'value', title: 'the record value as it was on the input topic (Avro wire format)',
+          download: 'dead-letter-' + d.seq + '-value.avro'}) : d.bytes + ' B (too large to keep)',
+          d.image ? ' · ' : '', d.image ? el('a', {href: '/api/deadletter?seq=' + d.seq + '&as=image',
+          className: 'image', textContent: 'image', title: d.image.content_type, download: d.image.file}) : ''))));
 }
 
 function report(e) {
@@ -420,7 +500,14 @@ async function init() {
     off.textContent = status.concepts_message;
   }
   document.getElementById('threshold').addEventListener('change', () => {
-    if (selected) { segmentAt(selected.imageId, selected.x, selected.y).catch(report); }
+    if (selected) { segmentAt(selected.t, selected.x, selected.y).catch(report); }
+  });
+  const pause = document.getElementById('pause');
+  pause.addEventListener('click', () => {
+    paused = !paused;
+    pause.textContent = paused ? 'resume' : 'pause';
+    pause.dataset.paused = String(paused);
+    if (!paused) { shownSeq = ''; }
   });
   every(1000, pollRecent);
   every(1000, pollMetrics);
