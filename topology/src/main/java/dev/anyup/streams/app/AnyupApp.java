@@ -9,6 +9,7 @@ import dev.anyup.streams.models.ModelBundle;
 import dev.anyup.streams.models.VerificationReport;
 import dev.anyup.streams.topology.AnyupTopology;
 import dev.anyup.streams.segmentation.SegmentationHeads;
+import dev.anyup.streams.http.HttpLimits;
 import dev.anyup.streams.topology.AppConfig;
 import dev.anyup.streams.topology.ConfigException;
 import dev.anyup.streams.topology.DeadLetterDeserializationExceptionHandler;
@@ -228,8 +229,9 @@ public final class AnyupApp implements AutoCloseable {
       ReadinessProbe probe = new ReadinessProbe(s::state, threads, progress, cfg.readiness(), System::nanoTime,
           poller::logAssignment);
       streams.setStateListener(probe);
-      http = OpsHttpServer.start(cfg.httpPort(), registry, probe::verdict, probe::health);
-      LOG.info("ops HTTP on port {}", http.port());
+      http = OpsHttpServer.start(cfg.httpBind(), cfg.httpPort(), HttpLimits.defaults(), registry, probe::verdict,
+          probe::health);
+      LOG.info("ops HTTP on {}:{}", cfg.httpBind(), http.port());
       if (consoleView != null) {
         consoleSearch = ConsoleSearch.start(cfg);
         consoleConcepts = cfg.console().concepts() ? ConsoleConcepts.start(cfg) : null;

@@ -81,6 +81,7 @@ final class LocalCommand implements Callable<Integer> {
           "topics.replication: 1",
           "streams.replication.factor: 1",
           "http.port: " + httpPort,
+          "http.bind: 127.0.0.1",
           "");
     }
 

@@ -45,6 +45,11 @@ final class ServeCommand implements Callable<Integer> {
       + "instance before answering 503 naming its partitions (default: ${DEFAULT-VALUE})")
   long peerTimeoutMs;
 
+  @Option(names = "--state-dir", description = "Kafka Streams' state directory (default: streams.state.dir when set, "
+      + "else <java.io.tmpdir>/anyup-streams/serve/<application id>/<cluster id>, so a serve never restores another "
+      + "cluster's index)")
+  java.nio.file.Path stateDir;
+
   @Option(names = "--allow-upload", description = "serve POST /api/similar (search with an uploaded image): loads the "
       + "model bundle (model.bundle) to embed it; off by default (read-only)")
   boolean allowUpload;
@@ -57,7 +62,7 @@ final class ServeCommand implements Callable<Integer> {
     try {
       settings = new RetrievalService.Settings(
           applicationId != null ? applicationId : cfg.applicationId() + "-retrieval", bind, port, advertisedHost,
-          java.time.Duration.ofMillis(peerTimeoutMs));
+          java.time.Duration.ofMillis(peerTimeoutMs), stateDir);
     } catch (IllegalArgumentException e) {
       throw new StartupException(e.getMessage());
     }
@@ -73,7 +78,8 @@ final class ServeCommand implements Callable<Integer> {
       throw e;
     }
     System.out.println("retrieval service on http://" + bind + ":" + service.port()
-        + "/api/similar?image=ID&k=10 (indexing " + cfg.topics().embeddings() + "; uploads "
+        + "/api/similar?image=ID&k=10 (indexing " + cfg.topics().embeddings() + ", state in " + service.stateDir()
+        + "; uploads "
         + (embedder != null ? "on, model bundle " + cfg.model().bundle() : "off") + ")");
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -6,8 +6,9 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
-import com.sun.net.httpserver.HttpServer;
 import dev.anyup.streams.avro.DenseFeatures;
+import dev.anyup.streams.http.BoundedHttpServer;
+import dev.anyup.streams.http.HttpLimits;
 import dev.anyup.streams.segmentation.ConceptBuilder;
 import dev.anyup.streams.segmentation.ConceptWriteException;
 import dev.anyup.streams.segmentation.LabelPalette;
@@ -17,7 +18,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
 import java.net.URLDecoder;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -28,14 +28,15 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ExecutorService;
+import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
  * The web console: a read-only page ({@code GET /}: plain HTML, JS and CSS from the jar, no build step, no CDN) and
- * its JSON API on the JDK's HTTP server, bound to {@code console.bind}:{@code console.port}.
+ * its JSON API on the shared HTTP layer ({@code BoundedHttpServer}), bound to {@code console.bind}:{@code
+ * console.port}.
  *
  * <ul>
  *   <li>{@code GET /api/status}: whether similar-image search is available here
@@ -70,13 +71,14 @@ public final class ConsoleServer implements AutoCloseable {
   private static final Map<String, String> PAGES = Map.of("/", "index.html", "/index.html", "index.html",
       "/console.js", "console.js", "/console.css", "console.css");
 
-  private final HttpServer server;
-  private final ExecutorService executor;
+  private static final Set<String> READ = Set.of("GET", "HEAD");
+  private static final Set<String> READ_WRITE = Set.of("GET", "HEAD", "POST");
+
+  private final BoundedHttpServer server;
   private final ScheduledExecutorService sampling;
 
-  private ConsoleServer(HttpServer server, ExecutorService executor, ScheduledExecutorService sampling) {
+  private ConsoleServer(BoundedHttpServer server, ScheduledExecutorService sampling) {
     this.server = server;
-    this.executor = executor;
     this.sampling = sampling;
   }
 
@@ -112,31 +114,26 @@ public final class ConsoleServer implements AutoCloseable {
     if (uploads && similar == null) {
       throw new IllegalArgumentException("console uploads need a similar-image handler but there is none");
     }
-    HttpServer server;
-    try {
-      server = HttpServer.create(new InetSocketAddress(bind, port), 16);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot bind the console to " + bind + ":" + port
-          + " (console.bind, console.port)", e);
-    }
+    BoundedHttpServer server = BoundedHttpServer.create("console (console.bind, console.port)", bind, port,
+        HttpLimits.defaults());
     MetricsSampler sampler = new MetricsSampler(registry);
     ScheduledExecutorService sampling = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "anyup-console-meters"));
     sampling.scheduleAtFixedRate(() -> sampler.sample(System.currentTimeMillis()), 0, 1, TimeUnit.SECONDS);
-    server.createContext("/", readOnly(ex -> page(ex)));
-    server.createContext("/api/recent", readOnly(ex -> json(ex, 200, recent(view))));
-    server.createContext("/api/image", readOnly(ex -> tileBytes(ex, view, false)));
-    server.createContext("/api/features", readOnly(ex -> tileBytes(ex, view, true)));
-    server.createContext("/api/segment", readOnly(ex -> segment(ex, view)));
-    server.createContext("/api/overlay", readOnly(ex -> overlay(ex, view)));
+    server.route("/", READ, readOnly(ex -> page(ex)));
+    server.route("/api/recent", READ, readOnly(ex -> json(ex, 200, recent(view))));
+    server.route("/api/image", READ, readOnly(ex -> tileBytes(ex, view, false)));
+    server.route("/api/features", READ, readOnly(ex -> tileBytes(ex, view, true)));
+    server.route("/api/segment", READ, readOnly(ex -> segment(ex, view)));
+    server.route("/api/overlay", READ, readOnly(ex -> overlay(ex, view)));
     String conceptsOff = noConcepts != null ? noConcepts : "defining concepts is off in this console: set "
         + "console.concepts.enabled: true to let it write to the concepts topic";
-    server.createContext("/api/concepts", conceptsHandler(view, concepts, conceptsOff));
-    server.createContext("/api/metrics", readOnly(ex -> json(ex, 200, metrics(sampler, view))));
-    server.createContext("/api/deadletters", readOnly(ex -> json(ex, 200, deadLetters(view))));
-    server.createContext("/api/deadletter", readOnly(ex -> deadLetterBytes(ex, view)));
+    server.route("/api/concepts", READ_WRITE, conceptsHandler(view, concepts, conceptsOff));
+    server.route("/api/metrics", READ, readOnly(ex -> json(ex, 200, metrics(sampler, view))));
+    server.route("/api/deadletters", READ, readOnly(ex -> json(ex, 200, deadLetters(view))));
+    server.route("/api/deadletter", READ, readOnly(ex -> deadLetterBytes(ex, view)));
     String noIndex = noSimilar != null ? noSimilar : "similar-image search is not available in this process: it has "
         + "no retrieval index (run `anyup-streams serve`, which answers GET /api/similar)";
-    server.createContext("/api/status", readOnly(ex -> {
+    server.route("/api/status", READ, readOnly(ex -> {
       String down = similar instanceof SimilarAvailability a ? a.unavailable().orElse(null) : null;
       json(ex, 200, JSON.createObjectNode()
         .put("similar_available", similar != null && down == null)
@@ -144,12 +141,10 @@ public final class ConsoleServer implements AutoCloseable {
         .put("upload_available", uploads).put("segmentable_images", ConsoleView.SEGMENTABLE)
         .put("concepts_enabled", concepts != null).put("concepts_message", concepts != null ? "" : conceptsOff));
     }));
-    server.createContext("/api/similar", similar == null ? readOnly(ex -> json(ex, 503, message(noIndex)))
+    server.route("/api/similar", similar != null && uploads ? READ_WRITE : READ,
+        similar == null ? readOnly(ex -> json(ex, 503, message(noIndex)))
         : uploads ? uploading(similar) : readOnly(similar));
-    ExecutorService executor = Executors.newFixedThreadPool(2, r -> daemon(r, "anyup-console-http"));
-    server.setExecutor(executor);
-    server.start();
-    return new ConsoleServer(server, executor, sampling);
+    return new ConsoleServer(server.start(), sampling);
   }
 
   private static Thread daemon(Runnable r, String name) {
@@ -159,7 +154,7 @@ public final class ConsoleServer implements AutoCloseable {
   }
 
   public int port() {
-    return server.getAddress().getPort();
+    return server.port();
   }
 
   private static HttpHandler readOnly(HttpHandler h) {
@@ -538,7 +533,6 @@ public final class ConsoleServer implements AutoCloseable {
   @Override
   public void close() {
     sampling.shutdownNow();
-    server.stop(0);
-    executor.shutdownNow();
+    server.close();
   }
 }

@@ -1,16 +1,16 @@
 package dev.anyup.streams.retrieval;
 
-import com.sun.net.httpserver.HttpServer;
 import dev.anyup.streams.access.AccessContext;
 import dev.anyup.streams.access.StreamsClientWatch;
 import dev.anyup.streams.avro.ImageEmbedding;
+import dev.anyup.streams.http.BoundedHttpServer;
+import dev.anyup.streams.http.HttpLimits;
 import dev.anyup.streams.serdes.SpecificAvroSerde;
 import dev.anyup.streams.topology.AppConfig;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.LinkedHashSet;
@@ -20,8 +20,6 @@ import java.util.Objects;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
@@ -62,11 +60,19 @@ public final class RetrievalService implements AutoCloseable {
    * @param advertisedHost the host name the other instances reach this one at ({@code application.server}); null:
    *     the bind address, or this machine's host name when that is a wildcard
    * @param peerTimeout how long a query waits for another instance before reporting it unavailable
+   * @param stateDir Kafka Streams' state directory; null: {@code streams.state.dir} when configured, else
+   *     {@link #defaultStateDir} for this application id and the cluster it talks to, so an index is never restored
+   *     from another run's (another cluster's) data
    */
   public record Settings(String applicationId, String bindAddress, int port, String advertisedHost,
-      Duration peerTimeout) {
+      Duration peerTimeout, Path stateDir) {
     public Settings(String applicationId, String bindAddress, int port) {
-      this(applicationId, bindAddress, port, null, Duration.ofSeconds(2));
+      this(applicationId, bindAddress, port, null, Duration.ofSeconds(2), null);
+    }
+
+    public Settings(String applicationId, String bindAddress, int port, String advertisedHost,
+        Duration peerTimeout) {
+      this(applicationId, bindAddress, port, advertisedHost, peerTimeout, null);
     }
 
     public Settings {
@@ -108,19 +114,19 @@ public final class RetrievalService implements AutoCloseable {
   private final EmbeddingIndex index;
   private final KafkaStreams streams;
   private final SpecificAvroSerde<ImageEmbedding> serde;
-  private final HttpServer http;
-  private final ExecutorService httpThreads;
+  private final BoundedHttpServer http;
+  private final Path stateDir;
   private final AtomicLong refused;
   private final Admin admin;
 
   private RetrievalService(EmbeddingIndex index, KafkaStreams streams, SpecificAvroSerde<ImageEmbedding> serde,
-      HttpServer http, ExecutorService httpThreads, AtomicLong refused, Admin admin) {
+      BoundedHttpServer http, AtomicLong refused, Admin admin, Path stateDir) {
     this.admin = admin;
     this.index = index;
     this.streams = streams;
     this.serde = serde;
     this.http = http;
-    this.httpThreads = httpThreads;
+    this.stateDir = stateDir;
     this.refused = refused;
   }
 
@@ -140,55 +146,81 @@ public final class RetrievalService implements AutoCloseable {
     AtomicLong refused = new AtomicLong();
     SpecificAvroSerde<ImageEmbedding> serde = new SpecificAvroSerde<>(ImageEmbedding.class);
     serde.configure(Map.copyOf(cfg.serdeConfig()), false);
-    HttpServer http;
+    BoundedHttpServer http = BoundedHttpServer.create("retrieval HTTP server (serve --bind, --port)",
+        settings.bindAddress(), settings.port(), HttpLimits.defaults());
+    Admin admin = Admin.create(cfg.adminProperties());
+    Path stateDir;
     try {
-      http = HttpServer.create(new InetSocketAddress(settings.bindAddress(), settings.port()), 16);
-    } catch (IOException e) {
+      String configured = cfg.passThrough().get("streams." + StreamsConfig.STATE_DIR_CONFIG);
+      stateDir = settings.stateDir() != null ? settings.stateDir()
+          : configured != null && !configured.isBlank() ? Path.of(configured)
+          : defaultStateDir(settings.applicationId(), clusterId(admin, cfg.bootstrapServers()));
+      http.start();
+    } catch (RuntimeException e) {
+      admin.close(Duration.ofSeconds(5));
       serde.close();
-      throw new UncheckedIOException("cannot bind the retrieval HTTP server to " + settings.bindAddress() + ":"
-          + settings.port(), e);
+      throw e;
     }
-    HostInfo self = new HostInfo(settings.hostForPeers(), http.getAddress().getPort());
+    HostInfo self = new HostInfo(settings.hostForPeers(), http.port());
     Properties props = streamsProperties(cfg, settings);
     props.put(StreamsConfig.APPLICATION_SERVER_CONFIG, self.host() + ":" + self.port());
+    props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
     KafkaStreams streams = new KafkaStreams(
         RetrievalTopology.build(cfg.topics().embeddings(), serde, index, refused), props);
     StreamsClientWatch watch = new StreamsClientWatch("the retrieval index of " + cfg.topics().embeddings(),
         AccessContext.of(props, Set.of(cfg.topics().embeddings()), Set.of(), settings.applicationId()));
     streams.setUncaughtExceptionHandler(watch);
-    Admin admin = Admin.create(cfg.adminProperties());
     ClusterSearch search = new ClusterSearch(index, () -> peers(streams, self),
         partitionCount(admin, cfg.topics().embeddings()), settings.peerTimeout());
     SimilarityApi api = new SimilarityApi(search, embedder, cfg.limits().maxImageBytes(),
         SimilarityApi.SERVE_UPLOAD_HINT);
     // a stopped index answers 503 with the reason, not a stale or empty answer
-    http.createContext("/api/similar", ex -> {
+    http.route("/api/similar", Set.of("GET", "POST"), ex -> {
       if (watch.stopped().isPresent()) {
         text(ex, 503, "similar-image search unavailable: " + watch.stopped().get() + "\n");
       } else {
         api.handle(ex);
       }
     });
-    http.createContext("/internal/", new PeerApi(index));
-    http.createContext("/health", ex -> text(ex, watch.stopped().isPresent() ? 503 : 200,
+    http.route("/internal/", Set.of("GET", "POST"), new PeerApi(index));
+    http.probe("/health", ex -> text(ex, watch.stopped().isPresent() ? 503 : 200,
         watch.stopped().map(why -> "unhealthy: " + why + "\n").orElse("ok\n")));
-    http.createContext("/", RetrievalService::root);
-    http.createContext("/ready", ex -> {
+    http.route("/", Set.of("GET", "HEAD"), RetrievalService::root);
+    http.probe("/ready", ex -> {
       boolean ok = streams.state() == KafkaStreams.State.RUNNING;
       text(ex, ok ? 200 : 503, ok ? "ready: " + index.size() + " embeddings\n"
           : "not ready: " + watch.stopped().orElse("Kafka Streams is " + streams.state()) + "\n");
     });
-    ExecutorService threads = Executors.newFixedThreadPool(4, r -> {
-      Thread t = new Thread(r, "anyup-retrieval-http");
-      t.setDaemon(true);
-      return t;
-    });
-    http.setExecutor(threads);
     streams.start();
-    http.start();
-    LOG.info("retrieval service: indexing {} as {}, queries on http://{}:{}/api/similar", cfg.topics().embeddings(),
-        settings.applicationId(), settings.bindAddress(), http.getAddress().getPort());
-    return new RetrievalService(index, streams, serde, http, threads, refused, admin);
+    LOG.info("retrieval service: indexing {} as {}, state in {}, queries on http://{}:{}/api/similar",
+        cfg.topics().embeddings(), settings.applicationId(), stateDir, settings.bindAddress(), http.port());
+    return new RetrievalService(index, streams, serde, http, refused, admin, stateDir);
+  }
+
+  /**
+   * {@code <java.io.tmpdir>/anyup-streams/serve/<application id>/<cluster id>}: Kafka Streams' own default,
+   * {@code /tmp/kafka-streams/<application id>}, is shared by every run with that id, so a {@code serve} started
+   * against a fresh broker restored its store (and answered) from the previous cluster's embeddings.
+   */
+  static Path defaultStateDir(String applicationId, String clusterId) {
+    return Path.of(System.getProperty("java.io.tmpdir"), "anyup-streams", "serve", safe(applicationId),
+        safe(clusterId));
+  }
+
+  private static String safe(String name) {
+    return name.replaceAll("[^A-Za-z0-9._-]", "_");
+  }
+
+  private static String clusterId(Admin admin, String bootstrap) {
+    try {
+      return admin.describeCluster().clusterId().get(30, TimeUnit.SECONDS);
+    } catch (ExecutionException | TimeoutException e) {
+      throw new IllegalStateException("cannot read the cluster id of " + bootstrap + " (it names serve's state "
+          + "directory; set one with --state-dir to start anyway): " + e, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while reading the cluster id of " + bootstrap, e);
+    }
   }
 
   /** The other members' {@code application.server} addresses, from Kafka Streams metadata. */
@@ -255,7 +287,12 @@ public final class RetrievalService implements AutoCloseable {
 
   /** The HTTP port (useful with port 0). */
   public int port() {
-    return http.getAddress().getPort();
+    return http.port();
+  }
+
+  /** Kafka Streams' state directory this service uses. */
+  public Path stateDir() {
+    return stateDir;
   }
 
   /** What {@code serve} answers: the endpoint list at {@code /}, instead of the JDK's HTML 404 page. */
@@ -289,8 +326,7 @@ public final class RetrievalService implements AutoCloseable {
   /** Stops HTTP, then Streams (leaving the group), then the serde. */
   @Override
   public void close() {
-    http.stop(0);
-    httpThreads.shutdownNow();
+    http.close();
     streams.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
         .withTimeout(Duration.ofSeconds(30)));
     admin.close(Duration.ofSeconds(5));

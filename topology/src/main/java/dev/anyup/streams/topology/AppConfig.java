@@ -35,7 +35,8 @@ public record AppConfig(
     Console console,
     Segmentation segmentation,
     int httpPort,
-    Map<String, String> passThrough) {
+    Map<String, String> passThrough,
+    String httpBind) {
 
   /** Prefixes whose keys go verbatim to Kafka clients or the serde. */
   public static final Set<String> PASS_THROUGH_PREFIXES =
@@ -49,6 +50,21 @@ public record AppConfig(
   public static final String TEMP_DIR_KEY = "app.temp.dir";
 
   static final int DEFAULT_STREAM_THREADS = 2;
+
+  /**
+   * {@code http.bind} (the ops port: /health, /ready, /metrics) defaults to all interfaces: its callers are an
+   * orchestrator's probes and a Prometheus scraper, which reach a container from outside it, and it serves nothing
+   * but health and counters. {@code local} writes {@code 127.0.0.1} for a developer's machine.
+   */
+  public static final String DEFAULT_HTTP_BIND = "0.0.0.0";
+
+  /** The canonical form without {@code http.bind} (all interfaces, {@link #DEFAULT_HTTP_BIND}). */
+  public AppConfig(String applicationId, String bootstrapServers, String schemaRegistryUrl, Topics topics,
+      Model model, Output output, Batch batch, Limits limits, Readiness readiness, FramePolicy frames,
+      Console console, Segmentation segmentation, int httpPort, Map<String, String> passThrough) {
+    this(applicationId, bootstrapServers, schemaRegistryUrl, topics, model, output, batch, limits, readiness, frames,
+        console, segmentation, httpPort, passThrough, DEFAULT_HTTP_BIND);
+  }
   private static final Pattern SECRET_KEY =
       Pattern.compile(".*(password|jaas|secret|user\\.info|token|credentials|\\.key$).*", Pattern.CASE_INSENSITIVE);
 
@@ -74,6 +90,8 @@ public record AppConfig(
         .contains(frames.skippedTopic()), "frames.skipped.topic must differ from the input, output and dead-letter "
         + "topics but was '" + frames.skippedTopic() + "'");
     require(httpPort >= 0 && httpPort <= 65535, "http.port must be in [0, 65535] but was " + httpPort);
+    httpBind = httpBind == null ? DEFAULT_HTTP_BIND : httpBind.trim();
+    require(!httpBind.isEmpty(), "http.bind must not be blank but was ''");
     require(passThrough == null || !passThrough.containsKey(TEMP_DIR_KEY)
         || !passThrough.get(TEMP_DIR_KEY).isBlank(), TEMP_DIR_KEY + " must not be blank");
     passThrough = Map.copyOf(passThrough == null ? Map.of() : passThrough);
@@ -482,7 +500,8 @@ public record AppConfig(
             r.string("segmentation.concepts.topic", Segmentation.defaults().conceptsTopic()),
             r.bool("segmentation.confidence.enabled", Segmentation.defaults().confidence())),
         r.integer("http.port", 8080),
-        pass);
+        pass,
+        r.string("http.bind", DEFAULT_HTTP_BIND));
   }
 
   /** {@value #TEMP_DIR_KEY}: default {@code ${java.io.tmpdir}/anyup-streams}, one folder reused by every start. */
@@ -503,7 +522,7 @@ public record AppConfig(
       "batch.max.size", "batch.max.wait.ms", "batch.workers", "batch.timeout.ms",
       "limits.image.max.bytes", "limits.image.max.pixels", "limits.image.max.side",
       "readiness.thread.death.window.ms", "readiness.rebalance.grace.ms", "readiness.progress.timeout.ms",
-      "http.port", "frames.max.age.ms", "frames.min.interval.ms", "frames.skipped.topic",
+      "http.port", "http.bind", "frames.max.age.ms", "frames.min.interval.ms", "frames.skipped.topic",
       "console.enabled", "console.bind", "console.port", "console.recent.per.source",
       "console.similar.enabled", "console.similar.max.embeddings", "console.upload.enabled",
       "console.render.max.per.second", "console.concepts.enabled",
@@ -524,43 +543,43 @@ public record AppConfig(
     Map<String, String> merged = new LinkedHashMap<>(passThrough);
     merged.putAll(extra);
     return new AppConfig(applicationId, bootstrapServers, schemaRegistryUrl, topics, model, output, batch, limits,
-        readiness, frames, console, segmentation, httpPort, merged);
+        readiness, frames, console, segmentation, httpPort, merged, httpBind);
   }
 
   /** A copy with another HTTP port (0 = any free port). */
   public AppConfig withHttpPort(int port) {
     return new AppConfig(applicationId, bootstrapServers, schemaRegistryUrl, topics, model, output, batch, limits,
-        readiness, frames, console, segmentation, port, passThrough);
+        readiness, frames, console, segmentation, port, passThrough, httpBind);
   }
 
   /** A copy with other output settings. */
   public AppConfig withOutput(Output newOutput) {
     return new AppConfig(applicationId, bootstrapServers, schemaRegistryUrl, topics, model, newOutput, batch, limits,
-        readiness, frames, console, segmentation, httpPort, passThrough);
+        readiness, frames, console, segmentation, httpPort, passThrough, httpBind);
   }
 
   /** A copy with other batch settings. */
   public AppConfig withBatch(Batch newBatch) {
     return new AppConfig(applicationId, bootstrapServers, schemaRegistryUrl, topics, model, output, newBatch, limits,
-        readiness, frames, console, segmentation, httpPort, passThrough);
+        readiness, frames, console, segmentation, httpPort, passThrough, httpBind);
   }
 
   /** A copy with other console settings. */
   public AppConfig withConsole(Console newConsole) {
     return new AppConfig(applicationId, bootstrapServers, schemaRegistryUrl, topics, model, output, batch, limits,
-        readiness, frames, newConsole, segmentation, httpPort, passThrough);
+        readiness, frames, newConsole, segmentation, httpPort, passThrough, httpBind);
   }
 
   /** A copy with other segmentation settings. */
   public AppConfig withSegmentation(Segmentation newSegmentation) {
     return new AppConfig(applicationId, bootstrapServers, schemaRegistryUrl, topics, model, output, batch, limits,
-        readiness, frames, console, newSegmentation, httpPort, passThrough);
+        readiness, frames, console, newSegmentation, httpPort, passThrough, httpBind);
   }
 
   /** A copy with another frame policy. */
   public AppConfig withFrames(FramePolicy newFrames) {
     return new AppConfig(applicationId, bootstrapServers, schemaRegistryUrl, topics, model, output, batch, limits,
-        readiness, newFrames, console, segmentation, httpPort, passThrough);
+        readiness, newFrames, console, segmentation, httpPort, passThrough, httpBind);
   }
 
   /**

@@ -64,6 +64,7 @@ class LocalCommandTest {
     assertEquals("127.0.0.1:19092", cfg.bootstrapServers());
     assertEquals("http://127.0.0.1:18081/apis/ccompat/v7", cfg.schemaRegistryUrl());
     assertEquals(1, cfg.topics().replication());
+    assertEquals("127.0.0.1", cfg.httpBind(), "a developer's ops port is this machine's only");
     assertEquals("1", cfg.streamsProperties().get("replication.factor"),
         "one broker: internal topics with one replica");
   }
