@@ -118,9 +118,15 @@ public final class RetrievalService implements AutoCloseable {
   private final Path stateDir;
   private final AtomicLong refused;
   private final Admin admin;
+  private final io.micrometer.prometheusmetrics.PrometheusMeterRegistry registry;
+  private final io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics streamsMetrics;
 
   private RetrievalService(EmbeddingIndex index, KafkaStreams streams, SpecificAvroSerde<ImageEmbedding> serde,
-      BoundedHttpServer http, AtomicLong refused, Admin admin, Path stateDir) {
+      BoundedHttpServer http, AtomicLong refused, Admin admin, Path stateDir,
+      io.micrometer.prometheusmetrics.PrometheusMeterRegistry registry,
+      io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics streamsMetrics) {
+    this.registry = registry;
+    this.streamsMetrics = streamsMetrics;
     this.admin = admin;
     this.index = index;
     this.streams = streams;
@@ -186,6 +192,25 @@ public final class RetrievalService implements AutoCloseable {
     http.probe("/health", ex -> text(ex, watch.stopped().isPresent() ? 503 : 200,
         watch.stopped().map(why -> "unhealthy: " + why + "\n").orElse("ok\n")));
     http.route("/", Set.of("GET", "HEAD"), RetrievalService::root);
+    // Prometheus, as the app's ops port: the index's size, refused records, Kafka Streams' own client metrics
+    var registry = new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(
+        io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT);
+    io.micrometer.core.instrument.Gauge.builder(INDEX_SIZE_METER, index, EmbeddingIndex::size)
+        .description("embeddings in this instance's similar-image index").register(registry);
+    io.micrometer.core.instrument.FunctionCounter.builder(REFUSED_METER, refused, AtomicLong::get)
+        .description("embedding records refused by the index (undecodable, wrong dimension)").register(registry);
+    var streamsMetrics = new io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics(streams);
+    streamsMetrics.bindTo(registry);
+    http.route("/metrics", Set.of("GET", "HEAD"), ex -> {
+      try (ex) {
+        byte[] bytes = registry.scrape().getBytes(StandardCharsets.UTF_8);
+        ex.getResponseHeaders().set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+        ex.sendResponseHeaders(200, bytes.length);
+        try (OutputStream out = ex.getResponseBody()) {
+          out.write(bytes);
+        }
+      }
+    });
     http.probe("/ready", ex -> {
       boolean ok = streams.state() == KafkaStreams.State.RUNNING;
       text(ex, ok ? 200 : 503, ok ? "ready: " + index.size() + " embeddings\n"
@@ -194,7 +219,7 @@ public final class RetrievalService implements AutoCloseable {
     streams.start();
     LOG.info("retrieval service: indexing {} as {}, state in {}, queries on http://{}:{}/api/similar",
         cfg.topics().embeddings(), settings.applicationId(), stateDir, settings.bindAddress(), http.port());
-    return new RetrievalService(index, streams, serde, http, refused, admin, stateDir);
+    return new RetrievalService(index, streams, serde, http, refused, admin, stateDir, registry, streamsMetrics);
   }
 
   /**
@@ -300,7 +325,13 @@ public final class RetrievalService implements AutoCloseable {
       + "GET  /api/similar?image=ID&k=N[&source=S][&from=T][&to=T]   neighbours of a stored image (JSON)\n"
       + "POST /api/similar?k=N  (body: the raw image bytes; with --allow-upload)   neighbours of an uploaded image\n"
       + "GET  /health   liveness\n"
-      + "GET  /ready    ready once the index is loaded (with the embedding count)\n";
+      + "GET  /ready    ready once the index is loaded (with the embedding count)\n"
+      + "GET  /metrics  Prometheus: anyup_serve_index_embeddings, anyup_serve_embeddings_refused_total, kafka_stream_*\n";
+
+  /** The index's size gauge. */
+  static final String INDEX_SIZE_METER = "anyup.serve.index.embeddings";
+  /** Records the index refused. */
+  static final String REFUSED_METER = "anyup.serve.embeddings.refused";
 
   /** {@code /}: the endpoint list; any other unknown path: 404 as JSON {"error": ...} naming the path. */
   static void root(com.sun.net.httpserver.HttpExchange ex) throws IOException {
@@ -331,5 +362,7 @@ public final class RetrievalService implements AutoCloseable {
         .withTimeout(Duration.ofSeconds(30)));
     admin.close(Duration.ofSeconds(5));
     serde.close();
+    streamsMetrics.close();
+    registry.close();
   }
 }

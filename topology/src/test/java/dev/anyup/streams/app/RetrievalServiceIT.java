@@ -3,6 +3,7 @@ package dev.anyup.streams.app;
 import static dev.anyup.streams.retrieval.RetrievalTopologyTestData.embedding;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -64,6 +65,11 @@ class RetrievalServiceIT {
       assertEquals("a", n.get(0).get("image_id").asText(), "the image itself first");
       assertEquals("b", n.get(1).get("image_id").asText());
       assertEquals(Math.sqrt(0.5), n.get(1).get("score").asDouble(), 1e-6);
+      // serve had no /metrics (issue 21): the index's own gauge and Kafka Streams' client metrics, in Prometheus text
+      String metrics = ItSupport.httpBody(service.port(), "/metrics");
+      assertTrue(metrics.contains("anyup_serve_index_embeddings 3.0"), metrics.lines().filter(
+          l -> l.startsWith("anyup")).toList().toString());
+      assertTrue(metrics.contains("kafka_stream_"), "Kafka Streams' own metrics are bound");
     }
     try (RetrievalService again = RetrievalService.start(cfg, settings)) {
       await().atMost(Duration.ofSeconds(60)).until(() -> again.state() == KafkaStreams.State.RUNNING);
