@@ -153,6 +153,7 @@ public final class AnyupApp implements AutoCloseable {
    */
   public static AnyupApp start(AppConfig configured) {
     LOG.info("starting with {}", configured);
+    LOG.info("{}", configured.frames().describe());
     NativeLibraries.prepare(configured.tempDir());
     // before anything is loaded or created: a missing server should fail the start in seconds, with its name
     DependencyCheck.requireReachable(configured);

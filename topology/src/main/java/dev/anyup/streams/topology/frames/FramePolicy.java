@@ -51,4 +51,30 @@ public record FramePolicy(Duration maxAge, Duration minInterval, String skippedT
   public boolean publishesSkipped() {
     return !skippedTopic.isEmpty();
   }
+
+  /**
+   * The policy in force, in one line for the start-up log: what is skipped, by which key, and where skipped frames
+   * go (e.g. {@code frames policy: skip frames older than 3000 ms (STALE); at most one frame per source every 400 ms
+   * (SAMPLED); skipped frames counted only}).
+   */
+  public String describe() {
+    if (!enabled()) {
+      return "frames policy: off (every frame is processed; frames.max.age.ms and frames.min.interval.ms are 0)";
+    }
+    StringBuilder b = new StringBuilder("frames policy: ");
+    if (freshness()) {
+      b.append("skip frames older than ").append(maxAge.toMillis()).append(" ms when their turn comes (STALE, "
+          + "frames.max.age.ms)");
+    }
+    if (sampling()) {
+      if (freshness()) {
+        b.append("; ");
+      }
+      b.append("at most one frame per source every ").append(minInterval.toMillis()).append(" ms of capture time "
+          + "(SAMPLED, frames.min.interval.ms)");
+    }
+    b.append(publishesSkipped() ? "; skipped frames published to " + skippedTopic : "; skipped frames counted only "
+        + "(anyup_frames_skipped_total{source,reason})");
+    return b.toString();
+  }
 }

@@ -61,4 +61,17 @@ class FramePolicyConfigTest {
     assertTrue(e.getMessage().startsWith("frames.skipped.topic must differ"), e.getMessage());
     assertTrue(e.getMessage().contains("'images.dlq'"), e.getMessage());
   }
+
+  @Test
+  void describesThePolicyInForceInOneStartUpLine() {
+    assertEquals("frames policy: off (every frame is processed; frames.max.age.ms and frames.min.interval.ms are 0)",
+        FramePolicy.off().describe());
+    String both = new FramePolicy(Duration.ofMillis(3000), Duration.ofMillis(400), "frames.skipped").describe();
+    assertEquals("frames policy: skip frames older than 3000 ms when their turn comes (STALE, frames.max.age.ms); "
+        + "at most one frame per source every 400 ms of capture time (SAMPLED, frames.min.interval.ms); skipped "
+        + "frames published to frames.skipped", both);
+    assertTrue(new FramePolicy(Duration.ZERO, Duration.ofMillis(200), "").describe()
+        .endsWith("every 200 ms of capture time (SAMPLED, frames.min.interval.ms); skipped frames counted only "
+            + "(anyup_frames_skipped_total{source,reason})"));
+  }
 }
