@@ -34,12 +34,7 @@ final class ProbeHead implements SegmentationHead {
    *     bundle's (both values named)
    */
   static ProbeHead load(Path file, int channels, String encoderSha256) {
-    ProbeFile.Loaded loaded;
-    try {
-      loaded = ProbeFile.read(file);
-    } catch (IOException e) {
-      throw new ConfigException("segmentation.probe.file " + file + " cannot be loaded: " + e.getMessage(), e);
-    }
+    ProbeFile.Loaded loaded = read(file);
     LinearProbe probe = loaded.probe();
     if (probe.channels() != channels) {
       throw new ConfigException("segmentation.probe.file " + file + ": probe " + probe.name() + " has "
@@ -55,6 +50,15 @@ final class ProbeHead implements SegmentationHead {
     }
     LOG.info("segmentation head: {} from {}", probe, file);
     return new ProbeHead(probe);
+  }
+
+  /** Reads {@code file}. @throws ConfigException naming the file when it does not read */
+  static ProbeFile.Loaded read(Path file) {
+    try {
+      return ProbeFile.read(file);
+    } catch (IOException e) {
+      throw new ConfigException("segmentation.probe.file " + file + " cannot be loaded: " + e.getMessage(), e);
+    }
   }
 
   @Override

@@ -57,12 +57,7 @@ public final class SegmentationHeads {
     if (!cfg.segmentation().head().equals(ProbeHead.KIND)) {
       return null;
     }
-    Path file = probeFile(cfg);
-    try {
-      return dev.anyup.streams.models.segmentation.ProbeFile.read(file).probe();
-    } catch (java.io.IOException e) {
-      throw new ConfigException("segmentation.probe.file " + file + " cannot be loaded: " + e.getMessage(), e);
-    }
+    return ProbeHead.read(probeFile(cfg)).probe();
   }
 
   /**

@@ -101,12 +101,20 @@ final class ItSupport {
 
   /** Starts {@code Main run --config config} as a child JVM on the test class path, output to {@code log}. */
   static Process startApp(java.nio.file.Path config, java.nio.file.Path log, String heap) throws IOException {
+    return startApp(config, log, heap, Map.of());
+  }
+
+  /** As {@link #startApp(java.nio.file.Path, java.nio.file.Path, String)}, with {@code env} added to its environment. */
+  static Process startApp(java.nio.file.Path config, java.nio.file.Path log, String heap, Map<String, String> env)
+      throws IOException {
     String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
     List<String> cmd = new ArrayList<>(List.of(
         java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         heap, "-Dai.djl.offline=true", "-cp", cp, "dev.anyup.streams.app.Main", "run", "--config",
         config.toString()));
-    return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+    pb.environment().putAll(env);
+    return pb.start();
   }
 
   static int freePort() throws IOException {

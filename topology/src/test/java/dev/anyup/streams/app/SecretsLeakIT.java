@@ -62,12 +62,8 @@ class SecretsLeakIT {
         "kafka.client.note: 'user=app password=inline-secret-E5'",
         ""));
     Path log = dir.resolve("run.log");
-    String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-    ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Xmx512m", "-Dai.djl.offline=true", "-cp", cp, "dev.anyup.streams.app.Main", "run", "--config",
-        config.toString()).redirectErrorStream(true).redirectOutput(log.toFile());
-    pb.environment().put("ANYUP_KAFKA_SSL_KEYSTORE_PASSWORD", "env-secret-D4");
-    Process app = pb.start();
+    Process app = ItSupport.startApp(config, log, "-Xmx512m",
+        java.util.Map.of("ANYUP_KAFKA_SSL_KEYSTORE_PASSWORD", "env-secret-D4"));
     List<String> answers = new ArrayList<>();
     try {
       await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(200))
