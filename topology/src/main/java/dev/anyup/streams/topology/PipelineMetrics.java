@@ -32,6 +32,8 @@ public final class PipelineMetrics {
   private final Timer batchDuration;
   private final Counter processed;
   private final Timer segmentation;
+  /** Each source's frame-age timer, looked up once: building a meter's id per image costs on the stream thread. */
+  private final Map<String, Timer> frameAgeBySource = new java.util.concurrent.ConcurrentHashMap<>();
   private final Counter labelMaps;
 
   public PipelineMetrics(MeterRegistry registry) {
@@ -97,9 +99,9 @@ public final class PipelineMetrics {
 
   /** The processed-frame age histogram of {@code source} ({@code anyup.frame.age{source}}). */
   public Timer frameAge(String source) {
-    return Timer.builder(FRAME_AGE)
+    return frameAgeBySource.computeIfAbsent(String.valueOf(source), s -> Timer.builder(FRAME_AGE)
         .description("age of a processed frame when its outputs were built: processed minus capture timestamp")
-        .tag("source", String.valueOf(source)).publishPercentileHistogram().register(registry);
+        .tag("source", s).publishPercentileHistogram().register(registry));
   }
 
   /** A batcher listener feeding the batch meters. */
