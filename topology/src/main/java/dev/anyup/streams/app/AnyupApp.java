@@ -9,6 +9,8 @@ import dev.anyup.streams.models.ModelBundle;
 import dev.anyup.streams.models.VerificationReport;
 import dev.anyup.streams.topology.AnyupTopology;
 import dev.anyup.streams.segmentation.SegmentationHeads;
+import dev.anyup.streams.serdes.SchemaRegistryClient;
+import dev.anyup.streams.serdes.SchemaRegistryConfig;
 import dev.anyup.streams.http.HttpLimits;
 import dev.anyup.streams.topology.AppConfig;
 import dev.anyup.streams.topology.ConfigException;
@@ -47,6 +49,8 @@ public final class AnyupApp implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(AnyupApp.class);
   /** How often committed progress is read, at most (a quarter of the stall timeout when that is shorter). */
   private static final Duration PROGRESS_POLL = Duration.ofSeconds(2);
+  /** How long the broker has to describe the cluster before the outage watch counts it unreachable. */
+  private static final Duration OUTAGE_PROBE_TIMEOUT = Duration.ofSeconds(5);
 
   private final AppConfig cfg;
   private final ModelBundle bundle;
@@ -65,13 +69,15 @@ public final class AnyupApp implements AutoCloseable {
   private final Admin admin;
   private final ProgressPoller poller;
   private final OutputRateLog rateLog;
+  private final OutageWatch outages;
   private final CountDownLatch closed = new CountDownLatch(1);
   private volatile boolean closing;
 
   private AnyupApp(AppConfig cfg, ModelBundle bundle, ImagePipeline pipeline, KafkaStreams streams,
       KafkaStreamsMetrics streamsMetrics, InputLagMetrics inputLag, PipelineMetrics metrics, OpsHttpServer http,
       ConsoleView consoleView, ConsoleServer console, ConsoleSearch consoleSearch, ConsoleConcepts consoleConcepts,
-      StreamThreadWatch threads, CountDownLatch ended, Admin admin, ProgressPoller poller, OutputRateLog rateLog) {
+      StreamThreadWatch threads, CountDownLatch ended, Admin admin, ProgressPoller poller, OutputRateLog rateLog,
+      OutageWatch outages) {
     this.cfg = cfg;
     this.bundle = bundle;
     this.pipeline = pipeline;
@@ -89,6 +95,7 @@ public final class AnyupApp implements AutoCloseable {
     this.admin = admin;
     this.poller = poller;
     this.rateLog = rateLog;
+    this.outages = outages;
   }
 
   /** Loads the bundle named by {@code model.bundle} with the configured device, threads and upsampler. */
@@ -173,6 +180,7 @@ public final class AnyupApp implements AutoCloseable {
     ConsoleServer console = null;
     ConsoleSearch consoleSearch = null;
     ConsoleConcepts consoleConcepts = null;
+    OutageWatch outages = null;
     try {
       VerificationReport report = bundle.verify();
       if (!report.passed()) {
@@ -226,9 +234,11 @@ public final class AnyupApp implements AutoCloseable {
       CommittedProgress progress = new CommittedProgress(registry, cfg.readiness().progressTimeout(),
           System.nanoTime());
       admin = Admin.create(cfg.adminProperties());
-      ProgressPoller poller = new ProgressPoller(streams, admin, cfg.applicationId(), cfg.topics().input(), progress);
+      outages = outageWatch(cfg, admin);
+      ProgressPoller poller = new ProgressPoller(streams, admin, cfg.applicationId(), cfg.topics().input(), progress,
+          outages::outages);
       ReadinessProbe probe = new ReadinessProbe(s::state, threads, progress, cfg.readiness(), System::nanoTime,
-          poller::logAssignment);
+          poller::logAssignment, outages::outages);
       streams.setStateListener(probe);
       http = OpsHttpServer.start(cfg.httpBind(), cfg.httpPort(), HttpLimits.defaults(), registry, probe::verdict,
           probe::health);
@@ -248,9 +258,13 @@ public final class AnyupApp implements AutoCloseable {
       poller.start(interval.compareTo(PROGRESS_POLL) < 0 ? interval : PROGRESS_POLL);
       OutputRateLog rateLog = new OutputRateLog(metrics, System::nanoTime);
       rateLog.start(OutputRateLog.INTERVAL);
+      outages.start(OutageWatch.INTERVAL);
       return new AnyupApp(cfg, bundle, pipeline, streams, streamsMetrics, inputLag, metrics, http, consoleView,
-          console, consoleSearch, consoleConcepts, threads, ended, admin, poller, rateLog);
+          console, consoleSearch, consoleConcepts, threads, ended, admin, poller, rateLog, outages);
     } catch (RuntimeException e) {
+      if (outages != null) {
+        outages.close();
+      }
       if (streams != null) {
         streams.close(Duration.ofSeconds(10));
       }
@@ -281,6 +295,19 @@ public final class AnyupApp implements AutoCloseable {
       bundle.close();
       throw e;
     }
+  }
+
+  /** The broker through the app's admin client, and the schema registry unless it is a {@code mock://} one. */
+  private static OutageWatch outageWatch(AppConfig cfg, Admin admin) {
+    Map<String, java.util.function.Supplier<java.util.Optional<String>>> probes = new java.util.LinkedHashMap<>();
+    probes.put("broker " + cfg.bootstrapServers(), () -> DependencyCheck.brokerProblem(admin, OUTAGE_PROBE_TIMEOUT));
+    SchemaRegistryConfig rc = SchemaRegistryConfig.fromMap(cfg.serdeConfig());
+    if (rc.mockScope() == null) {
+      SchemaRegistryClient client = SchemaRegistryClient.create(rc);
+      String url = cfg.schemaRegistryUrl().replaceAll("//[^/@]+@", "//[hidden]@");
+      probes.put("schema registry " + url, () -> DependencyCheck.registryProblem(client, url));
+    }
+    return new OutageWatch(probes, System::nanoTime, OutageWatch.REMINDER);
   }
 
   /** What the app reads (input) and writes (outputs, dead letters, label maps) as whom, for naming missing ACLs. */
@@ -413,6 +440,7 @@ public final class AnyupApp implements AutoCloseable {
     closing = true;
     LOG.info("shutting down: closing Kafka Streams (leave group)");
     try {
+      outages.close();
       poller.close();
       rateLog.close();
       streams.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
