@@ -338,6 +338,8 @@ public final class AnyupApp implements AutoCloseable {
           ? Map.of("producer.buffer.memory", Long.toString(bufferMemory))
           : Map.of("producer.max.request.size", Integer.toString(maxRequest),
               "producer.buffer.memory", Long.toString(bufferMemory)));
+      out = admitted(out, MemoryAdmission.of(cfg, Runtime.getRuntime().maxMemory(),
+          Math.min(threads.threads(), threads.inputPartitions()), sizing.largest()));
       Map<String, Long> outputBytes = new java.util.HashMap<>();
       if (cfg.output().denseEnabled()) {
         outputBytes.put(cfg.topics().dense(), Math.max(sizing.denseBytes(), 1024 * 1024));
@@ -359,6 +361,23 @@ public final class AnyupApp implements AutoCloseable {
       TopicProvisioner.ensureOutputs(admin, out, outputBytes, dlqBytes);
       return out;
     }
+  }
+
+  /**
+   * The configuration with {@code limits.image.max.pixels} lowered to what the heap holds, or unchanged; refuses the
+   * start when not even an image of the model's input size fits ({@link MemoryAdmission}).
+   */
+  static AppConfig admitted(AppConfig cfg, MemoryAdmission admission) {
+    if (admission.refused()) {
+      throw new StartupException(admission.refusal());
+    }
+    if (admission.fits()) {
+      LOG.info("{}", admission.line());
+      return cfg;
+    }
+    LOG.warn("{}", admission.line());
+    AppConfig.Limits l = cfg.limits();
+    return cfg.withLimits(new AppConfig.Limits(l.maxImageBytes(), admission.fittingPixels(), l.maxImageSide()));
   }
 
   /**

@@ -560,6 +560,12 @@ public record AppConfig(
         readiness, frames, console, segmentation, port, passThrough, httpBind);
   }
 
+  /** A copy with other image limits (the memory admission may lower {@code limits.image.max.pixels}). */
+  public AppConfig withLimits(Limits newLimits) {
+    return new AppConfig(applicationId, bootstrapServers, schemaRegistryUrl, topics, model, output, batch, newLimits,
+        readiness, frames, console, segmentation, httpPort, passThrough, httpBind);
+  }
+
   /** A copy with other output settings. */
   public AppConfig withOutput(Output newOutput) {
     return new AppConfig(applicationId, bootstrapServers, schemaRegistryUrl, topics, model, newOutput, batch, limits,
