@@ -2,6 +2,7 @@ package dev.anyup.streams.topology;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -24,8 +25,30 @@ class ConfigReferenceTest {
     }
     assertTrue(Files.isRegularFile(FILE), FILE + " is missing; generate it with: " + ConfigReference.REGENERATE);
     String committed = Files.readString(FILE, StandardCharsets.UTF_8);
-    assertEquals(generated, committed, "docs/configuration.md differs from the configuration keys in the code "
-        + "(ConfigKeys); regenerate it at the repository root with: " + ConfigReference.REGENERATE);
+    if (!generated.equals(committed)) {
+      fail("docs/configuration.md differs from the configuration keys in the code (ConfigKeys), "
+          + firstDifference(committed, generated) + "; regenerate it at the repository root with: "
+          + ConfigReference.REGENERATE);
+    }
+  }
+
+  /** Where two texts first differ, by line, without printing both whole. */
+  static String firstDifference(String committed, String generated) {
+    String[] a = committed.split("\n", -1);
+    String[] b = generated.split("\n", -1);
+    for (int i = 0; i < Math.max(a.length, b.length); i++) {
+      String x = i < a.length ? a[i] : "(end of file)";
+      String y = i < b.length ? b[i] : "(end of file)";
+      if (!x.equals(y)) {
+        return "first at line " + (i + 1) + ":\n  committed: " + x + "\n  generated: " + y + "\n";
+      }
+    }
+    return "in line endings";
+  }
+
+  @Test
+  void firstDifferenceNamesTheLine() {
+    assertEquals("first at line 2:\n  committed: b\n  generated: c\n", firstDifference("a\nb\n", "a\nc\n"));
   }
 
   @Test
