@@ -32,12 +32,6 @@ class DocsTest {
   private static final List<String> FIXED_DOCUMENTS = List.of("README.md", "BENCHMARKS.md", "RELIABILITY.md",
       "serdes/README.md", "models/README.md", "models/export/README.md", "topology/README.md", "bench/README.md",
       "bench/python/README.md", "docker/README.md");
-  /**
-   * Pages that parallel work of issue 20 writes (the models-library guide): a link to one of them may point nowhere
-   * until it lands. Once a listed page exists its links and anchors are checked like any other; remove it from here
-   * then.
-   */
-  private static final Set<String> LANDING_ELSEWHERE = Set.of("docs/models-library.md");
 
   private static final Pattern LINK = Pattern.compile("!?\\[[^\\]]*\\]\\(([^)\\s]+)(?:\\s+\"[^\"]*\")?\\)");
   private static final Pattern CODE_SPAN = Pattern.compile("`([^`\\n]+)`");
@@ -129,9 +123,7 @@ class DocsTest {
           if (!resolved.startsWith(ROOT)) {
             broken.add(where + " (outside the repository)");
           } else if (!Files.exists(resolved)) {
-            if (!LANDING_ELSEWHERE.contains(rel)) {
-              broken.add(where + " (no such file)");
-            }
+            broken.add(where + " (no such file)");
           } else if (!anchor.isEmpty() && resolved.toString().endsWith(".md")
               && !anchors(Files.readString(resolved)).contains(anchor)) {
             broken.add(where + " (no heading with that anchor in " + rel + ")");
