@@ -25,6 +25,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -48,6 +49,10 @@ import org.junit.jupiter.api.io.TempDir;
 class ScaleOutIT {
   private static final int PARTITIONS = 6;
   private static final long FEED_INTERVAL_MS = 1000;
+  /** How long the one-instance steady state is measured, after every partition's first committed output. */
+  private static final long STEADY_S = 20;
+  /** Extra app settings for experiments, {@code -Dit.app.config=KEY=VALUE[,KEY=VALUE...]}, added to every instance. */
+  private static final String APP_CONFIG = System.getProperty("it.app.config", "").strip();
 
   @TempDir Path dir;
 
@@ -66,15 +71,30 @@ class ScaleOutIT {
     List<String> report = new ArrayList<>();
     List<Process> processes = new ArrayList<>();
     try (ItSupport.Client client = new ItSupport.Client(cfg)) {
-      Instance a = start(stack, prefix, "a", processes);
-      a.awaitReady();
+      // the feed starts before instance a: a starts with a backlog on every partition, as after a restart or a
+      // deployment, which is where partitions can wait behind each other inside a stream thread
+      try (Admin admin = Admin.create(cfg.adminProperties())) {
+        TopicProvisioner.ensureInput(admin, cfg);
+      }
       Thread feeder = new Thread(() -> feed(client, stop, sent), "feeder");
       Thread reader = new Thread(() -> read(cfg, seen, stop), "reader");
       feeder.start();
       reader.start();
+      long tFeed = System.nanoTime();
+      Instance a = start(stack, prefix, "a", processes);
+      a.awaitReady();
+      int backlog = sent.get();
       ReadyWatch watchA = new ReadyWatch(a.port);
       watchA.start();
-      awaitProgressOnEveryPartition(seen, System.nanoTime(), "instance a alone");
+      awaitProgressOnEveryPartition(seen, tFeed, "instance a alone");
+      // steady state: one instance, every partition started; a window of STEADY_S seconds of feed
+      long tAll = firstOutputs(seen, tFeed).values().stream().max(Long::compare).orElseThrow();
+      awaitProgressOnEveryPartition(seen, tAll + TimeUnit.SECONDS.toNanos(STEADY_S), "instance a alone, steady");
+      if (!APP_CONFIG.isEmpty()) {
+        report.add("it.app.config: " + APP_CONFIG);
+      }
+      report.add(aloneLine(seen, tFeed, tAll, System.nanoTime(), backlog));
+      System.out.println("ScaleOutIT: " + report.get(report.size() - 1)); // early, for experiments cut short
 
       long t0 = System.nanoTime();
       Instance b = start(stack, prefix, "b", processes);
@@ -176,11 +196,24 @@ class ScaleOutIT {
         "output.dense.size: 28",
         "http.port: " + port,
         "streams.num.stream.threads: 2",
-        ""));
+        appConfigLines()));
     Path log = dir.resolve(name + ".log");
     Process p = ItSupport.startApp(config, log, "-Xmx512m");
     processes.add(p);
     return new Instance(p, port, log);
+  }
+
+  /** {@link #APP_CONFIG} as YAML lines (flat dotted keys), or an empty line. */
+  private static String appConfigLines() {
+    StringBuilder b = new StringBuilder();
+    for (String kv : APP_CONFIG.isEmpty() ? new String[0] : APP_CONFIG.split(",")) {
+      int eq = kv.indexOf('=');
+      if (eq <= 0) {
+        throw new IllegalArgumentException("it.app.config expects KEY=VALUE[,KEY=VALUE...] but had '" + kv + "'");
+      }
+      b.append(kv.substring(0, eq).strip()).append(": ").append(kv.substring(eq + 1).strip()).append('\n');
+    }
+    return b.toString();
   }
 
   /** Sends one small image to every input partition each {@link #FEED_INTERVAL_MS}; ids say the partition. */
@@ -211,7 +244,9 @@ class ScaleOutIT {
         SpecificAvroSerde<ImageEmbedding> emb = serde(cfg, ImageEmbedding.class)) {
       List<TopicPartition> tps = new ArrayList<>();
       for (String topic : List.of(cfg.topics().dense(), cfg.topics().embeddings())) {
-        await().atMost(Duration.ofSeconds(60)).until(() -> consumer.partitionsFor(topic).size() > 0);
+        // instance a creates the outputs when it starts
+        await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofMillis(500)).ignoreExceptions()
+            .until(() -> consumer.partitionsFor(topic).size() > 0);
         consumer.partitionsFor(topic).forEach(i -> tps.add(new TopicPartition(topic, i.partition())));
       }
       consumer.assign(tps);
@@ -244,6 +279,37 @@ class ScaleOutIT {
         .pollInterval(Duration.ofMillis(200)).until(() -> seen.stream()
             .filter(s -> s.nanos() > since && s.topic().endsWith("embeddings")).map(Seen::inputPartition)
             .distinct().count() == PARTITIONS);
+  }
+
+  /** Each input partition's first committed embedding visible after {@code since}. */
+  private static Map<Integer, Long> firstOutputs(ConcurrentLinkedQueue<Seen> seen, long since) {
+    Map<Integer, Long> first = new TreeMap<>();
+    for (Seen s : seen) {
+      if (s.topic().endsWith("embeddings") && s.nanos() > since) {
+        first.merge(s.inputPartition(), s.nanos(), Math::min);
+      }
+    }
+    return first;
+  }
+
+  /**
+   * One instance alone: how long after the first partition's first committed output each other partition's came
+   * (the feed started at {@code feedStart}, {@code backlog} inputs were waiting when the instance was ready), and the
+   * longest per-partition gap in [allStarted, to].
+   */
+  private static String aloneLine(ConcurrentLinkedQueue<Seen> seen, long feedStart, long allStarted, long to,
+      int backlog) {
+    Map<Integer, Long> first = firstOutputs(seen, feedStart);
+    long earliest = first.values().stream().min(Long::compare).orElseThrow();
+    StringBuilder each = new StringBuilder();
+    first.forEach((p, t) -> each.append(String.format(" p%d +%.1f", p, (t - earliest) / 1e9)));
+    long outputs = seen.stream().filter(s -> s.topic().endsWith("embeddings") && s.nanos() >= allStarted
+        && s.nanos() <= to).count();
+    return String.format("instance a alone, started with %d inputs waiting: first committed output %.1f s after the "
+        + "feed started; every partition's first within %.1f s of the first (%s); %s; %.1f outputs/s in that window "
+        + "(fed %.1f/s)", backlog, (earliest - feedStart) / 1e9, (allStarted - earliest) / 1e9, each.toString().strip(),
+        line("steady state", seen, allStarted, to), outputs / ((to - allStarted) / 1e9),
+        PARTITIONS * 1000.0 / FEED_INTERVAL_MS);
   }
 
   /** The longest per-partition gap in committed embeddings within [from, to], as a report line. */
