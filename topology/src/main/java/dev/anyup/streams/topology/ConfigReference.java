@@ -24,6 +24,10 @@ public final class ConfigReference {
       "heartbeat.interval.ms", "Kafka: 3000. A quarter of the session timeout.",
       "max.poll.records", "Kafka Streams: 1000. A stream thread polls, and so answers a rebalance, after every image "
           + "instead of after a buffer of them (records are still fetched ahead in batches).",
+      "max.partition.fetch.bytes", "Kafka: 1048576. One record batch per fetch: with one record per poll, the "
+          + "consumer hands out everything it fetched for one partition before the next one's, so partitions took "
+          + "turns a backlog at a time (an instance starting with a backlog: 7.0 s from its first partition's "
+          + "first output to its last's; 0.7 s with 1). The first partition with data always gets its batch.",
       "transaction.timeout.ms", "Kafka Streams' exactly-once default, made explicit: it must exceed "
           + "`session.timeout.ms` (checked at start-up), and short, because a killed instance's open transaction "
           + "holds back `read_committed` readers until it times out.",

@@ -23,6 +23,7 @@ class GroupMembershipDefaultsTest {
     assertEquals("6000", p.get("main.consumer.session.timeout.ms"));
     assertEquals("1500", p.get("main.consumer.heartbeat.interval.ms"));
     assertEquals("1", p.get("main.consumer.max.poll.records"));
+    assertEquals("1", p.get("main.consumer.max.partition.fetch.bytes"));
     assertEquals("10000", p.get("producer.transaction.timeout.ms"));
   }
 
