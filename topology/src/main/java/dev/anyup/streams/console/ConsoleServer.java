@@ -111,11 +111,19 @@ public final class ConsoleServer implements AutoCloseable {
    */
   public static ConsoleServer start(String bind, int port, ConsoleView view, MeterRegistry registry,
       HttpHandler similar, boolean uploads, String noSimilar, ConceptDefiner concepts, String noConcepts) {
+    return start(bind, port, view, registry, similar, uploads, noSimilar, concepts, noConcepts,
+        HttpLimits.defaults());
+  }
+
+  /** As the other, with the port's {@code limits} ({@code http.*} keys). */
+  public static ConsoleServer start(String bind, int port, ConsoleView view, MeterRegistry registry,
+      HttpHandler similar, boolean uploads, String noSimilar, ConceptDefiner concepts, String noConcepts,
+      HttpLimits limits) {
     if (uploads && similar == null) {
       throw new IllegalArgumentException("console uploads need a similar-image handler but there is none");
     }
     BoundedHttpServer server = BoundedHttpServer.create("console (console.bind, console.port)", bind, port,
-        HttpLimits.defaults());
+        limits);
     MetricsSampler sampler = new MetricsSampler(registry);
     ScheduledExecutorService sampling = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "anyup-console-meters"));
     sampling.scheduleAtFixedRate(() -> sampler.sample(System.currentTimeMillis()), 0, 1, TimeUnit.SECONDS);
