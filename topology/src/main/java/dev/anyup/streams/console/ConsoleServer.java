@@ -9,6 +9,7 @@ import com.sun.net.httpserver.HttpHandler;
 import dev.anyup.streams.avro.DenseFeatures;
 import dev.anyup.streams.http.BoundedHttpServer;
 import dev.anyup.streams.http.HttpLimits;
+import dev.anyup.streams.models.segmentation.PixelSimilarity;
 import dev.anyup.streams.segmentation.ConceptBuilder;
 import dev.anyup.streams.segmentation.ConceptWriteException;
 import dev.anyup.streams.segmentation.LabelPalette;
@@ -386,7 +387,7 @@ public final class ConsoleServer implements AutoCloseable {
           + " images, whose features the console keeps for click-to-segment"));
       return;
     }
-    ClickSegmenter.Segmentation s = ClickSegmenter.segment(d.get(), x, y, threshold);
+    PixelSimilarity.Segmentation s = ClickSegmenter.segment(d.get(), x, y, threshold);
     ByteBuffer b = ByteBuffer.allocate(4 * s.similarity().length).order(ByteOrder.LITTLE_ENDIAN);
     for (float v : s.similarity()) {
       b.putFloat(v);
