@@ -195,9 +195,13 @@ public record AppConfig(
     }
   }
 
-  /** Which model bundle to load and how to run it. {@code bundle} is {@code default} or a folder path. */
+  /**
+   * Which model bundle to load and how to run it. {@code bundle} is {@code default} or a folder path.
+   * {@code jpegScaledDecode} ({@code preprocess.jpeg.scaled.decode}, default true): decode baseline JPEGs at the
+   * largest DCT scale (1/2, 1/4, 1/8) that leaves the resize enough pixels; false for bit-for-bit full decoding.
+   */
   public record Model(String bundle, String device, int inputSize, String upsampler, int threads, boolean spinning,
-      int memoryPatternMaxSize) {
+      int memoryPatternMaxSize, boolean jpegScaledDecode) {
     public Model {
       bundle = nonBlank("model.bundle", bundle);
       device = nonBlank("model.device", device);
@@ -216,6 +220,12 @@ public record AppConfig(
     public Model(String bundle, String device, int inputSize, String upsampler, int threads, boolean spinning) {
       this(bundle, device, inputSize, upsampler, threads, spinning,
           dev.anyup.streams.models.InferenceOptions.DEFAULT_MEMORY_PATTERN_MAX_SIZE);
+    }
+
+    /** With scaled JPEG decoding on. */
+    public Model(String bundle, String device, int inputSize, String upsampler, int threads, boolean spinning,
+        int memoryPatternMaxSize) {
+      this(bundle, device, inputSize, upsampler, threads, spinning, memoryPatternMaxSize, true);
     }
 
     public static Model defaults() {
@@ -469,7 +479,8 @@ public record AppConfig(
         new Model(r.string("model.bundle", md.bundle()), r.string("model.device", md.device()),
             r.integer("model.input.size", md.inputSize()), r.string("model.upsampler", md.upsampler()),
             r.integer("model.threads", md.threads()), r.bool("model.spinning", md.spinning()),
-            r.integer("model.memory.pattern.max.size", md.memoryPatternMaxSize())),
+            r.integer("model.memory.pattern.max.size", md.memoryPatternMaxSize()),
+            r.bool("preprocess.jpeg.scaled.decode", md.jpegScaledDecode())),
         new Output(r.bool("output.dense.enabled", od.denseEnabled()), r.string("output.dense.dtype", od.denseDtype()),
             r.integer("output.dense.size", od.denseSize()), r.string("output.projection", od.projection()),
             r.bool("output.embeddings.enabled", od.embeddingsEnabled()),
@@ -516,7 +527,7 @@ public record AppConfig(
       "application.id", "bootstrap.servers", "schema.registry.url",
       "topics.input", "topics.dense", "topics.embeddings", "topics.dlq", "topics.partitions", "topics.replication",
       "model.bundle", "model.device", "model.input.size", "model.upsampler", "model.threads", "model.spinning",
-      "model.memory.pattern.max.size",
+      "model.memory.pattern.max.size", "preprocess.jpeg.scaled.decode",
       "output.dense.enabled", "output.dense.dtype", "output.dense.size", "output.projection",
       "output.embeddings.enabled", "output.regions.grid", "output.dense.in.graph",
       "batch.max.size", "batch.max.wait.ms", "batch.workers", "batch.timeout.ms",

@@ -121,8 +121,8 @@ public final class ImagePipeline implements AutoCloseable {
       throw new ConfigException("model.input.size " + size + " is not one of the bundle's profiles "
           + bundle.inputSizes());
     }
-    ImageDecoder decoder = ImageDecoder.create(cfg.limits().imageLimits());
     Preprocessor pre = bundle.preprocessor(size, ResizeMode.SHORTER_SIDE_CENTER_CROP);
+    ImageDecoder decoder = ImageDecoder.create(cfg.limits().imageLimits(), cfg.model().jpegScaledDecode() ? pre : null);
     var extractor = bundle.extractor(size);
     Projection projection = null;
     String pid = cfg.output().projectionId();
