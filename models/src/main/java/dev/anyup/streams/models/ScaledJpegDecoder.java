@@ -335,7 +335,7 @@ final class ScaledJpegDecoder {
       planes[c] = new byte[planeW[c] * mcusY * vs[c] * n];
     }
     int[] pred = new int[components];
-    float[] coef = new float[n * n];
+    float[] coef = new float[n * n + 1];
     float[] tmp = new float[n * n];
     int[] keep = KEEP[n];
     int restarts = 0;
@@ -353,34 +353,7 @@ final class ScaledJpegDecoder {
           int[] q = quant[tq[c]];
           for (int v = 0; v < vs[c]; v++) {
             for (int h = 0; h < hs[c]; h++) {
-              java.util.Arrays.fill(coef, 0f);
-              int size = huff(dc);
-              if (size > 11) {
-                throw corrupt("bad DC difference size " + size);
-              }
-              pred[c] += size == 0 ? 0 : receive(size);
-              coef[0] = pred[c] * q[0];
-              for (int k = 1; k < 64; k++) {
-                int rs = huff(ac);
-                int run = rs >> 4;
-                int bitsize = rs & 15;
-                if (bitsize == 0) {
-                  if (run != 15) {
-                    break;
-                  }
-                  k += 15;
-                  continue;
-                }
-                k += run;
-                if (k > 63) {
-                  throw corrupt("coefficient index past 63");
-                }
-                int value = receive(bitsize);
-                int at = keep[k];
-                if (at >= 0) {
-                  coef[at] = value * q[k];
-                }
-              }
+              pred[c] = decodeBlock(dc, ac, q, keep, coef, pred[c]);
               int x0 = (mx * hs[c] + h) * n;
               int y0 = (my * vs[c] + v) * n;
               inverseDct(n, coef, tmp, planes[c], y0 * planeW[c] + x0, planeW[c]);
@@ -397,9 +370,125 @@ final class ScaledJpegDecoder {
     return toRgb(n, hmax, vmax, planes, planeW);
   }
 
+  /**
+   * Entropy-decodes one block, keeping the dequantised coefficients {@code keep} selects in {@code coef} (and a flag in
+   * {@code coef[n*n]}: 1 when any AC coefficient was kept); returns the new DC predictor. The bit buffer lives in locals
+   * here and goes back to the fields around each refill.
+   */
+  private int decodeBlock(Huffman dc, Huffman ac, int[] q, int[] keep, float[] coef, int predictor) {
+    java.util.Arrays.fill(coef, 0f);
+    long buf = this.buf;
+    int bits = this.bits;
+    if (bits < 32) {
+      this.buf = buf;
+      this.bits = bits;
+      fill();
+      buf = this.buf;
+      bits = this.bits;
+    }
+    // DC
+    int e = dc.lookup[(int) (buf >>> 55)];
+    int size;
+    if (e != 0) {
+      buf <<= e >> 8;
+      bits -= e >> 8;
+      size = e & 0xff;
+    } else {
+      this.buf = buf;
+      this.bits = bits;
+      size = slowHuff(dc);
+      buf = this.buf;
+      bits = this.bits;
+    }
+    if (size > 11) {
+      throw corrupt("bad DC difference size " + size);
+    }
+    if (size > 0) {
+      int v = (int) (buf >>> (64 - size));
+      buf <<= size;
+      bits -= size;
+      predictor += v < (1 << (size - 1)) ? v - (1 << size) + 1 : v;
+    }
+    coef[0] = predictor * q[0];
+    float anyAc = 0;
+    int[] fast = ac.fastAc;
+    int[] lookup = ac.lookup;
+    for (int k = 1; k < 64; k++) {
+      if (bits < 32) {
+        this.buf = buf;
+        this.bits = bits;
+        fill();
+        buf = this.buf;
+        bits = this.bits;
+      }
+      int top = (int) (buf >>> 55);
+      int f = fast[top];
+      if (f != 0) { // code and value bits together in 9 bits
+        int len = f & 0xff;
+        buf <<= len;
+        bits -= len;
+        k += (f >> 8) & 0xff;
+        if (k > 63) {
+          throw corrupt("coefficient index past 63");
+        }
+        int at = keep[k];
+        if (at >= 0) {
+          coef[at] = (f >> 16) * q[k];
+          anyAc = 1;
+        }
+        continue;
+      }
+      int rs;
+      e = lookup[top];
+      if (e != 0) {
+        buf <<= e >> 8;
+        bits -= e >> 8;
+        rs = e & 0xff;
+      } else {
+        this.buf = buf;
+        this.bits = bits;
+        rs = slowHuff(ac);
+        buf = this.buf;
+        bits = this.bits;
+      }
+      int run = rs >> 4;
+      int bitsize = rs & 15;
+      if (bitsize == 0) {
+        if (run != 15) {
+          break;
+        }
+        k += 15;
+        continue;
+      }
+      k += run;
+      if (k > 63) {
+        throw corrupt("coefficient index past 63");
+      }
+      int v = (int) (buf >>> (64 - bitsize));
+      buf <<= bitsize;
+      bits -= bitsize;
+      int at = keep[k];
+      if (at >= 0) {
+        coef[at] = (v < (1 << (bitsize - 1)) ? v - (1 << bitsize) + 1 : v) * q[k];
+        anyAc = 1;
+      }
+    }
+    this.buf = buf;
+    this.bits = bits;
+    coef[coef.length - 1] = anyAc;
+    return predictor;
+  }
+
   private static void inverseDct(int n, float[] coef, float[] tmp, byte[] plane, int at, int stride) {
     if (n == 1) {
       plane[at] = clamp(coef[0] / 8f + 128f);
+      return;
+    }
+    if (coef[n * n] == 0) { // DC only: a flat block
+      byte v = clamp(coef[0] / 8f + 128f);
+      for (int y = 0; y < n; y++) {
+        java.util.Arrays.fill(plane, at + y * stride, at + y * stride + n, v);
+      }
       return;
     }
     float[] m = IDCT[n];
@@ -475,45 +564,52 @@ final class ScaledJpegDecoder {
 
   /** Tops the buffer up to at least 57 bits; at a marker or the end of the bytes it feeds zeros and counts them. */
   private void fill() {
-    while (bits <= 56) {
-      int c = 0;
-      if (atMarker || pos >= b.length) {
-        atMarker = true;
-        phantom += 8;
-      } else {
-        c = b[pos] & 0xff;
+    long buf = this.buf;
+    int bits = this.bits;
+    if (!atMarker) {
+      byte[] b = this.b;
+      int pos = this.pos;
+      int last = b.length - 1;
+      while (bits <= 56) {
+        if (pos >= last) {
+          if (pos == last && b[pos] != (byte) 0xFF) {
+            buf |= (long) (b[pos] & 0xff) << (56 - bits);
+            bits += 8;
+            pos++;
+          }
+          atMarker = true; // the bytes ran out: what follows reads as zeros
+          break;
+        }
+        int c = b[pos] & 0xff;
         if (c == 0xFF) {
-          int next = pos + 1 < b.length ? b[pos + 1] & 0xff : -1;
-          if (next == 0) {
-            pos += 2;
-          } else if (next == 0xFF) {
+          int next = b[pos + 1] & 0xff;
+          if (next == 0xFF) {
             pos++; // fill byte before a marker
             continue;
-          } else {
-            atMarker = true;
-            c = 0;
-            phantom += 8;
           }
+          if (next != 0) {
+            atMarker = true;
+            break;
+          }
+          pos += 2;
         } else {
           pos++;
         }
+        buf |= (long) c << (56 - bits);
+        bits += 8;
       }
-      buf |= (long) c << (56 - bits);
-      bits += 8;
+      this.pos = pos;
     }
+    while (bits <= 56) {
+      bits += 8;
+      phantom += 8;
+    }
+    this.buf = buf;
+    this.bits = bits;
   }
 
-  private int huff(Huffman t) {
-    if (bits < 16) {
-      fill();
-    }
-    int e = t.lookup[(int) (buf >>> 55)];
-    if (e != 0) {
-      int l = e >> 8;
-      buf <<= l;
-      bits -= l;
-      return e & 0xff;
-    }
+  /** A code longer than 9 bits (the lookup had none); the buffer holds at least 16 bits. */
+  private int slowHuff(Huffman t) {
     int code = (int) (buf >>> 48);
     for (int l = 10; l <= 16; l++) {
       int c = code >>> (16 - l);
@@ -524,16 +620,6 @@ final class ScaledJpegDecoder {
       }
     }
     throw corrupt("bad Huffman code");
-  }
-
-  private int receive(int size) {
-    if (bits < size) {
-      fill();
-    }
-    int v = (int) (buf >>> (64 - size));
-    buf <<= size;
-    bits -= size;
-    return v < (1 << (size - 1)) ? v - (1 << size) + 1 : v;
   }
 
   private void restart(int index) {
@@ -585,6 +671,11 @@ final class ScaledJpegDecoder {
   private static final class Huffman {
     /** {@code length << 8 | symbol} for every 9-bit prefix of a code of at most 9 bits; 0 otherwise. */
     final int[] lookup = new int[512];
+    /**
+     * For AC tables: {@code value << 16 | run << 8 | length} where a code and its value bits fit in the 9-bit prefix
+     * together (most coefficients of a photo); 0 otherwise.
+     */
+    final int[] fastAc = new int[512];
     final int[] maxcode = new int[17];
     final int[] mincode = new int[17];
     final int[] valptr = new int[17];
@@ -613,6 +704,17 @@ final class ScaledJpegDecoder {
         }
         maxcode[l] = counts[l] > 0 ? code - 1 : -1;
         code <<= 1;
+      }
+      for (int top = 0; top < 512; top++) {
+        int e = lookup[top];
+        int len = e >> 8;
+        int run = (e & 0xff) >> 4;
+        int size = e & 15;
+        if (e != 0 && size != 0 && len + size <= 9) {
+          int v = (top >> (9 - len - size)) & ((1 << size) - 1);
+          v = v < (1 << (size - 1)) ? v - (1 << size) + 1 : v;
+          fastAc[top] = v << 16 | run << 8 | (len + size);
+        }
       }
     }
   }
