@@ -3,7 +3,7 @@ package dev.anyup.streams.models;
 import dev.anyup.streams.models.ImageRejectedException.Reason;
 
 /**
- * Decodes a baseline JPEG at 1/2, 1/4 or 1/8 scale in the DCT domain (libjpeg's scaled decoding): every coefficient is
+ * Decodes a baseline JPEG at 1/4 or 1/8 scale (1/2 supported, not taken) in the DCT domain (libjpeg's scaled decoding): every coefficient is
  * still entropy-decoded, but only the top-left N×N of each 8×8 block is dequantised and put through an N-point inverse
  * DCT, which is most of the saving when a 1080p or 4K frame is going to be resized to 224 or 448 anyway.
  *

@@ -215,7 +215,7 @@ public record AppConfig(
   /**
    * Which model bundle to load and how to run it. {@code bundle} is {@code default} or a folder path.
    * {@code jpegScaledDecode} ({@code preprocess.jpeg.scaled.decode}, default true): decode baseline JPEGs at the
-   * largest DCT scale (1/2, 1/4, 1/8) that leaves the resize enough pixels; false for bit-for-bit full decoding.
+   * largest DCT scale (1/4, 1/8) that leaves the resize enough pixels; false for bit-for-bit full decoding.
    */
   public record Model(String bundle, String device, int inputSize, String upsampler, int threads, boolean spinning,
       int memoryPatternMaxSize, boolean jpegScaledDecode) {
