@@ -230,9 +230,13 @@ public record AppConfig(
     }
   }
 
-  /** Which model bundle to load and how to run it. {@code bundle} is {@code default} or a folder path. */
+  /**
+   * Which model bundle to load and how to run it. {@code bundle} is {@code default} or a folder path.
+   * {@code jpegScaledDecode} ({@code preprocess.jpeg.scaled.decode}, default true): decode baseline JPEGs at the
+   * largest DCT scale (1/4, 1/8) that leaves the resize enough pixels; false for bit-for-bit full decoding.
+   */
   public record Model(String bundle, String device, int inputSize, String upsampler, int threads, boolean spinning,
-      int memoryPatternMaxSize) {
+      int memoryPatternMaxSize, boolean jpegScaledDecode) {
     public Model {
       bundle = nonBlank("model.bundle", bundle);
       device = nonBlank("model.device", device);
@@ -251,6 +255,12 @@ public record AppConfig(
     public Model(String bundle, String device, int inputSize, String upsampler, int threads, boolean spinning) {
       this(bundle, device, inputSize, upsampler, threads, spinning,
           dev.anyup.streams.models.InferenceOptions.DEFAULT_MEMORY_PATTERN_MAX_SIZE);
+    }
+
+    /** With scaled JPEG decoding on. */
+    public Model(String bundle, String device, int inputSize, String upsampler, int threads, boolean spinning,
+        int memoryPatternMaxSize) {
+      this(bundle, device, inputSize, upsampler, threads, spinning, memoryPatternMaxSize, true);
     }
 
     public static Model defaults() {
@@ -531,7 +541,7 @@ public record AppConfig(
             r.string("topics.dlq"), r.integer("topics.partitions"), shortValue(r, "topics.replication")),
         new Model(r.string("model.bundle"), r.string("model.device"), r.integer("model.input.size"),
             r.string("model.upsampler"), r.integer("model.threads"), r.bool("model.spinning"),
-            r.integer("model.memory.pattern.max.size")),
+            r.integer("model.memory.pattern.max.size"), r.bool("preprocess.jpeg.scaled.decode")),
         new Output(r.bool("output.dense.enabled"), r.string("output.dense.dtype"), r.integer("output.dense.size"),
             r.string("output.projection"), r.bool("output.embeddings.enabled"), r.integer("output.regions.grid"),
             r.bool("output.dense.in.graph")),

@@ -80,6 +80,9 @@ public final class ConfigKeys {
       .define("model.memory.pattern.max.size", INT, Integer.toString(MODEL.memoryPatternMaxSize()), atLeast(0),
           "Profiles up to this input side run with ONNX Runtime's memory pattern, larger ones without (its block "
               + "comes on top of the arena's peak: 8,226 vs 5,128 MiB for the 896 AnyUp graph); 0 = never.")
+      .define("preprocess.jpeg.scaled.decode", BOOLEAN, Boolean.toString(MODEL.jpegScaledDecode()),
+          "Decode baseline JPEGs at the largest DCT scale (1/4 or 1/8) that still leaves the resize enough pixels "
+              + "(2.3-4.3x less CPU for 1080p/4K frames, docs/decoding.md); false: every image in full, bit for bit.")
 
       .section("Output", "What is published for each image, and how it is encoded.")
       .define("output.dense.enabled", BOOLEAN, Boolean.toString(OUTPUT.denseEnabled()),
