@@ -36,7 +36,10 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Issue 10: a lost instance must cost seconds, not minutes. Two instances of the app (child JVMs, the default
+ * Issue 10: a lost instance must cost seconds, not minutes. Issue 22: no partition waits behind another inside a
+ * stream thread. The feed starts before the first instance, which so starts with a backlog on every partition; how
+ * long after its first partition's first committed output each other partition's comes, and the longest gap in 20 s
+ * of steady state, are printed. Two instances of the app (child JVMs, the default
  * group-membership settings) share a 6-partition input fed at a steady rate; one instance is added (scale-out), one is
  * SIGKILLed, a third is added and the first is stopped with SIGTERM (scale-in). A {@code read_committed} reader notes
  * when each input partition's outputs become visible; the longest per-partition gap in committed output around each
