@@ -195,9 +195,13 @@ public record AppConfig(
     }
   }
 
-  /** Which model bundle to load and how to run it. {@code bundle} is {@code default} or a folder path. */
+  /**
+   * Which model bundle to load and how to run it. {@code bundle} is {@code default} or a folder path.
+   * {@code upsampleAnything}: the {@code model.upsample.anything.*} settings, used when {@code model.upsampler} is
+   * {@code upsample-anything}.
+   */
   public record Model(String bundle, String device, int inputSize, String upsampler, int threads, boolean spinning,
-      int memoryPatternMaxSize) {
+      int memoryPatternMaxSize, UpsampleAnything upsampleAnything) {
     public Model {
       bundle = nonBlank("model.bundle", bundle);
       device = nonBlank("model.device", device);
@@ -205,11 +209,18 @@ public record AppConfig(
           "model.device must be 'cpu' or 'cuda:N' but was '" + device + "'");
       require(inputSize > 0, "model.input.size must be positive but was " + inputSize);
       upsampler = nonBlank("model.upsampler", upsampler);
-      require(Set.of("onnx", "bilinear", "jbu", "nearest").contains(upsampler),
-          "model.upsampler must be onnx, bilinear, jbu or nearest but was '" + upsampler + "'");
+      require(Set.of("onnx", "bilinear", "jbu", "nearest", "upsample-anything").contains(upsampler),
+          "model.upsampler must be onnx, bilinear, jbu, nearest or upsample-anything but was '" + upsampler + "'");
+      require(upsampleAnything != null, "model.upsample.anything.* settings must not be null");
       require(threads >= 0, "model.threads must not be negative but was " + threads);
       require(memoryPatternMaxSize >= 0,
           "model.memory.pattern.max.size must not be negative but was " + memoryPatternMaxSize);
+    }
+
+    /** With upstream's Upsample Anything settings. */
+    public Model(String bundle, String device, int inputSize, String upsampler, int threads, boolean spinning,
+        int memoryPatternMaxSize) {
+      this(bundle, device, inputSize, upsampler, threads, spinning, memoryPatternMaxSize, UpsampleAnything.defaults());
     }
 
     /** With ONNX Runtime's memory pattern on up to the default profile size (448; see {@code InferenceOptions}). */
@@ -218,8 +229,50 @@ public record AppConfig(
           dev.anyup.streams.models.InferenceOptions.DEFAULT_MEMORY_PATTERN_MAX_SIZE);
     }
 
+    /** The models library's settings for the Upsample Anything upsampler, on {@code threads} threads (0 = all). */
+    public dev.anyup.streams.models.UpsampleAnythingOptions upsampleAnythingOptions() {
+      UpsampleAnything u = upsampleAnything;
+      return new dev.anyup.streams.models.UpsampleAnythingOptions(u.steps(), u.learningRate(), u.finalLearningRate(),
+          u.scheduleSteps(), u.radius(), threads);
+    }
+
     public static Model defaults() {
       return new Model("default", "cpu", 224, "onnx", 0, false);
+    }
+  }
+
+  /**
+   * {@code model.upsample.anything.*}: how the Upsample Anything upsampler fits its per-image kernel; the defaults are
+   * the upstream code's (see docs/upsamplers.md).
+   *
+   * @param steps {@code model.upsample.anything.steps}: Adam steps per image, 1..10000 (51)
+   * @param learningRate {@code model.upsample.anything.learning.rate}: Adam's initial rate, positive (0.1)
+   * @param finalLearningRate {@code model.upsample.anything.final.learning.rate}: where the exponential decay ends,
+   *     positive, at most the learning rate (1e-9)
+   * @param scheduleSteps {@code model.upsample.anything.schedule.steps}: the decay's horizon in steps, positive (5100)
+   * @param radius {@code model.upsample.anything.radius}: neighbour radius in feature cells, 1..32 (8); cost grows with
+   *     its square
+   */
+  public record UpsampleAnything(int steps, double learningRate, double finalLearningRate, int scheduleSteps,
+      int radius) {
+    public UpsampleAnything {
+      int maxSteps = dev.anyup.streams.models.UpsampleAnythingOptions.MAX_STEPS;
+      int maxRadius = dev.anyup.streams.models.UpsampleAnythingOptions.MAX_RADIUS;
+      require(steps >= 1 && steps <= maxSteps,
+          "model.upsample.anything.steps must be in 1.." + maxSteps + " but was " + steps);
+      require(learningRate > 0 && !Double.isInfinite(learningRate),
+          "model.upsample.anything.learning.rate must be positive but was " + learningRate);
+      require(finalLearningRate > 0 && finalLearningRate <= learningRate,
+          "model.upsample.anything.final.learning.rate must be positive and at most model.upsample.anything"
+              + ".learning.rate (" + learningRate + ") but was " + finalLearningRate);
+      require(scheduleSteps >= 1,
+          "model.upsample.anything.schedule.steps must be positive but was " + scheduleSteps);
+      require(radius >= 1 && radius <= maxRadius, "model.upsample.anything.radius must be in 1.." + maxRadius
+          + " (each output pixel visits (2·radius+1)² cells per step) but was " + radius);
+    }
+
+    public static UpsampleAnything defaults() {
+      return new UpsampleAnything(51, 0.1, 1e-9, 5100, 8);
     }
   }
 
@@ -469,7 +522,13 @@ public record AppConfig(
         new Model(r.string("model.bundle", md.bundle()), r.string("model.device", md.device()),
             r.integer("model.input.size", md.inputSize()), r.string("model.upsampler", md.upsampler()),
             r.integer("model.threads", md.threads()), r.bool("model.spinning", md.spinning()),
-            r.integer("model.memory.pattern.max.size", md.memoryPatternMaxSize())),
+            r.integer("model.memory.pattern.max.size", md.memoryPatternMaxSize()),
+            new UpsampleAnything(
+                r.integer("model.upsample.anything.steps", md.upsampleAnything().steps()),
+                r.decimal("model.upsample.anything.learning.rate", md.upsampleAnything().learningRate()),
+                r.decimal("model.upsample.anything.final.learning.rate", md.upsampleAnything().finalLearningRate()),
+                r.integer("model.upsample.anything.schedule.steps", md.upsampleAnything().scheduleSteps()),
+                r.integer("model.upsample.anything.radius", md.upsampleAnything().radius()))),
         new Output(r.bool("output.dense.enabled", od.denseEnabled()), r.string("output.dense.dtype", od.denseDtype()),
             r.integer("output.dense.size", od.denseSize()), r.string("output.projection", od.projection()),
             r.bool("output.embeddings.enabled", od.embeddingsEnabled()),
@@ -517,6 +576,9 @@ public record AppConfig(
       "topics.input", "topics.dense", "topics.embeddings", "topics.dlq", "topics.partitions", "topics.replication",
       "model.bundle", "model.device", "model.input.size", "model.upsampler", "model.threads", "model.spinning",
       "model.memory.pattern.max.size",
+      "model.upsample.anything.steps", "model.upsample.anything.learning.rate",
+      "model.upsample.anything.final.learning.rate", "model.upsample.anything.schedule.steps",
+      "model.upsample.anything.radius",
       "output.dense.enabled", "output.dense.dtype", "output.dense.size", "output.projection",
       "output.embeddings.enabled", "output.regions.grid", "output.dense.in.graph",
       "batch.max.size", "batch.max.wait.ms", "batch.workers", "batch.timeout.ms",
@@ -869,6 +931,10 @@ public record AppConfig(
 
     int integer(String key, int dflt) {
       return parse(key, dflt, v -> Integer.parseInt(v), "an integer");
+    }
+
+    double decimal(String key, double dflt) {
+      return parse(key, dflt, v -> Double.parseDouble(v), "a number");
     }
 
     long longValue(String key, long dflt) {
