@@ -21,8 +21,9 @@ if [ ${#need[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq "${need[@]}" >/dev/null
 fi
 
-# the model-export tool's offline tests (Python, stand-in modules only)
+# the model-export tool's offline tests (Python, stand-in modules only) and the bench's Python event codec
 models/export/test.sh
+/usr/bin/python3 -W ignore -m unittest discover -s bench/python -t bench/python
 # the real-architecture pair (DINOv2 ViT-S/14 + AnyUp structure, seeded weights, ~90 MB, ~30 s to export; never
 # committed) for the exactness tests that need it (ProbeHeadTest: the in-graph probe vs PyTorch's features)
 real="$PWD/models/target/vits14-anyup-seeded"

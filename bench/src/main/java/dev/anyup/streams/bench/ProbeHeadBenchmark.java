@@ -3,6 +3,7 @@ package dev.anyup.streams.bench;
 import dev.anyup.streams.models.DType;
 import dev.anyup.streams.models.FeatureExtractor;
 import dev.anyup.streams.models.FeatureResult;
+import dev.anyup.streams.models.FeatureUpsampler;
 import dev.anyup.streams.models.InferenceOptions;
 import dev.anyup.streams.models.ModelBundle;
 import dev.anyup.streams.models.OutputHead;
@@ -140,8 +141,17 @@ public final class ProbeHeadBenchmark {
 
       @Override
       public List<FeatureResult> run(List<PreprocessedImage> batch) {
+        return labelled(base.run(batch));
+      }
+
+      @Override
+      public List<FeatureResult> run(List<PreprocessedImage> batch, FeatureUpsampler upsampler) {
+        return labelled(base.run(batch, upsampler));
+      }
+
+      private List<FeatureResult> labelled(List<FeatureResult> results) {
         List<FeatureResult> out = new ArrayList<>();
-        for (FeatureResult r : base.run(batch)) {
+        for (FeatureResult r : results) {
           out.add(new FeatureResult(r.patchFeatures(), r.cls(), r.upsampled(), r.dense(),
               probe.label(r.upsampled(), false)));
         }

@@ -13,6 +13,11 @@ final class BilinearUpsampler implements FeatureUpsampler {
   }
 
   @Override
+  public String toString() {
+    return "bilinear";
+  }
+
+  @Override
   public FeatureMap upsample(FeatureMap f, PreprocessedImage image, int outHeight, int outWidth) {
     if (outHeight <= 0 || outWidth <= 0) {
       throw new IllegalArgumentException("output size must be positive, was " + outWidth + "x" + outHeight);

@@ -20,4 +20,17 @@ public interface FeatureExtractor {
    * @throws ModelException naming the model and the image index when inference fails or an input has the wrong size
    */
   List<FeatureResult> run(List<PreprocessedImage> batch);
+
+  /**
+   * Runs the batch through the encoder and then {@code upsampler} instead of the bundle's own upsampler, on the same
+   * loaded models: comparing upsamplers needs one bundle, not one per upsampler. {@link FeatureUpsampler#none()}
+   * skips upsampling (the result's {@code upsampled} is the patch grid); {@link FeatureUpsampler#jointBilateral(double,
+   * double, int)} takes its settings. The map has the bundle's output size ({@link InferenceOptions#outputSize()}, else
+   * the input size). A probe in the {@link InferenceOptions} labels that map in Java; an {@link OutputHead} (which runs
+   * inside the ONNX upsampler graph) does not run, so {@code dense} is {@code null}.
+   *
+   * @throws IllegalArgumentException when {@code upsampler} is null
+   * @throws ModelException as {@link #run(List)}
+   */
+  List<FeatureResult> run(List<PreprocessedImage> batch, FeatureUpsampler upsampler);
 }

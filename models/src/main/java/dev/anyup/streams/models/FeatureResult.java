@@ -7,7 +7,8 @@ import dev.anyup.streams.models.segmentation.LabelMap;
  *
  * @param patchFeatures the encoder's patch grid {@code [C, h, w]}
  * @param cls the encoder's global token {@code [C]}, or {@code null} when the encoder has none
- * @param upsampled the upsampled features {@code [C, H', W']}; {@code null} only when {@code dense} or {@code labels}
+ * @param upsampled the upsampled features {@code [C, H', W']} (with {@link FeatureUpsampler#none()} the patch grid
+ *     itself); {@code null} only when {@code dense} or {@code labels}
  *     is there and the extractor was told not to copy the 32-bit map out ({@link OutputHead#keepUpsampled()})
  * @param dense the dense output as the graph's {@link OutputHead} made it (projected and/or float16; FLOAT32 when it
  *     only projects), or {@code null} when no head ran

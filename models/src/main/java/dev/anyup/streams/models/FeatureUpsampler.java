@@ -3,6 +3,10 @@ package dev.anyup.streams.models;
 /**
  * Turns low-resolution patch features into a dense map, optionally guided by the model input image. The built-ins need
  * no weights and work for any channel count and output size. Implementations are immutable and thread-safe.
+ *
+ * <p>A bundle runs its own upsampler ({@link InferenceOptions#upsampler()}, the ONNX graph by default); any of these
+ * can be chosen per call instead, on the same loaded bundle: {@link FeatureExtractor#run(java.util.List,
+ * FeatureUpsampler)}.
  */
 public interface FeatureUpsampler {
 
@@ -10,7 +14,7 @@ public interface FeatureUpsampler {
   String name();
 
   /**
-   * Upsamples {@code features} to {@code outHeight × outWidth}.
+   * Upsamples {@code features} to {@code outHeight × outWidth} ({@link #none()} returns them as they are).
    *
    * @param image the normalised model input the features came from; guides edge-aware upsamplers, ignored by bilinear
    */
@@ -26,7 +30,18 @@ public interface FeatureUpsampler {
     return NearestUpsampler.INSTANCE;
   }
 
-  /** Joint bilateral upsampling with the default sigmas (spatial 1.0 feature pixels, range 0.5 in normalised units). */
+  /**
+   * No upsampling: the encoder's patch grid as it is ({@code [C, H/p, W/p]}), whatever output size is asked for. With
+   * it a {@link FeatureResult#upsampled()} is the same map as {@link FeatureResult#patchFeatures()}.
+   */
+  static FeatureUpsampler none() {
+    return NoUpsampler.INSTANCE;
+  }
+
+  /**
+   * Joint bilateral upsampling with the default settings (spatial sigma 1.0 feature pixels, range sigma 0.5 in
+   * normalised units, radius 2): the ones a bundle loaded with {@link UpsamplerKind#JBU} uses.
+   */
   static FeatureUpsampler jointBilateral() {
     return new JointBilateralUpsampler(1.0, 0.5, 2);
   }

@@ -18,7 +18,8 @@ import java.util.regex.Pattern;
  * @param spinning whether ONNX Runtime's idle pool threads busy-wait for the next operator
  *     ({@code session.intra_op.allow_spinning} / {@code session.inter_op.allow_spinning}). Spinning shaves a little
  *     latency off a model that has the machine to itself, and burns the cores that decoding, encoding and Kafka need
- *     when it does not: off is the pipeline's default (see BENCHMARKS.md, "the pipeline's own cost")
+ *     when it does not: off is the default, the library's as the app's ({@code model.spinning}; see BENCHMARKS.md,
+ *     "the pipeline's own cost")
  * @param memoryPatternMaxSize ONNX Runtime's memory pattern (one block planned for all of a graph's intermediate
  *     tensors, taken from its arena on every run) is used for profiles whose input side is at most this, and turned
  *     off above it: the block comes on top of the arena's high-water mark, so the 896 AnyUp graph peaked at 8,226 MiB
@@ -112,7 +113,12 @@ public record InferenceOptions(String device, int intraOpThreads, int interOpThr
     return inputSize <= memoryPatternMaxSize;
   }
 
-  /** CPU, runtime-default threads, the bundle's ONNX upsampler at its native size, two predictors, spinning on. */
+  /**
+   * The app's defaults: CPU, the bundle's ONNX upsampler at its native size, two predictors, spinning off, the memory
+   * pattern up to {@value #DEFAULT_MEMORY_PATTERN_MAX_SIZE}, no output head, no probe. One difference is deliberate:
+   * ONNX Runtime's own thread count ({@code 0}), where the app divides the cores among its concurrent model calls
+   * ({@code batch.workers}; one call gets them all, as here).
+   */
   public static InferenceOptions defaults() {
     return builder().build();
   }
@@ -140,7 +146,7 @@ public record InferenceOptions(String device, int intraOpThreads, int interOpThr
     private UpsamplerKind upsampler = UpsamplerKind.ONNX;
     private int outputSize;
     private int predictors = 2;
-    private boolean spinning = true;
+    private boolean spinning;
     private int memoryPatternMaxSize = DEFAULT_MEMORY_PATTERN_MAX_SIZE;
     private OutputHead outputHead = OutputHead.none();
     private LinearProbe probe;
@@ -207,7 +213,7 @@ public record InferenceOptions(String device, int intraOpThreads, int interOpThr
       return this;
     }
 
-    /** Whether idle ONNX Runtime pool threads busy-wait (the runtime's default, true). */
+    /** Whether idle ONNX Runtime pool threads busy-wait (off by default, as in the app; ONNX Runtime's own is on). */
     public Builder spinning(boolean spinning) {
       this.spinning = spinning;
       return this;

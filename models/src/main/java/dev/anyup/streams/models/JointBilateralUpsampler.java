@@ -31,6 +31,12 @@ final class JointBilateralUpsampler implements FeatureUpsampler {
     return "jbu";
   }
 
+  /** The name and every setting, e.g. {@code jbu sigma_spatial=1.0 sigma_range=0.5 radius=2}. */
+  @Override
+  public String toString() {
+    return "jbu sigma_spatial=" + sigmaSpatial + " sigma_range=" + sigmaRange + " radius=" + radius;
+  }
+
   @Override
   public FeatureMap upsample(FeatureMap f, PreprocessedImage image, int outH, int outW) {
     if (outH <= 0 || outW <= 0) {

@@ -32,10 +32,28 @@ public interface ModelBundle extends AutoCloseable {
   /** The input sizes (resolution profiles) this bundle has graphs for, ascending. */
   List<Integer> inputSizes();
 
-  /** A preprocessor with this bundle's normalisation for {@code inputSize}. */
+  /**
+   * The app's preprocessing for {@code inputSize}: {@link ResizeMode#SHORTER_SIDE_CENTER_CROP} (torchvision's
+   * {@code Resize(S)} + {@code CenterCrop(S)}) with this bundle's normalisation. Features made with it are the ones the
+   * app publishes for the same image.
+   *
+   * @throws IllegalArgumentException when {@code inputSize} is not one of {@link #inputSizes()}
+   */
+  default Preprocessor preprocessor(int inputSize) {
+    return preprocessor(inputSize, ResizeMode.SHORTER_SIDE_CENTER_CROP);
+  }
+
+  /**
+   * A preprocessor with this bundle's normalisation for {@code inputSize} and another resize mode than the app's.
+   *
+   * @throws IllegalArgumentException when {@code inputSize} is not one of {@link #inputSizes()}
+   */
   Preprocessor preprocessor(int inputSize, ResizeMode mode);
 
-  /** The encoder + upsampler for {@code inputSize} (one of {@link #inputSizes()}); created once and cached. */
+  /**
+   * The encoder + upsampler for {@code inputSize} (one of {@link #inputSizes()}); created once and cached. Its
+   * {@link FeatureExtractor#run(List, FeatureUpsampler)} runs another upsampler per call on the same models.
+   */
   FeatureExtractor extractor(int inputSize);
 
   /**
@@ -50,7 +68,10 @@ public interface ModelBundle extends AutoCloseable {
   /** Lineage of the encoder; sha256 combines all profile graphs (sha256 of their hex hashes joined by ','). */
   ModelRef encoderRef();
 
-  /** Lineage of the upsampler in use (the ONNX one, or the built-in chosen in {@link InferenceOptions}). */
+  /**
+   * Lineage of the bundle's own upsampler (the ONNX one, or the built-in chosen in {@link InferenceOptions}); an
+   * upsampler chosen per call has none here (its {@link FeatureUpsampler#toString()} names it and its settings).
+   */
   ModelRef upsamplerRef();
 
   /**

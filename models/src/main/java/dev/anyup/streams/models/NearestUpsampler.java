@@ -16,6 +16,11 @@ final class NearestUpsampler implements FeatureUpsampler {
   }
 
   @Override
+  public String toString() {
+    return "nearest";
+  }
+
+  @Override
   public FeatureMap upsample(FeatureMap f, PreprocessedImage image, int outHeight, int outWidth) {
     if (outHeight <= 0 || outWidth <= 0) {
       throw new IllegalArgumentException("output size must be positive, was " + outWidth + "x" + outHeight);

@@ -12,7 +12,8 @@ import java.util.regex.Pattern;
 
 /**
  * Reads NumPy {@code .npy} files holding little-endian float32 ({@code <f4}) or float16 ({@code <f2}) in C order, the
- * tensor format of model bundles and test fixtures. Other dtypes and Fortran order are refused.
+ * tensor format of model bundles and test fixtures (other dtypes and Fortran order are refused), and writes a
+ * {@link FeatureMap} as one ({@code numpy.load} gives a {@code [C, H, W]} float32 array).
  */
 public final class Npy {
 
@@ -45,6 +46,25 @@ public final class Npy {
     } catch (IllegalArgumentException e) {
       throw new IOException(file + ": " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * Writes {@code map} to {@code file} as an npy file (format 1.0, little-endian float32, shape {@code [C, H, W]},
+   * data 64-byte aligned), replacing it.
+   */
+  public static void write(Path file, FeatureMap map) throws IOException {
+    String dict = "{'descr': '<f4', 'fortran_order': False, 'shape': (" + map.channels() + ", " + map.height() + ", "
+        + map.width() + "), }";
+    // magic (6) + version (2) + header length (2) + header, padded with spaces to a multiple of 64, ending in \n
+    int unpadded = 10 + dict.length() + 1;
+    String header = dict + " ".repeat((64 - unpadded % 64) % 64) + "\n";
+    float[] data = map.data();
+    ByteBuffer out = ByteBuffer.allocate(10 + header.length() + data.length * Float.BYTES)
+        .order(ByteOrder.LITTLE_ENDIAN);
+    out.put((byte) 0x93).put("NUMPY".getBytes(StandardCharsets.US_ASCII)).put((byte) 1).put((byte) 0);
+    out.putShort((short) header.length()).put(header.getBytes(StandardCharsets.US_ASCII));
+    out.asFloatBuffer().put(data);
+    Files.write(file, out.array());
   }
 
   /** Parses npy bytes. */

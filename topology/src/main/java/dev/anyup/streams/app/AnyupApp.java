@@ -9,7 +9,6 @@ import dev.anyup.streams.models.ModelBundle;
 import dev.anyup.streams.models.VerificationReport;
 import dev.anyup.streams.topology.AnyupTopology;
 import dev.anyup.streams.segmentation.SegmentationHeads;
-import dev.anyup.streams.http.HttpLimits;
 import dev.anyup.streams.topology.AppConfig;
 import dev.anyup.streams.topology.ConfigException;
 import dev.anyup.streams.topology.DeadLetterDeserializationExceptionHandler;
@@ -230,14 +229,15 @@ public final class AnyupApp implements AutoCloseable {
       ReadinessProbe probe = new ReadinessProbe(s::state, threads, progress, cfg.readiness(), System::nanoTime,
           poller::logAssignment);
       streams.setStateListener(probe);
-      http = OpsHttpServer.start(cfg.httpBind(), cfg.httpPort(), HttpLimits.defaults(), registry, probe::verdict,
+      http = OpsHttpServer.start(cfg.httpBind(), cfg.httpPort(), cfg.httpLimits(), registry, probe::verdict,
           probe::health);
       LOG.info("ops HTTP on {}:{}", cfg.httpBind(), http.port());
       if (consoleView != null) {
         consoleSearch = ConsoleSearch.start(cfg);
         consoleConcepts = cfg.console().concepts() ? ConsoleConcepts.start(cfg) : null;
         console = ConsoleServer.start(cfg.console().bind(), cfg.console().port(), consoleView, registry,
-            consoleSearch.handler(), consoleSearch.uploads(), consoleSearch.unavailable(), consoleConcepts, null);
+            consoleSearch.handler(), consoleSearch.uploads(), consoleSearch.unavailable(), consoleConcepts, null,
+            cfg.httpLimits());
         LOG.info("web console ({}{}) on http://{}:{}/", consoleSearch.uploads() ? "uploads on" : "read-only",
             consoleConcepts != null ? ", defines concepts on " + cfg.segmentation().conceptsTopic() : "",
             cfg.console().bind(), console.port());

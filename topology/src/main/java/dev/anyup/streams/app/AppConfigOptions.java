@@ -11,7 +11,8 @@ import picocli.CommandLine.Option;
  * {@code $ANYUP_CONFIG}), {@code ANYUP_*} environment overrides, and {@code --bundle}, which wins over both.
  */
 final class AppConfigOptions {
-  @Option(names = {"-c", "--config"}, description = "YAML or .properties config file (default: $ANYUP_CONFIG)")
+  @Option(names = {"-c", "--config"}, description = "YAML or .properties config file (default: $ANYUP_CONFIG); ANYUP_* environment "
+      + "variables override it. See `anyup-streams config` for every key.")
   Path config;
 
   @Option(names = "--bundle", description = "model bundle folder (sets model.bundle; 'default' = the one in the jar)")

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.anyup.streams.topology.AppConfig;
 import dev.anyup.streams.topology.ConfigException;
+import dev.anyup.streams.topology.ConfigKeys;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.Reader;
@@ -143,7 +144,7 @@ public final class ConfigLoader {
   /** Overrides from {@code ANYUP_*} variables; {@code knownKeys} are file keys whose env spelling should map back. */
   static Map<String, String> fromEnv(Map<String, String> env, Iterable<String> knownKeys) {
     Map<String, String> byEnvName = new LinkedHashMap<>();
-    AppConfig.KNOWN_KEYS.forEach(k -> byEnvName.put(envName(k), k));
+    ConfigKeys.DEF.names().forEach(k -> byEnvName.put(envName(k), k));
     knownKeys.forEach(k -> byEnvName.put(envName(k), k));
     Map<String, String> out = new LinkedHashMap<>();
     env.forEach((name, value) -> {

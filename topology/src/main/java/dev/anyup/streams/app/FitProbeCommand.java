@@ -8,7 +8,6 @@ import dev.anyup.streams.models.ImageTransform;
 import dev.anyup.streams.models.ModelBundle;
 import dev.anyup.streams.models.PreprocessedImage;
 import dev.anyup.streams.models.Preprocessor;
-import dev.anyup.streams.models.ResizeMode;
 import dev.anyup.streams.models.segmentation.LabelPng;
 import dev.anyup.streams.models.segmentation.LinearProbe;
 import dev.anyup.streams.models.segmentation.ProbeFile;
@@ -123,7 +122,7 @@ final class FitProbeCommand implements Callable<Integer> {
             + bundle.inputSizes());
       }
       Labelled labelled = new Labelled(ImageDecoder.create(cfg.limits().imageLimits()),
-          bundle.preprocessor(size, ResizeMode.SHORTER_SIDE_CENTER_CROP), bundle.extractor(size), classes.size());
+          bundle.preprocessor(size), bundle.extractor(size), classes.size());
       printer.printf(Locale.ROOT, "fit-probe: %d images (%d to fit, %d held out), %d classes, encoder %s, upsampler "
           + "%s, input %d%n", pairs.size(), train.size(), test.size(), classes.size(),
           bundle.encoderRef().name() + " " + bundle.encoderRef().version(),

@@ -200,7 +200,7 @@ final class InspectCommand implements Callable<Integer> {
         if (npy != null) {
           Path f = npy.resolve(safe(d.getImageId()) + ".npy");
           try {
-            NpyWriter.writeFloat32(f, DenseTensors.decode(d));
+            dev.anyup.streams.models.Npy.write(f, DenseTensors.decode(d));
           } catch (IOException ex) {
             throw new UncheckedIOException("cannot write " + f, ex);
           }

@@ -9,14 +9,14 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * The {@code anyup-streams} command line: {@code run}, {@code demo}, {@code local}, {@code serve}, {@code produce}, {@code inspect},
- * {@code verify-bundle}.
+ * The {@code anyup-streams} command line: {@code run}, {@code demo}, {@code local}, {@code serve}, {@code produce},
+ * {@code inspect}, {@code concepts}, {@code fit-probe}, {@code verify-bundle}, {@code config}.
  */
 @Command(name = "anyup-streams", mixinStandardHelpOptions = true, version = "anyup-streams 0.1.0",
     description = "Real-time dense visual features on Kafka Streams.",
     subcommands = {RunCommand.class, DemoCommand.class, LocalCommand.class, ServeCommand.class, ProduceCommand.class,
         InspectCommand.class, ConceptsCommand.class, FitProbeCommand.class, VerifyBundleCommand.class,
-        CommandLine.HelpCommand.class})
+        ConfigCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
 
   public static void main(String[] args) {

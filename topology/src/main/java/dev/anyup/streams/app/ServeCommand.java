@@ -24,12 +24,13 @@ final class ServeCommand implements Callable<Integer> {
   @Mixin
   AppConfigOptions options = new AppConfigOptions();
 
-  @Option(names = "--bind", defaultValue = "127.0.0.1",
-      description = "HTTP address; 0.0.0.0 to serve other machines (default: ${DEFAULT-VALUE})")
+  @Option(names = "--bind", description = "HTTP address; 0.0.0.0 to serve other machines (overrides serve.bind, "
+      + "default " + AppConfig.Serve.DEFAULT_BIND + ")")
   String bind;
 
-  @Option(names = "--port", defaultValue = "8090", description = "HTTP port, 0 = any free (default: ${DEFAULT-VALUE})")
-  int port;
+  @Option(names = "--port", description = "HTTP port, 0 = any free (overrides serve.port, default "
+      + AppConfig.Serve.DEFAULT_PORT + ")")
+  Integer port;
 
   @Option(names = "--application-id",
       description = "the retrieval app's Kafka Streams application id. Instances with the same id split the "
@@ -45,9 +46,9 @@ final class ServeCommand implements Callable<Integer> {
       + "instance before answering 503 naming its partitions (default: ${DEFAULT-VALUE})")
   long peerTimeoutMs;
 
-  @Option(names = "--state-dir", description = "Kafka Streams' state directory (default: streams.state.dir when set, "
-      + "else <java.io.tmpdir>/anyup-streams/serve/<application id>/<cluster id>, so a serve never restores another "
-      + "cluster's index)")
+  @Option(names = "--state-dir", description = "Kafka Streams' state directory (overrides serve.state.dir; default: "
+      + "streams.state.dir when set, else <java.io.tmpdir>/anyup-streams/serve/<application id>/<cluster id>, so a "
+      + "serve never restores another cluster's index)")
   java.nio.file.Path stateDir;
 
   @Option(names = "--allow-upload", description = "serve POST /api/similar (search with an uploaded image): loads the "
@@ -58,14 +59,7 @@ final class ServeCommand implements Callable<Integer> {
   public Integer call() throws InterruptedException {
     AppConfig cfg = options.load(System.getenv(), Map.of(), Map.of());
     NativeLibraries.prepare(cfg.tempDir()); // RocksDB (the index's store) and, with uploads, ONNX Runtime
-    RetrievalService.Settings settings;
-    try {
-      settings = new RetrievalService.Settings(
-          applicationId != null ? applicationId : cfg.applicationId() + "-retrieval", bind, port, advertisedHost,
-          java.time.Duration.ofMillis(peerTimeoutMs), stateDir);
-    } catch (IllegalArgumentException e) {
-      throw new StartupException(e.getMessage());
-    }
+    RetrievalService.Settings settings = settings(cfg);
     BundleQueryEmbedder embedder = allowUpload
         ? new BundleQueryEmbedder(AnyupApp.loadBundle(cfg, cfg.model()), cfg) : null;
     RetrievalService service;
@@ -77,7 +71,7 @@ final class ServeCommand implements Callable<Integer> {
       }
       throw e;
     }
-    System.out.println("retrieval service on http://" + bind + ":" + service.port()
+    System.out.println("retrieval service on http://" + settings.bindAddress() + ":" + service.port()
         + "/api/similar?image=ID&k=10 (indexing " + cfg.topics().embeddings() + ", state in " + service.stateDir()
         + "; uploads "
         + (embedder != null ? "on, model bundle " + cfg.model().bundle() : "off") + ")");
@@ -93,5 +87,17 @@ final class ServeCommand implements Callable<Integer> {
     }, "anyup-serve-shutdown"));
     stopped.await();
     return 0;
+  }
+
+  /** The service's settings: each option when given, else its {@code serve.*} key (or the default id). */
+  RetrievalService.Settings settings(AppConfig cfg) {
+    try {
+      return new RetrievalService.Settings(
+          applicationId != null ? applicationId : cfg.applicationId() + "-retrieval",
+          bind != null ? bind : cfg.serve().bind(), port != null ? port : cfg.serve().port(), advertisedHost,
+          java.time.Duration.ofMillis(peerTimeoutMs), stateDir != null ? stateDir : cfg.serve().stateDirPath());
+    } catch (IllegalArgumentException e) {
+      throw new StartupException(e.getMessage());
+    }
   }
 }

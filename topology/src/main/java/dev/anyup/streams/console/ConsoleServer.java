@@ -9,6 +9,7 @@ import com.sun.net.httpserver.HttpHandler;
 import dev.anyup.streams.avro.DenseFeatures;
 import dev.anyup.streams.http.BoundedHttpServer;
 import dev.anyup.streams.http.HttpLimits;
+import dev.anyup.streams.models.segmentation.PixelSimilarity;
 import dev.anyup.streams.segmentation.ConceptBuilder;
 import dev.anyup.streams.segmentation.ConceptWriteException;
 import dev.anyup.streams.segmentation.LabelPalette;
@@ -111,11 +112,19 @@ public final class ConsoleServer implements AutoCloseable {
    */
   public static ConsoleServer start(String bind, int port, ConsoleView view, MeterRegistry registry,
       HttpHandler similar, boolean uploads, String noSimilar, ConceptDefiner concepts, String noConcepts) {
+    return start(bind, port, view, registry, similar, uploads, noSimilar, concepts, noConcepts,
+        HttpLimits.defaults());
+  }
+
+  /** As the other, with the port's {@code limits} ({@code http.*} keys). */
+  public static ConsoleServer start(String bind, int port, ConsoleView view, MeterRegistry registry,
+      HttpHandler similar, boolean uploads, String noSimilar, ConceptDefiner concepts, String noConcepts,
+      HttpLimits limits) {
     if (uploads && similar == null) {
       throw new IllegalArgumentException("console uploads need a similar-image handler but there is none");
     }
     BoundedHttpServer server = BoundedHttpServer.create("console (console.bind, console.port)", bind, port,
-        HttpLimits.defaults());
+        limits);
     MetricsSampler sampler = new MetricsSampler(registry);
     ScheduledExecutorService sampling = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "anyup-console-meters"));
     sampling.scheduleAtFixedRate(() -> sampler.sample(System.currentTimeMillis()), 0, 1, TimeUnit.SECONDS);
@@ -378,7 +387,7 @@ public final class ConsoleServer implements AutoCloseable {
           + " images, whose features the console keeps for click-to-segment"));
       return;
     }
-    ClickSegmenter.Segmentation s = ClickSegmenter.segment(d.get(), x, y, threshold);
+    PixelSimilarity.Segmentation s = ClickSegmenter.segment(d.get(), x, y, threshold);
     ByteBuffer b = ByteBuffer.allocate(4 * s.similarity().length).order(ByteOrder.LITTLE_ENDIAN);
     for (float v : s.similarity()) {
       b.putFloat(v);

@@ -4,7 +4,6 @@ import dev.anyup.streams.access.AccessContext;
 import dev.anyup.streams.access.StreamsClientWatch;
 import dev.anyup.streams.avro.ImageEmbedding;
 import dev.anyup.streams.http.BoundedHttpServer;
-import dev.anyup.streams.http.HttpLimits;
 import dev.anyup.streams.serdes.SpecificAvroSerde;
 import dev.anyup.streams.topology.AppConfig;
 import java.io.IOException;
@@ -152,8 +151,8 @@ public final class RetrievalService implements AutoCloseable {
     AtomicLong refused = new AtomicLong();
     SpecificAvroSerde<ImageEmbedding> serde = new SpecificAvroSerde<>(ImageEmbedding.class);
     serde.configure(Map.copyOf(cfg.serdeConfig()), false);
-    BoundedHttpServer http = BoundedHttpServer.create("retrieval HTTP server (serve --bind, --port)",
-        settings.bindAddress(), settings.port(), HttpLimits.defaults());
+    BoundedHttpServer http = BoundedHttpServer.create("retrieval HTTP server (serve.bind or --bind, serve.port or --port)",
+        settings.bindAddress(), settings.port(), cfg.httpLimits());
     Admin admin = Admin.create(cfg.adminProperties());
     Path stateDir;
     try {

@@ -1,5 +1,6 @@
 package dev.anyup.streams.topology;
 
+import dev.anyup.streams.http.HttpLimits;
 import dev.anyup.streams.models.ImageLimits;
 import dev.anyup.streams.topology.frames.FramePolicy;
 import java.time.Duration;
@@ -36,7 +37,9 @@ public record AppConfig(
     Segmentation segmentation,
     int httpPort,
     Map<String, String> passThrough,
-    String httpBind) {
+    String httpBind,
+    Serve serve,
+    HttpLimits httpLimits) {
 
   /** Prefixes whose keys go verbatim to Kafka clients or the serde. */
   public static final Set<String> PASS_THROUGH_PREFIXES =
@@ -57,6 +60,10 @@ public record AppConfig(
    * but health and counters. {@code local} writes {@code 127.0.0.1} for a developer's machine.
    */
   public static final String DEFAULT_HTTP_BIND = "0.0.0.0";
+  /** {@code http.port}: the ops port. */
+  public static final int DEFAULT_HTTP_PORT = 8080;
+  /** {@code application.id}. */
+  public static final String DEFAULT_APPLICATION_ID = "anyup-streams";
 
   /** The canonical form without {@code http.bind} (all interfaces, {@link #DEFAULT_HTTP_BIND}). */
   public AppConfig(String applicationId, String bootstrapServers, String schemaRegistryUrl, Topics topics,
@@ -64,6 +71,14 @@ public record AppConfig(
       Console console, Segmentation segmentation, int httpPort, Map<String, String> passThrough) {
     this(applicationId, bootstrapServers, schemaRegistryUrl, topics, model, output, batch, limits, readiness, frames,
         console, segmentation, httpPort, passThrough, DEFAULT_HTTP_BIND);
+  }
+
+  /** The canonical form without {@code serve.*} and the HTTP limits (their defaults). */
+  public AppConfig(String applicationId, String bootstrapServers, String schemaRegistryUrl, Topics topics,
+      Model model, Output output, Batch batch, Limits limits, Readiness readiness, FramePolicy frames,
+      Console console, Segmentation segmentation, int httpPort, Map<String, String> passThrough, String httpBind) {
+    this(applicationId, bootstrapServers, schemaRegistryUrl, topics, model, output, batch, limits, readiness, frames,
+        console, segmentation, httpPort, passThrough, httpBind, Serve.defaults(), HttpLimits.defaults());
   }
   private static final Pattern SECRET_KEY =
       Pattern.compile(".*(password|jaas|secret|user\\.info|token|credentials|\\.key$).*", Pattern.CASE_INSENSITIVE);
@@ -81,6 +96,8 @@ public record AppConfig(
     require(frames != null, "frames must be set");
     require(console != null, "console must be set");
     require(segmentation != null, "segmentation must be set");
+    require(serve != null, "serve must be set");
+    require(httpLimits != null, "HTTP limits must be set");
     require(!segmentation.enabled() || !Set.of(topics.input(), topics.dense(), topics.embeddings(), topics.dlq())
         .contains(segmentation.topic()), "segmentation.topic must differ from the input, output and dead-letter "
         + "topics but was '" + segmentation.topic() + "'");
@@ -479,88 +496,129 @@ public record AppConfig(
     return new dev.anyup.streams.models.OutputHead(head.dtype(), head.projectionId(), true);
   }
 
+  /**
+   * {@code serve}'s HTTP server and state ({@code serve.*}); its command-line options override these.
+   *
+   * @param bind {@code serve.bind}: loopback by default (it answers with image ids and embeddings)
+   * @param port {@code serve.port}: 0 = any free port
+   * @param stateDir {@code serve.state.dir}: empty = {@code streams.state.dir} when set, else a folder specific to
+   *     the application id and the cluster (see {@code RetrievalService})
+   */
+  public record Serve(String bind, int port, String stateDir) {
+    public static final String DEFAULT_BIND = "127.0.0.1";
+    public static final int DEFAULT_PORT = 8090;
+
+    public Serve {
+      require(bind != null && !bind.isBlank(), "serve.bind must not be blank but was '" + bind + "'");
+      bind = bind.trim();
+      require(port >= 0 && port <= 65535, "serve.port must be in [0, 65535] but was " + port);
+      stateDir = stateDir == null ? "" : stateDir.trim();
+    }
+
+    public static Serve defaults() {
+      return new Serve(DEFAULT_BIND, DEFAULT_PORT, "");
+    }
+
+    /** {@code serve.state.dir}, or null when it is not set. */
+    public java.nio.file.Path stateDirPath() {
+      return stateDir.isEmpty() ? null : java.nio.file.Path.of(stateDir);
+    }
+  }
+
   /** A configuration with every default and the given connection endpoints (tests, demo). */
   public static AppConfig defaults(String bootstrapServers, String schemaRegistryUrl) {
-    return new AppConfig("anyup-streams", bootstrapServers, schemaRegistryUrl, Topics.defaults(), Model.defaults(),
-        Output.defaults(), Batch.defaults(), Limits.defaults(), Readiness.defaults(), FramePolicy.off(),
-        Console.defaults(), Segmentation.defaults(), 8080, Map.of());
+    return new AppConfig(DEFAULT_APPLICATION_ID, bootstrapServers, schemaRegistryUrl, Topics.defaults(),
+        Model.defaults(), Output.defaults(), Batch.defaults(), Limits.defaults(), Readiness.defaults(),
+        FramePolicy.off(), Console.defaults(), Segmentation.defaults(), DEFAULT_HTTP_PORT, Map.of());
   }
 
   /**
-   * Builds a configuration from flat dotted keys (already merged from file and environment). Unknown keys outside
-   * the pass-through prefixes are rejected, so a typo does not silently fall back to a default.
+   * Builds a configuration from flat dotted keys (already merged from file and environment). A key is one of
+   * {@link ConfigKeys#DEF} (read with its type; unset or blank = its default) or under a pass-through prefix; any
+   * other is rejected by name, so a typo does not silently fall back to a default.
    */
   public static AppConfig fromMap(Map<String, String> raw) {
     Map<String, String> typed = new TreeMap<>();
     Map<String, String> pass = new LinkedHashMap<>();
     for (Map.Entry<String, String> e : raw.entrySet()) {
       String key = e.getKey().trim();
-      if (KNOWN_KEYS.contains(key)) {
-        typed.put(key, e.getValue() == null ? "" : e.getValue().trim());
-      } else if (key.equals(TEMP_DIR_KEY) || PASS_THROUGH_PREFIXES.stream().anyMatch(key::startsWith)) {
-        pass.put(key, key.equals(TEMP_DIR_KEY) && e.getValue() != null ? e.getValue().trim() : e.getValue());
+      String value = e.getValue() == null ? "" : e.getValue();
+      if (key.equals(TEMP_DIR_KEY)) {
+        if (!value.isBlank()) {
+          pass.put(key, value.trim());
+        }
+      } else if (ConfigKeys.DEF.key(key) != null) {
+        typed.put(key, value.trim());
+      } else if (PASS_THROUGH_PREFIXES.stream().anyMatch(key::startsWith)) {
+        pass.put(key, e.getValue());
       } else {
-        throw new ConfigException("unknown configuration key '" + key + "' (known keys: " + new TreeSet<>(KNOWN_KEYS)
-            + ", " + TEMP_DIR_KEY + ", plus prefixes " + PASS_THROUGH_PREFIXES + ")");
+        throw new ConfigException("unknown configuration key '" + key + "' (every key: anyup-streams config, or "
+            + "docs/configuration.md; client settings go under the prefixes " + new TreeSet<>(PASS_THROUGH_PREFIXES)
+            + ")");
       }
     }
     Reader r = new Reader(typed);
-    Topics td = Topics.defaults();
-    Model md = Model.defaults();
-    Output od = Output.defaults();
-    Batch bd = Batch.defaults();
-    Limits ld = Limits.defaults();
-    Readiness rd = Readiness.defaults();
     return new AppConfig(
-        r.string("application.id", "anyup-streams"),
-        r.string("bootstrap.servers", null),
-        r.string("schema.registry.url", null),
-        new Topics(r.string("topics.input", td.input()), r.string("topics.dense", td.dense()),
-            r.string("topics.embeddings", td.embeddings()), r.string("topics.dlq", td.dlq()),
-            r.integer("topics.partitions", td.partitions()),
-            (short) r.integer("topics.replication", td.replication())),
-        new Model(r.string("model.bundle", md.bundle()), r.string("model.device", md.device()),
-            r.integer("model.input.size", md.inputSize()), r.string("model.upsampler", md.upsampler()),
-            r.integer("model.threads", md.threads()), r.bool("model.spinning", md.spinning()),
-            r.integer("model.memory.pattern.max.size", md.memoryPatternMaxSize()),
-            new UpsampleAnything(
-                r.integer("model.upsample.anything.steps", md.upsampleAnything().steps()),
-                r.decimal("model.upsample.anything.learning.rate", md.upsampleAnything().learningRate()),
-                r.decimal("model.upsample.anything.final.learning.rate", md.upsampleAnything().finalLearningRate()),
-                r.integer("model.upsample.anything.schedule.steps", md.upsampleAnything().scheduleSteps()),
-                r.integer("model.upsample.anything.radius", md.upsampleAnything().radius()))),
-        new Output(r.bool("output.dense.enabled", od.denseEnabled()), r.string("output.dense.dtype", od.denseDtype()),
-            r.integer("output.dense.size", od.denseSize()), r.string("output.projection", od.projection()),
-            r.bool("output.embeddings.enabled", od.embeddingsEnabled()),
-            r.integer("output.regions.grid", od.regionsGrid()), r.bool("output.dense.in.graph", od.denseInGraph())),
-        new Batch(r.integer("batch.max.size", bd.maxSize()),
-            Duration.ofMillis(r.integer("batch.max.wait.ms", (int) bd.maxWait().toMillis())),
-            r.integer("batch.workers", bd.workers()),
-            Duration.ofMillis(r.integer("batch.timeout.ms", (int) bd.timeout().toMillis()))),
-        new Limits(r.integer("limits.image.max.bytes", ld.maxImageBytes()),
-            r.longValue("limits.image.max.pixels", ld.maxImagePixels()),
-            r.integer("limits.image.max.side", ld.maxImageSide())),
-        new Readiness(
-            Duration.ofMillis(r.longValue("readiness.thread.death.window.ms", rd.threadDeathWindow().toMillis())),
-            Duration.ofMillis(r.longValue("readiness.rebalance.grace.ms", rd.rebalanceGrace().toMillis())),
-            Duration.ofMillis(r.longValue("readiness.progress.timeout.ms", rd.progressTimeout().toMillis()))),
+        r.string("application.id"),
+        r.string("bootstrap.servers"),
+        r.string("schema.registry.url"),
+        new Topics(r.string("topics.input"), r.string("topics.dense"), r.string("topics.embeddings"),
+            r.string("topics.dlq"), r.integer("topics.partitions"), shortValue(r, "topics.replication")),
+        new Model(r.string("model.bundle"), r.string("model.device"), r.integer("model.input.size"),
+            r.string("model.upsampler"), r.integer("model.threads"), r.bool("model.spinning"),
+            r.integer("model.memory.pattern.max.size"),
+            new UpsampleAnything(r.integer("model.upsample.anything.steps"),
+                r.decimal("model.upsample.anything.learning.rate"),
+                r.decimal("model.upsample.anything.final.learning.rate"),
+                r.integer("model.upsample.anything.schedule.steps"), r.integer("model.upsample.anything.radius"))),
+        new Output(r.bool("output.dense.enabled"), r.string("output.dense.dtype"), r.integer("output.dense.size"),
+            r.string("output.projection"), r.bool("output.embeddings.enabled"), r.integer("output.regions.grid"),
+            r.bool("output.dense.in.graph")),
+        new Batch(r.integer("batch.max.size"), Duration.ofMillis(r.integer("batch.max.wait.ms")),
+            r.integer("batch.workers"), Duration.ofMillis(r.integer("batch.timeout.ms"))),
+        new Limits(r.integer("limits.image.max.bytes"), r.longValue("limits.image.max.pixels"),
+            r.integer("limits.image.max.side")),
+        new Readiness(Duration.ofMillis(r.longValue("readiness.thread.death.window.ms")),
+            Duration.ofMillis(r.longValue("readiness.rebalance.grace.ms")),
+            Duration.ofMillis(r.longValue("readiness.progress.timeout.ms"))),
         frames(r),
-        new Console(r.bool("console.enabled", false), r.string("console.bind", Console.defaults().bind()),
-            r.integer("console.port", Console.defaults().port()),
-            r.integer("console.recent.per.source", Console.defaults().recentPerSource()),
-            r.bool("console.similar.enabled", Console.defaults().similar()),
-            r.integer("console.similar.max.embeddings", Console.defaults().similarMaxEmbeddings()),
-            r.bool("console.upload.enabled", Console.defaults().upload()),
-            r.integer("console.render.max.per.second", Console.defaults().renderMaxPerSecond()),
-            r.bool("console.concepts.enabled", Console.defaults().concepts())),
-        new Segmentation(r.string("segmentation.head", Segmentation.defaults().head()),
-            r.string("segmentation.topic", Segmentation.defaults().topic()),
-            r.string("segmentation.probe.file", Segmentation.defaults().probeFile()),
-            r.string("segmentation.concepts.topic", Segmentation.defaults().conceptsTopic()),
-            r.bool("segmentation.confidence.enabled", Segmentation.defaults().confidence())),
-        r.integer("http.port", 8080),
+        new Console(r.bool("console.enabled"), r.string("console.bind"), r.integer("console.port"),
+            r.integer("console.recent.per.source"), r.bool("console.similar.enabled"),
+            r.integer("console.similar.max.embeddings"), r.bool("console.upload.enabled"),
+            r.integer("console.render.max.per.second"), r.bool("console.concepts.enabled")),
+        new Segmentation(r.string("segmentation.head"), r.string("segmentation.topic"),
+            r.string("segmentation.probe.file"), r.string("segmentation.concepts.topic"),
+            r.bool("segmentation.confidence.enabled")),
+        r.integer("http.port"),
         pass,
-        r.string("http.bind", DEFAULT_HTTP_BIND));
+        r.string("http.bind"),
+        new Serve(r.string("serve.bind"), r.integer("serve.port"), r.string("serve.state.dir")),
+        httpLimits(r));
+  }
+
+  private static short shortValue(Reader r, String key) {
+    int v = r.integer(key);
+    require(v >= Short.MIN_VALUE && v <= Short.MAX_VALUE, key + " must be at most " + Short.MAX_VALUE + " but was " + v);
+    return (short) v;
+  }
+
+  /** The {@code http.*} limits, each checked with a message naming its key (HttpLimits' own do not). */
+  private static HttpLimits httpLimits(Reader r) {
+    return new HttpLimits(positiveMillis(r, "http.header.timeout.ms"), positiveMillis(r, "http.body.timeout.ms"),
+        positiveMillis(r, "http.idle.timeout.ms"), between(r, "http.max.connections", 1, 100_000),
+        between(r, "http.workers", 1, 1_000), positiveMillis(r, "http.queue.timeout.ms"));
+  }
+
+  private static Duration positiveMillis(Reader r, String key) {
+    long v = r.longValue(key);
+    require(v > 0, key + " must be positive but was " + v);
+    return Duration.ofMillis(v);
+  }
+
+  private static int between(Reader r, String key, int min, int max) {
+    int v = r.integer(key);
+    require(v >= min && v <= max, key + " must be in [" + min + ", " + max + "] but was " + v);
+    return v;
   }
 
   /** {@value #TEMP_DIR_KEY}: default {@code ${java.io.tmpdir}/anyup-streams}, one folder reused by every start. */
@@ -570,31 +628,10 @@ public record AppConfig(
         : java.nio.file.Path.of(System.getProperty("java.io.tmpdir"), "anyup-streams");
   }
 
-  /** The typed keys {@link #fromMap} understands. */
-  public static final Set<String> KNOWN_KEYS = Set.of(
-      "application.id", "bootstrap.servers", "schema.registry.url",
-      "topics.input", "topics.dense", "topics.embeddings", "topics.dlq", "topics.partitions", "topics.replication",
-      "model.bundle", "model.device", "model.input.size", "model.upsampler", "model.threads", "model.spinning",
-      "model.memory.pattern.max.size",
-      "model.upsample.anything.steps", "model.upsample.anything.learning.rate",
-      "model.upsample.anything.final.learning.rate", "model.upsample.anything.schedule.steps",
-      "model.upsample.anything.radius",
-      "output.dense.enabled", "output.dense.dtype", "output.dense.size", "output.projection",
-      "output.embeddings.enabled", "output.regions.grid", "output.dense.in.graph",
-      "batch.max.size", "batch.max.wait.ms", "batch.workers", "batch.timeout.ms",
-      "limits.image.max.bytes", "limits.image.max.pixels", "limits.image.max.side",
-      "readiness.thread.death.window.ms", "readiness.rebalance.grace.ms", "readiness.progress.timeout.ms",
-      "http.port", "http.bind", "frames.max.age.ms", "frames.min.interval.ms", "frames.skipped.topic",
-      "console.enabled", "console.bind", "console.port", "console.recent.per.source",
-      "console.similar.enabled", "console.similar.max.embeddings", "console.upload.enabled",
-      "console.render.max.per.second", "console.concepts.enabled",
-      "segmentation.head", "segmentation.topic", "segmentation.probe.file", "segmentation.concepts.topic",
-      "segmentation.confidence.enabled");
-
   private static FramePolicy frames(Reader r) {
     try {
-      return new FramePolicy(Duration.ofMillis(r.longValue("frames.max.age.ms", 0)),
-          Duration.ofMillis(r.longValue("frames.min.interval.ms", 0)), r.string("frames.skipped.topic", ""));
+      return new FramePolicy(Duration.ofMillis(r.longValue("frames.max.age.ms")),
+          Duration.ofMillis(r.longValue("frames.min.interval.ms")), r.string("frames.skipped.topic"));
     } catch (IllegalArgumentException e) {
       throw new ConfigException(e.getMessage(), e);
     }
@@ -605,43 +642,43 @@ public record AppConfig(
     Map<String, String> merged = new LinkedHashMap<>(passThrough);
     merged.putAll(extra);
     return new AppConfig(applicationId, bootstrapServers, schemaRegistryUrl, topics, model, output, batch, limits,
-        readiness, frames, console, segmentation, httpPort, merged, httpBind);
+        readiness, frames, console, segmentation, httpPort, merged, httpBind, serve, httpLimits);
   }
 
   /** A copy with another HTTP port (0 = any free port). */
   public AppConfig withHttpPort(int port) {
     return new AppConfig(applicationId, bootstrapServers, schemaRegistryUrl, topics, model, output, batch, limits,
-        readiness, frames, console, segmentation, port, passThrough, httpBind);
+        readiness, frames, console, segmentation, port, passThrough, httpBind, serve, httpLimits);
   }
 
   /** A copy with other output settings. */
   public AppConfig withOutput(Output newOutput) {
     return new AppConfig(applicationId, bootstrapServers, schemaRegistryUrl, topics, model, newOutput, batch, limits,
-        readiness, frames, console, segmentation, httpPort, passThrough, httpBind);
+        readiness, frames, console, segmentation, httpPort, passThrough, httpBind, serve, httpLimits);
   }
 
   /** A copy with other batch settings. */
   public AppConfig withBatch(Batch newBatch) {
     return new AppConfig(applicationId, bootstrapServers, schemaRegistryUrl, topics, model, output, newBatch, limits,
-        readiness, frames, console, segmentation, httpPort, passThrough, httpBind);
+        readiness, frames, console, segmentation, httpPort, passThrough, httpBind, serve, httpLimits);
   }
 
   /** A copy with other console settings. */
   public AppConfig withConsole(Console newConsole) {
     return new AppConfig(applicationId, bootstrapServers, schemaRegistryUrl, topics, model, output, batch, limits,
-        readiness, frames, newConsole, segmentation, httpPort, passThrough, httpBind);
+        readiness, frames, newConsole, segmentation, httpPort, passThrough, httpBind, serve, httpLimits);
   }
 
   /** A copy with other segmentation settings. */
   public AppConfig withSegmentation(Segmentation newSegmentation) {
     return new AppConfig(applicationId, bootstrapServers, schemaRegistryUrl, topics, model, output, batch, limits,
-        readiness, frames, console, newSegmentation, httpPort, passThrough, httpBind);
+        readiness, frames, console, newSegmentation, httpPort, passThrough, httpBind, serve, httpLimits);
   }
 
   /** A copy with another frame policy. */
   public AppConfig withFrames(FramePolicy newFrames) {
     return new AppConfig(applicationId, bootstrapServers, schemaRegistryUrl, topics, model, output, batch, limits,
-        readiness, newFrames, console, segmentation, httpPort, passThrough, httpBind);
+        readiness, newFrames, console, segmentation, httpPort, passThrough, httpBind, serve, httpLimits);
   }
 
   /**
@@ -884,8 +921,8 @@ public record AppConfig(
     return "AppConfig[applicationId=" + applicationId + ", bootstrapServers=" + bootstrapServers
         + ", schemaRegistryUrl=" + maskUrl(schemaRegistryUrl) + ", topics=" + topics + ", model=" + model
         + ", output=" + output + ", batch=" + batch + ", limits=" + limits + ", readiness=" + readiness
-        + ", frames=" + frames + ", console=" + console
-        + ", httpPort=" + httpPort
+        + ", frames=" + frames + ", console=" + console + ", segmentation=" + segmentation
+        + ", httpPort=" + httpPort + ", httpBind=" + httpBind + ", serve=" + serve + ", httpLimits=" + httpLimits
         + ", passThrough=" + masked(passThrough) + "]";
   }
 
@@ -922,27 +959,30 @@ public record AppConfig(
     }
   }
 
-  /** Typed reads of raw string values, naming the key on failure. */
+  /**
+   * Typed reads of raw string values, naming the key on failure; an unset or blank key reads as its default in
+   * {@link ConfigKeys#DEF} (null for a required key, which the record then refuses by name).
+   */
   private record Reader(Map<String, String> raw) {
-    String string(String key, String dflt) {
+    String string(String key) {
       String v = raw.get(key);
-      return v == null || v.isEmpty() ? dflt : v;
+      return v == null || v.isEmpty() ? def(key, ConfigDef.Type.STRING).defaultValue() : v;
     }
 
-    int integer(String key, int dflt) {
-      return parse(key, dflt, v -> Integer.parseInt(v), "an integer");
+    int integer(String key) {
+      return parse(key, ConfigDef.Type.INT, Integer::parseInt, "an integer");
     }
 
-    double decimal(String key, double dflt) {
-      return parse(key, dflt, v -> Double.parseDouble(v), "a number");
+    double decimal(String key) {
+      return parse(key, ConfigDef.Type.DOUBLE, Double::parseDouble, "a number");
     }
 
-    long longValue(String key, long dflt) {
-      return parse(key, dflt, v -> Long.parseLong(v), "an integer");
+    long longValue(String key) {
+      return parse(key, ConfigDef.Type.LONG, Long::parseLong, "an integer");
     }
 
-    boolean bool(String key, boolean dflt) {
-      return parse(key, dflt, v -> {
+    boolean bool(String key) {
+      return parse(key, ConfigDef.Type.BOOLEAN, v -> {
         if (v.equalsIgnoreCase("true") || v.equalsIgnoreCase("false")) {
           return Boolean.parseBoolean(v);
         }
@@ -950,10 +990,20 @@ public record AppConfig(
       }, "true or false");
     }
 
-    private <T> T parse(String key, T dflt, Function<String, T> parser, String what) {
+    private static ConfigDef.Key def(String key, ConfigDef.Type type) {
+      ConfigDef.Key k = ConfigKeys.DEF.key(key);
+      if (k == null || k.type() != type) {
+        throw new IllegalStateException("read " + key + " as " + type.label() + " but ConfigKeys defines "
+            + (k == null ? "no such key" : "it as " + k.type().label()));
+      }
+      return k;
+    }
+
+    private <T> T parse(String key, ConfigDef.Type type, Function<String, T> parser, String what) {
+      String dflt = def(key, type).defaultValue();
       String v = raw.get(key);
       if (v == null || v.isEmpty()) {
-        return dflt;
+        return parser.apply(dflt);
       }
       try {
         return parser.apply(v);

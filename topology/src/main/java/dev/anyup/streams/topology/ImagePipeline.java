@@ -22,7 +22,6 @@ import dev.anyup.streams.models.OutputEncoder;
 import dev.anyup.streams.models.PreprocessedImage;
 import dev.anyup.streams.models.Preprocessor;
 import dev.anyup.streams.models.Projection;
-import dev.anyup.streams.models.ResizeMode;
 import dev.anyup.streams.models.segmentation.LabelMap;
 import dev.anyup.streams.models.segmentation.LabelPng;
 import java.nio.ByteBuffer;
@@ -122,7 +121,7 @@ public final class ImagePipeline implements AutoCloseable {
           + bundle.inputSizes());
     }
     ImageDecoder decoder = ImageDecoder.create(cfg.limits().imageLimits());
-    Preprocessor pre = bundle.preprocessor(size, ResizeMode.SHORTER_SIDE_CENTER_CROP);
+    Preprocessor pre = bundle.preprocessor(size);
     var extractor = bundle.extractor(size);
     Projection projection = null;
     String pid = cfg.output().projectionId();

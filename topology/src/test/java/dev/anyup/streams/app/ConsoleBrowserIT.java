@@ -11,6 +11,7 @@ import dev.anyup.streams.avro.DenseFeatures;
 import dev.anyup.streams.avro.ImageEvent;
 import dev.anyup.streams.avro.ImageEmbedding;
 import dev.anyup.streams.console.ClickSegmenter;
+import dev.anyup.streams.models.segmentation.PixelSimilarity;
 import dev.anyup.streams.serdes.SpecificAvroSerde;
 import dev.anyup.streams.topology.AppConfig;
 import dev.anyup.streams.topology.TestImages;
@@ -109,7 +110,7 @@ class ConsoleBrowserIT {
       await().atMost(Duration.ofSeconds(30)).until(() -> "img-3".equals(heat.getAttribute("data-image-id"))
           && "true".equals(heat.getAttribute("data-ready")));
       DenseFeatures record = denseRecord(client, app.config(), "img-3");
-      ClickSegmenter.Segmentation expected = ClickSegmenter.segment(record,
+      PixelSimilarity.Segmentation expected = ClickSegmenter.segment(record,
           Double.parseDouble(heat.getAttribute("data-x")), Double.parseDouble(heat.getAttribute("data-y")),
           Double.parseDouble(heat.getAttribute("data-threshold")));
       assertEquals(expected.featureX(), Integer.parseInt(heat.getAttribute("data-feature-x")));

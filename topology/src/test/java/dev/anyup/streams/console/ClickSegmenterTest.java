@@ -11,13 +11,13 @@ import dev.anyup.streams.avro.ModelLineage;
 import dev.anyup.streams.avro.ModelRef;
 import dev.anyup.streams.avro.Preprocessing;
 import dev.anyup.streams.avro.TensorHeader;
-import dev.anyup.streams.console.ClickSegmenter.Segmentation;
 import dev.anyup.streams.models.DType;
 import dev.anyup.streams.models.EncodedTensor;
 import dev.anyup.streams.models.FeatureMap;
 import dev.anyup.streams.topology.DenseTensors;
 import dev.anyup.streams.models.OutputEncoder;
 import dev.anyup.streams.models.Projection;
+import dev.anyup.streams.models.segmentation.PixelSimilarity.Segmentation;
 import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -25,7 +25,11 @@ import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
-/** Heat maps checked against a brute-force cosine on the float features, for every dtype and a PCA projection. */
+/**
+ * The console's wiring of the library's {@code PixelSimilarity} to a record: heat maps checked against a brute-force
+ * cosine on the float features, for every dtype and a PCA projection, with the click mapped through the record's
+ * preprocessing block.
+ */
 class ClickSegmenterTest {
   private static final int C = 6;
   private static final int H = 10;
@@ -141,18 +145,20 @@ class ClickSegmenterTest {
   }
 
   @Test
-  void clickInSourcePixelsIsMappedThroughCropAndScale() {
-    // a 200x100 source, centre-cropped to 100x100 (x 50..150), resized to 224, features at 56x56
-    Preprocessing p = Preprocessing.newBuilder().setSourceWidth(200).setSourceHeight(100).setInputWidth(224)
-        .setInputHeight(224).setResizeMode("SHORTER_SIDE_CENTER_CROP").setScaleX(2.24).setScaleY(2.24)
-        .setCropX(50).setCropY(0).setCropWidth(100).setCropHeight(100).setPadX(0).setPadY(0).setPadWidth(224)
-        .setPadHeight(224).build();
-    assertArrayEquals(new int[] {0, 0}, ClickSegmenter.featurePixel("i", p, 56, 56, 50, 0));
-    assertArrayEquals(new int[] {28, 28}, ClickSegmenter.featurePixel("i", p, 56, 56, 100, 50));
-    assertArrayEquals(new int[] {55, 55}, ClickSegmenter.featurePixel("i", p, 56, 56, 149.9, 99.9));
+  void clickInSourcePixelsIsMappedThroughTheRecordsCropAndScale() {
+    // a 24x10 source, centre-cropped to 10x10 (x 7..17), seen at 12x10 (features 1:1 with the input)
+    Preprocessing p = Preprocessing.newBuilder().setSourceWidth(24).setSourceHeight(10).setInputWidth(W)
+        .setInputHeight(H).setResizeMode("SHORTER_SIDE_CENTER_CROP").setScaleX(1.2).setScaleY(1).setCropX(7)
+        .setCropY(0).setCropWidth(10).setCropHeight(10).setPadX(0).setPadY(0).setPadWidth(W).setPadHeight(H).build();
+    FeatureMap f = twoRegions(6);
+    DenseFeatures d = record(OutputEncoder.create().encode(f, DType.FLOAT32, null), p);
+    Segmentation s = ClickSegmenter.segment(d, 7 + 9.5 / 1.2, 4.5, 0.5);
+    assertEquals(9, s.featureX());
+    assertEquals(4, s.featureY());
+    assertArrayEquals(cosineTo(f, 9, 4), s.similarity(), 1e-6f);
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> ClickSegmenter.featurePixel("i", p, 56, 56, 10, 50));
-    assertTrue(e.getMessage().startsWith("point (10.0, 50.0) of image i was cropped away before the model"),
+        () -> ClickSegmenter.segment(d, 3, 5, 0.5));
+    assertTrue(e.getMessage().startsWith("image img: point (3.0, 5.0) was cropped away before the model"),
         e.getMessage());
   }
 
@@ -161,7 +167,7 @@ class ClickSegmenterTest {
     DenseFeatures d = record(OutputEncoder.create().encode(twoRegions(4), DType.FLOAT32, null), identity());
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> ClickSegmenter.segment(d, W, 0, 0.5));
-    assertEquals("point (12.0, 0.0) is outside image img (12x10)", e.getMessage());
+    assertEquals("image img: point (12.0, 0.0) is outside the source image (12x10)", e.getMessage());
   }
 
   @Test
@@ -169,7 +175,7 @@ class ClickSegmenterTest {
     DenseFeatures d = record(OutputEncoder.create().encode(twoRegions(5), DType.FLOAT32, null), identity());
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> ClickSegmenter.segment(d, 0, 0, 1.5));
-    assertEquals("threshold must be in [-1, 1] but was 1.5", e.getMessage());
+    assertEquals("image img: threshold must be in [-1, 1] but was 1.5", e.getMessage());
     assertFalse(ClickSegmenter.segment(d, 0, 0, 1.0).mask()[W - 1], "a far pixel is below a threshold of 1");
   }
 }

@@ -13,6 +13,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.anyup.streams.avro.DenseFeatures;
 import dev.anyup.streams.avro.ImageEvent;
+import dev.anyup.streams.models.segmentation.PixelSimilarity;
 import dev.anyup.streams.retrieval.EmbeddingIndex;
 import dev.anyup.streams.retrieval.SimilarityApi;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -76,7 +77,7 @@ class ConsoleServerTest {
   @Test
   void segmentAnswersTheClickSegmenterSimilaritiesExactly() throws Exception {
     JsonNode s = json("/api/segment?image=img-1&x=5.5&y=2.5&threshold=0.3", 200);
-    ClickSegmenter.Segmentation expected = ClickSegmenter.segment(record, 5.5, 2.5, 0.3);
+    PixelSimilarity.Segmentation expected = ClickSegmenter.segment(record, 5.5, 2.5, 0.3);
     assertEquals(expected.featureX(), s.get("feature_x").asInt());
     assertEquals(expected.featureY(), s.get("feature_y").asInt());
     ByteBuffer b = ByteBuffer.wrap(Base64.getDecoder().decode(s.get("similarity_f32le").asText()))

@@ -81,7 +81,15 @@ final class OnnxFeatureExtractor implements FeatureExtractor {
 
   @Override
   public List<FeatureResult> run(List<PreprocessedImage> batch) {
-    return run(batch, false);
+    return run(batch, null, false);
+  }
+
+  @Override
+  public List<FeatureResult> run(List<PreprocessedImage> batch, FeatureUpsampler upsampler) {
+    if (upsampler == null) {
+      throw new IllegalArgumentException("upsampler must not be null (FeatureUpsampler.none() for the patch grid)");
+    }
+    return run(batch, upsampler, false);
   }
 
   /** Whether {@code run(batch, true)} can copy out the 32-bit upsampled map (the graph still outputs it). */
@@ -96,6 +104,11 @@ final class OnnxFeatureExtractor implements FeatureExtractor {
    *     ({@link #exposesUpsampled()})
    */
   List<FeatureResult> run(List<PreprocessedImage> batch, boolean upsampledFloats) {
+    return run(batch, null, upsampledFloats);
+  }
+
+  /** @param chosen the caller's upsampler for this call, or {@code null} for the bundle's own */
+  private List<FeatureResult> run(List<PreprocessedImage> batch, FeatureUpsampler chosen, boolean upsampledFloats) {
     if (upsampledFloats && !exposesUpsampled()) {
       throw new IllegalStateException("model " + upsampler + " no longer outputs the upsampled map");
     }
@@ -109,9 +122,10 @@ final class OnnxFeatureExtractor implements FeatureExtractor {
             + (p == null ? "null" : p.width() + "x" + p.height()) + ", expected " + inputSize + "x" + inputSize);
       }
     }
-    int chunk = smallestFixedBatch(encoder.maxBatch(), upsampler == null ? 0 : upsampler.maxBatch());
+    OnnxGraph graph = chosen == null ? upsampler : null;
+    int chunk = smallestFixedBatch(encoder.maxBatch(), graph == null ? 0 : graph.maxBatch());
     if (chunk <= 0) {
-      return runChunk(batch, 0, upsampledFloats);
+      return runChunk(batch, 0, chosen, upsampledFloats);
     }
     // static batch axis: run exactly `chunk` images at a time, padding the last group with repeats of its first image
     List<FeatureResult> out = new ArrayList<>(batch.size());
@@ -121,12 +135,13 @@ final class OnnxFeatureExtractor implements FeatureExtractor {
       while (group.size() < chunk) {
         group.add(group.get(0));
       }
-      out.addAll(runChunk(group, from, upsampledFloats).subList(0, real));
+      out.addAll(runChunk(group, from, chosen, upsampledFloats).subList(0, real));
     }
     return out;
   }
 
-  private List<FeatureResult> runChunk(List<PreprocessedImage> batch, int offset, boolean upsampledFloats) {
+  private List<FeatureResult> runChunk(List<PreprocessedImage> batch, int offset, FeatureUpsampler chosen,
+      boolean upsampledFloats) {
     int b = batch.size();
     int s = inputSize;
     int imageLen = 3 * s * s;
@@ -142,7 +157,9 @@ final class OnnxFeatureExtractor implements FeatureExtractor {
     Tensor dense = null;
     Tensor labels = null;
     Tensor conf = null;
-    if (upsampler != null) {
+    // the caller's upsampler replaces the bundle's graph (and the head and probe inside it) for this call
+    FeatureUpsampler javaUpsampler = chosen != null ? chosen : builtin;
+    if (upsampler != null && chosen == null) {
       Map<String, Tensor> in = new java.util.LinkedHashMap<>();
       in.put(upsamplerImage, image);
       in.put(upsamplerFeatures, patches);
@@ -187,8 +204,8 @@ final class OnnxFeatureExtractor implements FeatureExtractor {
         if (outputSize > 0 && (uh != target || uw != target)) {
           upsampled = FeatureUpsampler.bilinear().upsample(upsampled, null, target, target);
         }
-      } else if (builtin != null) {
-        upsampled = builtin.upsample(pf, batch.get(i), target, target);
+      } else if (javaUpsampler != null) {
+        upsampled = javaUpsampler.upsample(pf, batch.get(i), target, target);
       }
       LabelMap labelMap = null;
       if (labels != null) {
