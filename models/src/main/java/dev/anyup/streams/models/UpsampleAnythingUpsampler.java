@@ -34,6 +34,12 @@ final class UpsampleAnythingUpsampler implements FeatureUpsampler {
   }
 
   @Override
+  public String toString() {
+    return "upsample-anything steps=" + options.steps() + " lr=" + options.learningRate() + " final_lr="
+        + options.finalLearningRate() + " schedule_steps=" + options.scheduleSteps() + " radius=" + options.radius();
+  }
+
+  @Override
   public String name() {
     return "upsample-anything";
   }
