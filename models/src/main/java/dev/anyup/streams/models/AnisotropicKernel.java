@@ -282,11 +282,14 @@ final class AnisotropicKernel {
         }
         if (grad == null) {
           // weights under 2^-24 (the largest is 1, so each is under half an ulp of the denominator) are left out
-          // of the C-channel sums: the apply's main saving, worth at most k·2^-24·max|f| of the result
+          // of the C-channel sums: the apply's main saving, worth at most k·2^-24·max|f| of the result;
+          // the denominator sums the same weights, so the result stays a weighted mean (constants stay constant)
           int m = 0;
+          den = 0;
           for (int i = 0; i < k; i++) {
             if (lw[i] >= MIN_WEIGHT) {
               lw[m] = lw[i];
+              den += lw[i];
               cellOf[m++] = cellOf[i];
             }
           }
