@@ -43,9 +43,12 @@ def main(argv=None):
     p.add_argument("--encoder-checkpoint", metavar="FILE", help="encoder weights (e.g. dinov2_vits14_pretrain.pth)")
     p.add_argument("--upsampler", default="none",
                    help="anyup (upstream code: --upsampler-source DIR, else torch.hub) | anyup-builtin (the tool's "
-                        "own AnyUp, no source needed) | none | package.module:factory (factory(input_size, channels, "
+                        "own AnyUp, no source needed) | featup-jbu (FeatUp's JBU stack: --upsampler-source DIR, a clone "
+                        "of mhamilton723/FeatUp, else the tool's own; --upsampler-checkpoint a "
+                        "*_jbu_stack_cocostuff.ckpt) | none | package.module:factory (factory(input_size, channels, "
                         "feature_size) or factory())")
-    p.add_argument("--upsampler-source", metavar="DIR", help="local clone of wimmerth/anyup (hubconf.py)")
+    p.add_argument("--upsampler-source", metavar="DIR",
+                   help="local clone of wimmerth/anyup (hubconf.py) or, for featup-jbu, of mhamilton723/FeatUp")
     p.add_argument("--upsampler-checkpoint", metavar="FILE",
                    help="upsampler weights (e.g. anyup_paper.pth, anyup_multi_backbone.pth)")
     p.add_argument("--seed", type=int,

@@ -10,7 +10,8 @@ Encoders: ``dinov2_vit{s,b,l,g}14`` (a local clone of ``facebookresearch/dinov2`
 first token is a CLS token).
 
 Upsamplers: ``anyup`` (a local clone of ``wimmerth/anyup`` or torch.hub), ``anyup-builtin`` (the tool's own AnyUp),
-``none``, or ``package.module:factory``; the factory is called as
+``featup-jbu`` (FeatUp's JBU stack: a local clone of ``mhamilton723/FeatUp`` or the tool's own, see
+:mod:`anyup_export.featup_graph`), ``none``, or ``package.module:factory``; the factory is called as
 ``factory(input_size=S, channels=C, feature_size=h, **kwargs)`` when it accepts those names, else ``factory(**kwargs)``;
 the module maps (image, features) -> upsampled [B,C,S,S] (AnyUp's contract).
 
@@ -40,6 +41,7 @@ from torch import nn
 from . import bundle as B
 from . import sources
 from .anyup_graph import AnyUpProfileGraph, is_anyup
+from .featup_graph import FeatUpProfileGraph, is_featup, reference_forward as featup_reference
 from .npyio import save_npy
 
 
@@ -248,6 +250,9 @@ def _build_into(out_dir, make_encoder, make_upsampler, sizes, encoder_meta, upsa
             if is_anyup(up_raw):
                 # AnyUp: the exact exportable formulation (windowed attention, no dead work), same parameters
                 up = AnyUpProfileGraph(up_raw, s, h, c, s, attention=attention).eval()
+            elif is_featup(up_raw):
+                # FeatUp's JBU stack: standard ops for the adaptive convolution, same parameters
+                up = FeatUpProfileGraph(up_raw, s, h, c, s).eval()
             else:
                 up = UpsamplerWrapper(up_raw, s, _accepts(up_raw.forward, "output_size")).eval()
             f = "upsampler_%d.onnx" % s
@@ -270,6 +275,17 @@ def _build_into(out_dir, make_encoder, make_upsampler, sizes, encoder_meta, upsa
                                           "max_abs_value": float(upsampled.abs().max())})
                         log("profile %d: exported %s attention vs the model's forward: max |diff| %.3g (values up "
                             "to %.3g)" % (s, attention, diff, float(upsampled.abs().max())))
+                        if diff > atol:
+                            raise B.BundleError("exported upsampler differs from the model by %.3g > atol %.3g at "
+                                                "%d" % (diff, atol, s))
+                    elif isinstance(up, FeatUpProfileGraph):
+                        # the reference is upstream's maths in PyTorch (featup_graph.reference_forward)
+                        graph_out, upsampled = upsampled, featup_reference(up_raw, x, feats, s)
+                        diff = float((graph_out - upsampled).abs().max())
+                        exactness.append({"input_size": s, "max_abs_diff": diff,
+                                          "max_abs_value": float(upsampled.abs().max())})
+                        log("profile %d: exported FeatUp JBU vs upstream's maths in PyTorch: max |diff| %.3g (values "
+                            "up to %.3g)" % (s, diff, float(upsampled.abs().max())))
                         if diff > atol:
                             raise B.BundleError("exported upsampler differs from the model by %.3g > atol %.3g at "
                                                 "%d" % (diff, atol, s))
@@ -319,6 +335,10 @@ def _build_into(out_dir, make_encoder, make_upsampler, sizes, encoder_meta, upsa
             "provenance": upsampler_meta.get("provenance", {}),
             **({"attention": attention, "exactness": exactness} if up_profiles and isinstance(up, AnyUpProfileGraph)
                else {}),
+            **({"exactness": exactness, "channel_norm": up_raw.norm is not None,
+                "native_output_size": {str(p["input_size"]): p["feature_size"] * 16 for p in up_profiles},
+                "resize": "bilinear from the stack's 16x output to the input size (align_corners false)"}
+               if up_profiles and isinstance(up, FeatUpProfileGraph) else {}),
             "inputs": {"image": "image", "features": "features"}, "outputs": {"upsampled": "upsampled"},
             "profiles": up_profiles,
         }
@@ -361,7 +381,8 @@ def export_from_args(a, log=print):
 
         def make_upsampler(size, channels, feature_size):
             return up_src.get(input_size=size, channels=channels, feature_size=feature_size)
-        default_name = "anyup" if a.upsampler in ("anyup", "anyup-builtin") else a.upsampler.rpartition(":")[2]
+        default_name = ("anyup" if a.upsampler in ("anyup", "anyup-builtin") else
+                        "featup-jbu" if a.upsampler == "featup-jbu" else a.upsampler.rpartition(":")[2])
         up_meta = {"name": a.upsampler_name or default_name, "version": a.upsampler_version,
                    "licence": a.upsampler_licence or up_src.provenance["licence"], "provenance": up_src.provenance}
     if a.pca and not a.pca_images:

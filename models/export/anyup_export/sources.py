@@ -22,7 +22,7 @@ from .npyio import sha256_file
 
 DINOV2 = {"dinov2_vits14", "dinov2_vitb14", "dinov2_vitl14", "dinov2_vitg14",
           "dinov2_vits14_reg", "dinov2_vitb14_reg", "dinov2_vitl14_reg", "dinov2_vitg14_reg"}
-LICENCES = {"dinov2": "Apache-2.0", "anyup": "CC-BY-4.0"}
+LICENCES = {"dinov2": "Apache-2.0", "anyup": "CC-BY-4.0", "featup": "MIT"}
 
 
 class SourceError(Exception):
@@ -116,6 +116,8 @@ def resolve(kind, spec, kwargs, source_dir=None, checkpoint=None, seed=None, fac
     added = compat.install()
     if added:
         log("torch %s lacks %s: provided from plain ops by anyup_export.compat" % (torch.__version__, ", ".join(added)))
+    if spec == "featup-jbu":
+        return _resolve_featup(kind, kwargs, source_dir, checkpoint, seed, log)
     family = "dinov2" if spec in DINOV2 else "anyup" if spec in ("anyup", "anyup-builtin") else None
     provenance = {"licence": LICENCES.get(family, "unknown")}
     kwargs = dict(kwargs)
@@ -176,3 +178,100 @@ def resolve(kind, spec, kwargs, source_dir=None, checkpoint=None, seed=None, fac
     log("%s: %s; weights: %s" % (kind, provenance["source"], provenance["weights"] if isinstance(
         provenance["weights"], str) else "%s sha256 %s" % (provenance["weights"]["file"], provenance["weights"]["sha256"])))
     return source
+
+
+def featup_upstream_stack(folder):
+    """Upstream's ``JBUStack`` class from a clone of mhamilton723/FeatUp. Its package imports the compiled
+    adaptive-convolution extensions (``adaptive_conv_cpp_impl``, ``adaptive_conv_cuda_impl``; built by its
+    ``setup.py``) at import time; the export only reads the stack's parameters, so where they are not installed they
+    are stood in for by modules that refuse to run. The import also reseeds torch's global generator (its
+    ``adaptive_conv.py`` calls ``torch.manual_seed(42)``): it runs under ``fork_rng`` so nothing else sees that."""
+    import importlib
+    import sys
+    import types
+    if not os.path.isfile(os.path.join(folder, "featup", "upsamplers.py")):
+        raise SourceError("source folder %s has no featup/upsamplers.py (expected a clone of mhamilton723/FeatUp)"
+                          % folder)
+    for name in ("adaptive_conv_cpp_impl", "adaptive_conv_cuda_impl"):
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            stub = types.ModuleType(name)
+
+            def refuse(*_args, _name=name, **_kwargs):
+                raise RuntimeError("%s is not built; anyup_export reads FeatUp's parameters only" % _name)
+            stub.forward = stub.grad_input = stub.grad_filters = refuse
+            sys.modules[name] = stub
+    folder = os.path.abspath(folder)
+    if folder not in sys.path:
+        sys.path.insert(0, folder)
+    with torch.random.fork_rng():
+        try:
+            module = importlib.import_module("featup.upsamplers")
+        except Exception as e:  # noqa: BLE001 - any import failure means "not a usable FeatUp clone"
+            raise SourceError("cannot import featup.upsamplers from %s: %s" % (folder, e)) from e
+    loaded = os.path.abspath(getattr(module, "__file__", ""))
+    if not loaded.startswith(folder + os.sep):
+        raise SourceError("featup.upsamplers was already imported from %s, not from %s" % (loaded, folder))
+    return module.JBUStack
+
+
+def _resolve_featup(kind, kwargs, source_dir, checkpoint, seed, log):
+    """``featup-jbu``: FeatUp's JBU stack, upstream's class (``source_dir``) or the tool's own
+    (:class:`~anyup_export.featup_graph.JBUStackArch`, same parameter tree), with the ChannelNorm in front of it that
+    the published checkpoints were trained with. Built per profile (the stack's size is the encoder's channel count),
+    under the seed or from the checkpoint, so every profile has the same weights."""
+    from . import featup_graph as FG
+    kwargs = dict(kwargs)
+    use_norm = bool(kwargs.pop("use_norm", True))
+    if kwargs:
+        raise SourceError("featup-jbu takes only use_norm in --upsampler-kwargs, got %s" % sorted(kwargs))
+    provenance = {"licence": LICENCES["featup"]}
+    if source_dir:
+        stack_class = featup_upstream_stack(source_dir)
+        commit = git_commit(source_dir)
+        provenance["source"] = "featup.upsamplers.JBUStack from %s%s" % (os.path.abspath(source_dir),
+                                                                      " (git %s)" % commit if commit else "")
+        if commit:
+            provenance["commit"] = commit
+    else:
+        stack_class = FG.JBUStackArch
+        provenance["source"] = "anyup_export.featup_graph (the tool's own JBU stack; FeatUp checkpoints load into it)"
+    state = None
+    if checkpoint:
+        if seed is not None:
+            log("%s: --seed is ignored, weights come from %s" % (kind, checkpoint))
+        if not os.path.isfile(checkpoint):
+            raise SourceError("%s checkpoint %s: no such file" % (kind, checkpoint))
+        provenance["weights"] = {"file": os.path.basename(checkpoint), "sha256": sha256_file(checkpoint)}
+        state = read_checkpoint(checkpoint)
+        try:
+            _, norm, channels = FG.checkpoint_state(state)
+        except FG.CheckpointError as e:
+            raise SourceError("checkpoint %s: %s" % (checkpoint, e)) from e
+        use_norm = norm is not None
+
+    def build(channels, **_):
+        model = FG.FeatUpJBU(channels, use_norm, stack=stack_class(channels))
+        if state is not None:
+            try:
+                FG.load_published(model, state, checkpoint)
+            except FG.CheckpointError as e:
+                raise SourceError(str(e)) from e
+        return model
+    if state is not None:
+        if channels is not None:
+            build(channels)  # fit it now, before any encoder is traced
+    elif seed is not None:
+        build = _seeded(seed, build)
+        provenance["weights"] = "random, seed %d" % seed
+        provenance["licence"] += " (code); random weights"
+    else:
+        raise SourceError("%s featup-jbu needs --%s-checkpoint FILE (a *_jbu_stack_cocostuff.ckpt) or --seed N "
+                          "(random weights)" % (kind, kind))
+    provenance["channel_norm"] = use_norm
+    log("%s: %s; weights: %s; ChannelNorm %s" % (kind, provenance["source"], provenance["weights"] if isinstance(
+        provenance["weights"], str) else "%s sha256 %s" % (provenance["weights"]["file"],
+                                                           provenance["weights"]["sha256"]),
+        "on" if use_norm else "off"))
+    return ModelSource(build, provenance, per_profile=True)

@@ -21,7 +21,8 @@ import java.util.Random;
  *
  * <p>Inputs are random normals from a fixed seed, so two graphs with the same inputs get the same values. Prints one
  * line {@code RESULT load_ms=.. median_ms=.. min_ms=.. runs=.. peak_rss_mb=..}; optionally writes the first output as
- * little-endian float32 (to compare two formulations) and an ORT profile.
+ * little-endian float32 (to compare two formulations; with {@code -Dbench.dumpInputs=true} also each input as
+ * {@code OUT.NAME.f32}, to run them through a reference) and an ORT profile.
  *
  * <p>Usage: {@code java -cp onnxruntime-1.21.1.jar GraphBench.java GRAPH RUNS [OUT.f32|-] [PROFILE_PREFIX]}
  */
@@ -52,6 +53,9 @@ public final class GraphBench {
           values[i] = (float) random.nextGaussian();
         }
         inputs.put(e.getKey(), OnnxTensor.createTensor(env, FloatBuffer.wrap(values), shape));
+        if (!out.equals("-") && Boolean.getBoolean("bench.dumpInputs")) { // OUT.NAME.f32: to rerun them elsewhere
+          writeFloats(Path.of(out + "." + e.getKey() + ".f32"), FloatBuffer.wrap(values));
+        }
       }
       List<Double> times = new ArrayList<>();
       for (int r = 0; r <= runs; r++) { // run 0 is the warm-up
@@ -65,13 +69,8 @@ public final class GraphBench {
       }
       long peakRssMb = peakRssMb(); // before the output is copied onto the Java heap (benchmark overhead, not graph)
       if (!out.equals("-")) {
-        try (OrtSession.Result result = session.run(inputs);
-            DataOutputStream dos = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(Path.of(out)),
-                1 << 20))) {
-          FloatBuffer fb = ((OnnxTensor) result.get(0)).getFloatBuffer();
-          while (fb.hasRemaining()) {
-            dos.writeInt(Integer.reverseBytes(Float.floatToRawIntBits(fb.get())));
-          }
+        try (OrtSession.Result result = session.run(inputs)) {
+          writeFloats(Path.of(out), ((OnnxTensor) result.get(0)).getFloatBuffer());
         }
       }
       if (args.length > 3 && !args[3].equals("-")) {
@@ -83,6 +82,14 @@ public final class GraphBench {
       double[] sorted = times.stream().mapToDouble(Double::doubleValue).sorted().toArray();
       System.out.printf("RESULT load_ms=%.0f median_ms=%.1f min_ms=%.1f runs=%d peak_rss_mb=%d%n", loadMs,
           sorted[sorted.length / 2], sorted[0], sorted.length, peakRssMb);
+    }
+  }
+
+  private static void writeFloats(Path file, FloatBuffer fb) throws Exception {
+    try (DataOutputStream dos = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(file), 1 << 20))) {
+      while (fb.hasRemaining()) {
+        dos.writeInt(Integer.reverseBytes(Float.floatToRawIntBits(fb.get())));
+      }
     }
   }
 

@@ -75,7 +75,7 @@ public final class RetrievalBenchmark implements Callable<Integer> {
     Random rnd = new Random(n);
     List<float[]> vectors = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
-      vectors.add(gaussian(rnd));
+      vectors.add(gaussian(rnd, dim));
     }
     EmbeddingIndex index = new EmbeddingIndex();
     Instant t0 = Instant.parse("2026-01-01T00:00:00Z");
@@ -117,7 +117,7 @@ public final class RetrievalBenchmark implements Callable<Integer> {
       AppConfig cfg = AppConfig.fromMap(Map.of("bootstrap.servers", stack.bootstrapServers(),
           "schema.registry.url", stack.schemaRegistryUrl(), "topics.embeddings", topic,
           "streams.state.dir", state.toString()));
-      produce(cfg, topic, n);
+      produce(cfg, topic, n, dim, sources);
       RetrievalService.Settings settings =
           new RetrievalService.Settings("retrieval-bench-" + UUID.randomUUID(), "127.0.0.1", 0);
       long start = System.nanoTime();
@@ -132,7 +132,8 @@ public final class RetrievalBenchmark implements Callable<Integer> {
     }
   }
 
-  private void produce(AppConfig cfg, String topic, int n) throws Exception {
+  /** Writes {@code n} random embeddings (ids {@code img-0..n-1}, {@code sources} source ids) to {@code topic}. */
+  static void produce(AppConfig cfg, String topic, int n, int dim, int sources) throws Exception {
     ModelRef ref = ModelRef.newBuilder().setName("bench").setVersion("1").setSha256("00").build();
     ModelLineage lineage = ModelLineage.newBuilder().setEncoderModel(ref).setUpsamplerModel(ref)
         .setBundleName("bench").setBundleVersion("1").build();
@@ -145,7 +146,7 @@ public final class RetrievalBenchmark implements Callable<Integer> {
         var producer = new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
       serde.configure(Map.copyOf(cfg.serdeConfig()), false);
       for (int i = 0; i < n; i++) {
-        float[] v = gaussian(rnd);
+        float[] v = gaussian(rnd, dim);
         List<Float> vec = new ArrayList<>(dim);
         for (float x : v) {
           vec.add(x);
@@ -161,7 +162,7 @@ public final class RetrievalBenchmark implements Callable<Integer> {
     }
   }
 
-  private float[] gaussian(Random rnd) {
+  private static float[] gaussian(Random rnd, int dim) {
     float[] v = new float[dim];
     for (int i = 0; i < dim; i++) {
       v[i] = (float) rnd.nextGaussian();

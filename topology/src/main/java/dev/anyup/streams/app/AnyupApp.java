@@ -9,6 +9,8 @@ import dev.anyup.streams.models.ModelBundle;
 import dev.anyup.streams.models.VerificationReport;
 import dev.anyup.streams.topology.AnyupTopology;
 import dev.anyup.streams.segmentation.SegmentationHeads;
+import dev.anyup.streams.serdes.SchemaRegistryClient;
+import dev.anyup.streams.serdes.SchemaRegistryConfig;
 import dev.anyup.streams.topology.AppConfig;
 import dev.anyup.streams.topology.ConfigException;
 import dev.anyup.streams.topology.DeadLetterDeserializationExceptionHandler;
@@ -46,6 +48,8 @@ public final class AnyupApp implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(AnyupApp.class);
   /** How often committed progress is read, at most (a quarter of the stall timeout when that is shorter). */
   private static final Duration PROGRESS_POLL = Duration.ofSeconds(2);
+  /** How long the broker has to describe the cluster before the outage watch counts it unreachable. */
+  private static final Duration OUTAGE_PROBE_TIMEOUT = Duration.ofSeconds(5);
 
   private final AppConfig cfg;
   private final ModelBundle bundle;
@@ -64,13 +68,15 @@ public final class AnyupApp implements AutoCloseable {
   private final Admin admin;
   private final ProgressPoller poller;
   private final OutputRateLog rateLog;
+  private final OutageWatch outages;
   private final CountDownLatch closed = new CountDownLatch(1);
   private volatile boolean closing;
 
   private AnyupApp(AppConfig cfg, ModelBundle bundle, ImagePipeline pipeline, KafkaStreams streams,
       KafkaStreamsMetrics streamsMetrics, InputLagMetrics inputLag, PipelineMetrics metrics, OpsHttpServer http,
       ConsoleView consoleView, ConsoleServer console, ConsoleSearch consoleSearch, ConsoleConcepts consoleConcepts,
-      StreamThreadWatch threads, CountDownLatch ended, Admin admin, ProgressPoller poller, OutputRateLog rateLog) {
+      StreamThreadWatch threads, CountDownLatch ended, Admin admin, ProgressPoller poller, OutputRateLog rateLog,
+      OutageWatch outages) {
     this.cfg = cfg;
     this.bundle = bundle;
     this.pipeline = pipeline;
@@ -88,6 +94,7 @@ public final class AnyupApp implements AutoCloseable {
     this.admin = admin;
     this.poller = poller;
     this.rateLog = rateLog;
+    this.outages = outages;
   }
 
   /** Loads the bundle named by {@code model.bundle} with the configured device, threads and upsampler. */
@@ -172,6 +179,7 @@ public final class AnyupApp implements AutoCloseable {
     ConsoleServer console = null;
     ConsoleSearch consoleSearch = null;
     ConsoleConcepts consoleConcepts = null;
+    OutageWatch outages = null;
     try {
       VerificationReport report = bundle.verify();
       if (!report.passed()) {
@@ -225,9 +233,11 @@ public final class AnyupApp implements AutoCloseable {
       CommittedProgress progress = new CommittedProgress(registry, cfg.readiness().progressTimeout(),
           System.nanoTime());
       admin = Admin.create(cfg.adminProperties());
-      ProgressPoller poller = new ProgressPoller(streams, admin, cfg.applicationId(), cfg.topics().input(), progress);
+      outages = outageWatch(cfg, admin);
+      ProgressPoller poller = new ProgressPoller(streams, admin, cfg.applicationId(), cfg.topics().input(), progress,
+          outages::outages);
       ReadinessProbe probe = new ReadinessProbe(s::state, threads, progress, cfg.readiness(), System::nanoTime,
-          poller::logAssignment);
+          poller::logAssignment, outages::outages);
       streams.setStateListener(probe);
       http = OpsHttpServer.start(cfg.httpBind(), cfg.httpPort(), cfg.httpLimits(), registry, probe::verdict,
           probe::health);
@@ -248,9 +258,13 @@ public final class AnyupApp implements AutoCloseable {
       poller.start(interval.compareTo(PROGRESS_POLL) < 0 ? interval : PROGRESS_POLL);
       OutputRateLog rateLog = new OutputRateLog(metrics, System::nanoTime);
       rateLog.start(OutputRateLog.INTERVAL);
+      outages.start(OutageWatch.INTERVAL);
       return new AnyupApp(cfg, bundle, pipeline, streams, streamsMetrics, inputLag, metrics, http, consoleView,
-          console, consoleSearch, consoleConcepts, threads, ended, admin, poller, rateLog);
+          console, consoleSearch, consoleConcepts, threads, ended, admin, poller, rateLog, outages);
     } catch (RuntimeException e) {
+      if (outages != null) {
+        outages.close();
+      }
       if (streams != null) {
         streams.close(Duration.ofSeconds(10));
       }
@@ -283,6 +297,19 @@ public final class AnyupApp implements AutoCloseable {
     }
   }
 
+  /** The broker through the app's admin client, and the schema registry unless it is a {@code mock://} one. */
+  private static OutageWatch outageWatch(AppConfig cfg, Admin admin) {
+    Map<String, java.util.function.Supplier<java.util.Optional<String>>> probes = new java.util.LinkedHashMap<>();
+    probes.put("broker " + cfg.bootstrapServers(), () -> DependencyCheck.brokerProblem(admin, OUTAGE_PROBE_TIMEOUT));
+    SchemaRegistryConfig rc = SchemaRegistryConfig.fromMap(cfg.serdeConfig());
+    if (rc.mockScope() == null) {
+      SchemaRegistryClient client = SchemaRegistryClient.create(rc);
+      String url = cfg.schemaRegistryUrl().replaceAll("//[^/@]+@", "//[hidden]@");
+      probes.put("schema registry " + url, () -> DependencyCheck.registryProblem(client, url));
+    }
+    return new OutageWatch(probes, System::nanoTime, OutageWatch.REMINDER);
+  }
+
   /** What the app reads (input) and writes (outputs, dead letters, label maps) as whom, for naming missing ACLs. */
   static AccessContext access(AppConfig cfg, Properties props) {
     java.util.Set<String> writes = new java.util.HashSet<>(java.util.List.of(cfg.topics().dense(),
@@ -311,6 +338,8 @@ public final class AnyupApp implements AutoCloseable {
           ? Map.of("producer.buffer.memory", Long.toString(bufferMemory))
           : Map.of("producer.max.request.size", Integer.toString(maxRequest),
               "producer.buffer.memory", Long.toString(bufferMemory)));
+      out = admitted(out, MemoryAdmission.of(cfg, Runtime.getRuntime().maxMemory(),
+          Math.min(threads.threads(), threads.inputPartitions()), sizing.largest()));
       Map<String, Long> outputBytes = new java.util.HashMap<>();
       if (cfg.output().denseEnabled()) {
         outputBytes.put(cfg.topics().dense(), Math.max(sizing.denseBytes(), 1024 * 1024));
@@ -332,6 +361,23 @@ public final class AnyupApp implements AutoCloseable {
       TopicProvisioner.ensureOutputs(admin, out, outputBytes, dlqBytes);
       return out;
     }
+  }
+
+  /**
+   * The configuration with {@code limits.image.max.pixels} lowered to what the heap holds, or unchanged; refuses the
+   * start when not even an image of the model's input size fits ({@link MemoryAdmission}).
+   */
+  static AppConfig admitted(AppConfig cfg, MemoryAdmission admission) {
+    if (admission.refused()) {
+      throw new StartupException(admission.refusal());
+    }
+    if (admission.fits()) {
+      LOG.info("{}", admission.line());
+      return cfg;
+    }
+    LOG.warn("{}", admission.line());
+    AppConfig.Limits l = cfg.limits();
+    return cfg.withLimits(new AppConfig.Limits(l.maxImageBytes(), admission.fittingPixels(), l.maxImageSide()));
   }
 
   /**
@@ -413,6 +459,7 @@ public final class AnyupApp implements AutoCloseable {
     closing = true;
     LOG.info("shutting down: closing Kafka Streams (leave group)");
     try {
+      outages.close();
       poller.close();
       rateLog.close();
       streams.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)

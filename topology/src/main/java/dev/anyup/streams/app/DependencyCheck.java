@@ -21,6 +21,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.DescribeClusterOptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -72,16 +73,21 @@ final class DependencyCheck {
     if (rc.mockScope() != null) {
       return Optional.empty();
     }
+    return registryProblem(SchemaRegistryClient.create(rc), rc.urls().toString());
+  }
+
+  /** Why the registry behind {@code client} cannot be used, or empty (also the running app's outage probe). */
+  static Optional<String> registryProblem(SchemaRegistryClient client, String urls) {
     try {
-      SchemaRegistryClient.create(rc).latest(PROBE_SUBJECT);
+      client.latest(PROBE_SUBJECT);
       return Optional.empty();
     } catch (SubjectNotFoundException expected) {
       return Optional.empty();
     } catch (SchemaRegistryAuthException e) {
-      return Optional.of("schema registry " + rc.urls() + " refuses the credentials (schema.registry.basic.auth.*"
+      return Optional.of("schema registry " + urls + " refuses the credentials (schema.registry.basic.auth.*"
           + " / bearer.auth.*): " + e.getMessage());
     } catch (SchemaRegistryException e) {
-      return Optional.of("schema registry " + rc.urls() + " (schema.registry.url) is unreachable or failing: "
+      return Optional.of("schema registry " + urls + " (schema.registry.url) is unreachable or failing: "
           + e.getMessage());
     }
   }
@@ -131,6 +137,27 @@ final class DependencyCheck {
     } catch (RuntimeException e) {
       // "Failed to create new KafkaAdminClient" alone does not say which file or password is wrong: keep the cause
       return Optional.of("broker: invalid client settings: " + AccessFailure.rootMessage(e));
+    }
+  }
+
+  /**
+   * Why the running app's broker cannot be used, or empty: {@code admin} must describe the cluster within
+   * {@code timeout} (the running app's outage probe; the admin client's reconnect warnings are off in logback.xml).
+   */
+  static Optional<String> brokerProblem(Admin admin, Duration timeout) {
+    try {
+      admin.describeCluster(new DescribeClusterOptions().timeoutMs((int) timeout.toMillis())).clusterId()
+          .get(timeout.toMillis() + 1000, TimeUnit.MILLISECONDS);
+      return Optional.empty();
+    } catch (ExecutionException e) {
+      return Optional.of(e.getCause() instanceof org.apache.kafka.common.errors.TimeoutException
+          ? "no answer to a cluster description within " + timeout.toMillis() + " ms"
+          : AccessFailure.rootMessage(e.getCause()));
+    } catch (TimeoutException e) {
+      return Optional.of("no answer to a cluster description within " + timeout.toMillis() + " ms");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return Optional.empty();
     }
   }
 

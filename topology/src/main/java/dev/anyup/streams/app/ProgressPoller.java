@@ -36,10 +36,18 @@ final class ProgressPoller implements AutoCloseable {
   private final String inputTopic;
   private final CommittedProgress progress;
   private final ScheduledExecutorService executor;
+  private final java.util.function.Supplier<java.util.Optional<String>> outages;
   private Set<String> lastTasks = Set.of();
   private boolean failing;
+  private int failures;
 
-  ProgressPoller(KafkaStreams streams, Admin admin, String groupId, String inputTopic, CommittedProgress progress) {
+  /**
+   * @param outages the servers known to be unreachable ({@link OutageWatch#outages}): while the broker is down, the
+   *     failing reads are its consequence, already logged there, and are not logged again here
+   */
+  ProgressPoller(KafkaStreams streams, Admin admin, String groupId, String inputTopic, CommittedProgress progress,
+      java.util.function.Supplier<java.util.Optional<String>> outages) {
+    this.outages = outages;
     this.streams = streams;
     this.admin = admin;
     this.groupId = groupId;
@@ -103,16 +111,25 @@ final class ProgressPoller implements AutoCloseable {
             .all().get(10, TimeUnit.SECONDS).forEach((tp, info) -> end.put(tp, info.offset()));
       }
       progress.update(owned, committed, end, System.nanoTime());
+      failures = 0;
       if (failing) {
-        LOG.info("reading committed offsets works again");
+        LOG.debug("reading committed offsets works again");
         failing = false;
       }
     } catch (IllegalStateException e) {
       // Kafka Streams is not running or rebalancing (starting, shutting down): nothing to read
     } catch (ExecutionException | TimeoutException | RuntimeException e) {
-      if (!failing) {
-        LOG.warn("cannot read committed offsets of group {} (retrying every poll; /ready keeps the last known "
-            + "progress): {}", groupId, e.getCause() != null ? e.getCause() : e);
+      // one failed poll is not worth a line (a slow answer on a loaded machine, or the first sign of an outage that
+      // the outage watch names a probe later); the second in a row is, unless the watch already said why
+      if (!failing && ++failures >= 2) {
+        // the cause as text: a Throwable as the last argument would be logged as a stack trace
+        String why = String.valueOf(e.getCause() != null ? e.getCause() : e);
+        if (outages.get().isPresent()) {
+          LOG.debug("cannot read committed offsets of group {} during an outage: {}", groupId, why);
+        } else {
+          LOG.warn("cannot read committed offsets of group {} (retrying every poll; /ready keeps the last known "
+              + "progress): {}", groupId, why);
+        }
         failing = true;
       }
     } catch (InterruptedException e) {

@@ -12,7 +12,8 @@ import org.apache.kafka.streams.KafkaStreams;
  * rebalancing for less than {@code readiness.rebalance.grace.ms} after having run), it owns input partitions (or has
  * owned none for less than the grace), none of them is stalled (records waiting, no committed progress for
  * {@code readiness.progress.timeout.ms}; an owned partition with nothing to read is idle, and idle is ready), no stream
- * thread was replaced within {@code readiness.thread.death.window.ms}, and no fatal JVM error shut it down.
+ * thread was replaced within {@code readiness.thread.death.window.ms}, no fatal JVM error shut it down, and the broker
+ * and the schema registry answer ({@link OutageWatch}: not ready while one is unreachable, saying which and how long).
  *
  * <p>Before the first RUNNING (startup: models loaded, first assignment) it is never ready. {@code /health} is the
  * liveness probe and depends on none of this: a rebalance or a stall must not restart a process that can recover.
@@ -36,12 +37,20 @@ final class ReadinessProbe implements KafkaStreams.StateListener {
   private final AppConfig.Readiness cfg;
   private final LongSupplier nanoTime;
   private final Runnable onRunning;
+  private final Supplier<Optional<String>> outages;
   private volatile boolean ranOnce;
   private volatile long leftRunningNanos;
 
   /** @param onRunning called on every transition to RUNNING (the assignment log line) */
   ReadinessProbe(Supplier<KafkaStreams.State> state, StreamThreadWatch threads, CommittedProgress progress,
       AppConfig.Readiness cfg, LongSupplier nanoTime, Runnable onRunning) {
+    this(state, threads, progress, cfg, nanoTime, onRunning, Optional::empty);
+  }
+
+  /** @param outages which servers are unreachable, and since when ({@link OutageWatch#outages}) */
+  ReadinessProbe(Supplier<KafkaStreams.State> state, StreamThreadWatch threads, CommittedProgress progress,
+      AppConfig.Readiness cfg, LongSupplier nanoTime, Runnable onRunning, Supplier<Optional<String>> outages) {
+    this.outages = outages;
     this.state = state;
     this.threads = threads;
     this.progress = progress;
@@ -74,6 +83,10 @@ final class ReadinessProbe implements KafkaStreams.StateListener {
     String stopped = threads.stoppedBecause();
     if (stopped != null) {
       return Verdict.notReady(stopped);
+    }
+    Optional<String> outage = outages.get();
+    if (outage.isPresent()) {
+      return Verdict.notReady(outage.get());
     }
     if (threads.recentlyReplaced()) {
       return Verdict.notReady("a stream thread died and was replaced within readiness.thread.death.window.ms ("

@@ -157,7 +157,22 @@ public final class BoundedHttpServer implements AutoCloseable {
     return this;
   }
 
-  /** Starts listening; an address that cannot be bound is an error naming it and this port's keys. */
+  /**
+   * Binds the port without answering yet (connections wait in the backlog until {@link #start()}), so a caller can
+   * learn the port ({@link #port()}) before its routes can answer; an address that cannot be bound is an error naming
+   * it and this port's keys.
+   */
+  public BoundedHttpServer bind() {
+    try {
+      connector.open();
+    } catch (IOException e) {
+      throw new UncheckedIOException(new IOException("cannot bind the " + name + " to " + connector.getHost() + ":"
+          + connector.getPort() + ": " + e.getMessage(), e));
+    }
+    return this;
+  }
+
+  /** Starts listening (binding first unless {@link #bind()} did); a bind failure is as for {@link #bind()}. */
   public BoundedHttpServer start() {
     try {
       server.start();
@@ -197,6 +212,7 @@ public final class BoundedHttpServer implements AutoCloseable {
   public void close() {
     try {
       server.stop();
+      connector.close(); // a port bound by bind() but never started: stop() leaves it open
     } catch (Exception e) {
       throw new IllegalStateException("cannot stop the " + name + ": " + e.getMessage(), e);
     }

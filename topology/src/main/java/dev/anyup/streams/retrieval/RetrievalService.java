@@ -160,8 +160,11 @@ public final class RetrievalService implements AutoCloseable {
       stateDir = settings.stateDir() != null ? settings.stateDir()
           : configured != null && !configured.isBlank() ? Path.of(configured)
           : defaultStateDir(settings.applicationId(), clusterId(admin, cfg.bootstrapServers()));
-      http.start();
+      // bound now for application.server's port, answering only once Kafka Streams has started: a query before
+      // that was a 500 (StreamsNotStartedException from the peers' metadata)
+      http.bind();
     } catch (RuntimeException e) {
+      http.close();
       admin.close(Duration.ofSeconds(5));
       serde.close();
       throw e;
@@ -216,6 +219,15 @@ public final class RetrievalService implements AutoCloseable {
           : "not ready: " + watch.stopped().orElse("Kafka Streams is " + streams.state()) + "\n");
     });
     streams.start();
+    try {
+      http.start();
+    } catch (RuntimeException e) {
+      streams.close(Duration.ofSeconds(5));
+      http.close();
+      admin.close(Duration.ofSeconds(5));
+      serde.close();
+      throw e;
+    }
     LOG.info("retrieval service: indexing {} as {}, state in {}, queries on http://{}:{}/api/similar",
         cfg.topics().embeddings(), settings.applicationId(), stateDir, settings.bindAddress(), http.port());
     return new RetrievalService(index, streams, serde, http, refused, admin, stateDir, registry, streamsMetrics);

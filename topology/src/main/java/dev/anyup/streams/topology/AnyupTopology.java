@@ -59,13 +59,14 @@ public final class AnyupTopology {
   static Topology build(AppConfig cfg, TopologySerdes serdes, ImagePipeline pipeline, PipelineMetrics metrics,
       LongSupplier ticker, LongSupplier wallClockMillis, OutputTap tap) {
     DeadLetterRouter router = new DeadLetterRouter(metrics);
+    CrashLoopBreaker breaker = CrashLoopBreaker.of(cfg);
     var bytes = Serdes.ByteArray();
     Topology t = new Topology();
     t.addSource(SOURCE, bytes.deserializer(), bytes.deserializer(), cfg.topics().input());
     String parent = FrameGate.attach(t, cfg.frames(), serdes.imageEvents(), new FrameMetrics(metrics.registry()),
         wallClockMillis, SOURCE, PROCESSOR, cfg.topics().input());
     t.addProcessor(PROCESSOR,
-        () -> new ImageFeaturesProcessor(cfg, serdes, pipeline, router, metrics, ticker, tap), parent);
+        () -> new ImageFeaturesProcessor(cfg, serdes, pipeline, router, metrics, ticker, tap, breaker), parent);
     if (cfg.output().denseEnabled()) {
       t.addSink(DENSE_SINK, cfg.topics().dense(), bytes.serializer(), bytes.serializer(), PROCESSOR);
     }

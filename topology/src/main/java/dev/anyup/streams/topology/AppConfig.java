@@ -154,7 +154,14 @@ public record AppConfig(
    *       sends at most what the send buffer takes, so a record costs its size times the number of writes — for a
    *       38.5 MB dense record and a 128 KB buffer about 150 writes and ~3 GB of copying, most of the pipeline's
    *       own CPU per image (BENCHMARKS.md, "the pipeline's own cost"). An explicit size would be capped by
-   *       {@code net.core.wmem_max} (208 KB on a stock Linux); the autotuned buffer is not.
+   *       {@code net.core.wmem_max} (208 KB on a stock Linux); the autotuned buffer is not;
+   *   <li>{@code max.block.ms} 180000 (Kafka: 60000): how long a send, an offset commit into the transaction or a
+   *       commit may wait for the broker. With Kafka's 60 s, a broker outage of a minute ended in "not present in
+   *       metadata after 60000 ms", a corrupted task, a failed commit and a replaced stream thread, about 100 lines
+   *       of stack traces (issue 22, {@code QuietOutageIT}); with 180 s the threads simply wait. Below
+   *       {@code max.poll.interval.ms} (300 s), so a waiting thread is not dropped from the group for it. Outages
+   *       longer than {@code delivery.timeout.ms} (Kafka: 120 s) still end queued sends with errors that
+   *       exactly-once recovers from.
    * </ul>
    */
   static final Map<String, String> CONSUMER_DEFAULTS = Map.of(
@@ -163,7 +170,8 @@ public record AppConfig(
       "max.poll.records", "1");
   static final Map<String, String> PRODUCER_DEFAULTS = Map.of(
       "transaction.timeout.ms", "10000",
-      "send.buffer.bytes", "-1");
+      "send.buffer.bytes", "-1",
+      "max.block.ms", "180000");
   /** Kafka Streams' own default {@code max.poll.interval.ms} (the consumer's 300000, kept by Streams). */
   static final long STREAMS_MAX_POLL_INTERVAL_MS = 300_000;
 
@@ -649,6 +657,12 @@ public record AppConfig(
   public AppConfig withHttpPort(int port) {
     return new AppConfig(applicationId, bootstrapServers, schemaRegistryUrl, topics, model, output, batch, limits,
         readiness, frames, console, segmentation, port, passThrough, httpBind, serve, httpLimits);
+  }
+
+  /** A copy with other image limits (the memory admission may lower {@code limits.image.max.pixels}). */
+  public AppConfig withLimits(Limits newLimits) {
+    return new AppConfig(applicationId, bootstrapServers, schemaRegistryUrl, topics, model, output, batch, newLimits,
+        readiness, frames, console, segmentation, httpPort, passThrough, httpBind, serve, httpLimits);
   }
 
   /** A copy with other output settings. */

@@ -132,7 +132,8 @@ public final class ConfigKeys {
           "Largest encoded image, and largest length any field of an input record may declare (`deserialize`/"
               + "`TOO_LARGE`, `decode`/`TOO_MANY_BYTES`).")
       .define("limits.image.max.pixels", LONG, Long.toString(LIMITS.maxImagePixels()), atLeast(1),
-          "Largest width x height, read from the image header (`decode`/`TOO_MANY_PIXELS`).")
+          "Largest width x height, read from the image header (`decode`/`TOO_MANY_PIXELS`); `run` lowers it at "
+              + "start to what the heap holds, with a WARN line (docs/outages-and-crash-loops.md).")
       .define("limits.image.max.side", INT, Integer.toString(LIMITS.maxImageSide()), atLeast(1),
           "Largest width or height (`decode`/`BAD_DIMENSIONS`).")
 

@@ -29,7 +29,9 @@ public final class ConfigReference {
           + "holds back `read_committed` readers until it times out.",
       "send.buffer.bytes", "Kafka: 131072. -1 = the OS's autotuned TCP send buffer: the JDK copies a heap buffer's "
           + "remaining bytes on every socket write, so a 38.5 MB record through a 128 KB buffer cost ~3 GB of "
-          + "copying.");
+          + "copying.",
+      "max.block.ms", "Kafka: 60000. The stream threads wait out a broker outage of up to 3 minutes; with 60 s, "
+          + "one of a minute failed a commit and replaced a stream thread (RELIABILITY.md, quiet outages).");
 
   private ConfigReference() {}
 

@@ -59,6 +59,8 @@ public enum DeadLetterReason {
   PRODUCE_SERIALIZATION,
   /** An exception escaped the processor (Kafka Streams' processing exception handler backstop). */
   PROCESS_ERROR,
+  /** The instance died twice in a row while processing this record (an OutOfMemoryError, a kill): not tried again. */
+  PROCESS_CRASH_LOOP,
   /** The source deserialiser failed (Kafka Streams' deserialization exception handler backstop). */
   SOURCE_DESERIALIZATION;
 

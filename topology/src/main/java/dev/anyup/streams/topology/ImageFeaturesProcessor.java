@@ -22,7 +22,8 @@ import org.apache.kafka.streams.processor.api.RecordMetadata;
  * embedding and, with a segmentation head, the label map) and checks their size against the producer's
  * {@code max.request.size} before forwarding anything. An image yields either all its enabled outputs or one dead
  * letter — never a half: all are forwarded in the same task, so they commit in the same transaction. Keys are
- * forwarded unchanged, so per-key order holds.
+ * forwarded unchanged, so per-key order holds. A record on which the instance died twice in a row is dead-lettered
+ * without another attempt ({@link CrashLoopBreaker}).
  */
 final class ImageFeaturesProcessor implements Processor<byte[], byte[], byte[], byte[]> {
 
@@ -41,10 +42,11 @@ final class ImageFeaturesProcessor implements Processor<byte[], byte[], byte[], 
   private final int maxRequestSize;
   private final LongSupplier ticker;
   private final OutputTap tap;
+  private final CrashLoopBreaker breaker;
   private ProcessorContext<byte[], byte[]> context;
 
   ImageFeaturesProcessor(AppConfig cfg, TopologySerdes serdes, ImagePipeline pipeline, DeadLetterRouter deadLetters,
-      PipelineMetrics metrics, LongSupplier ticker, OutputTap tap) {
+      PipelineMetrics metrics, LongSupplier ticker, OutputTap tap, CrashLoopBreaker breaker) {
     this.topics = cfg.topics();
     this.eventDeserializer = serdes.imageEvents();
     this.denseSerializer = serdes.dense();
@@ -57,6 +59,7 @@ final class ImageFeaturesProcessor implements Processor<byte[], byte[], byte[], 
     this.maxRequestSize = cfg.maxRequestSize();
     this.ticker = ticker;
     this.tap = tap;
+    this.breaker = breaker;
   }
 
   @Override
@@ -66,6 +69,26 @@ final class ImageFeaturesProcessor implements Processor<byte[], byte[], byte[], 
 
   @Override
   public void process(Record<byte[], byte[]> record) {
+    Optional<RecordMetadata> meta = context.recordMetadata();
+    if (meta.isEmpty()) {
+      processOnce(record);
+      return;
+    }
+    RecordMetadata m = meta.get();
+    int crashes = breaker.begin(m.topic(), m.partition(), m.offset());
+    try {
+      if (crashes >= CrashLoopBreaker.MAX_CRASHES) {
+        deadLetter(record, new PipelineFailure(DeadLetterReason.PROCESS_CRASH_LOOP, null, CrashLoopBreaker.failure(
+            m.topic(), m.partition(), m.offset(), crashes, breaker.file(m.topic(), m.partition()))), null);
+      } else {
+        processOnce(record);
+      }
+    } finally {
+      breaker.end(m.topic(), m.partition());
+    }
+  }
+
+  private void processOnce(Record<byte[], byte[]> record) {
     long start = ticker.getAsLong();
     String imageId = null;
     try {
@@ -97,12 +120,16 @@ final class ImageFeaturesProcessor implements Processor<byte[], byte[], byte[], 
       }
       tap.processed(event, out.dense());
     } catch (PipelineFailure failure) {
-      Optional<RecordMetadata> meta = context.recordMetadata();
-      context.forward(deadLetters.deadLetter(record, meta, failure, imageId), AnyupTopology.DLQ_SINK);
-      tap.deadLettered(new OutputTap.DeadLetter(failure.reason().stage().label(), failure.reason().code(),
-          String.valueOf(failure.rootForHeaders().getMessage()), imageId, record.key(), record.value(),
-          record.timestamp()));
+      deadLetter(record, failure, imageId);
     }
+  }
+
+  private void deadLetter(Record<byte[], byte[]> record, PipelineFailure failure, String imageId) {
+    context.forward(deadLetters.deadLetter(record, context.recordMetadata(), failure, imageId),
+        AnyupTopology.DLQ_SINK);
+    tap.deadLettered(new OutputTap.DeadLetter(failure.reason().stage().label(), failure.reason().code(),
+        String.valueOf(failure.rootForHeaders().getMessage()), imageId, record.key(), record.value(),
+        record.timestamp()));
   }
 
   private static long processedAt(ImagePipeline.Outputs out) {

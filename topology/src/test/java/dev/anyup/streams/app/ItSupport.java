@@ -107,14 +107,35 @@ final class ItSupport {
   /** As {@link #startApp(java.nio.file.Path, java.nio.file.Path, String)}, with {@code env} added to its environment. */
   static Process startApp(java.nio.file.Path config, java.nio.file.Path log, String heap, Map<String, String> env)
       throws IOException {
+    return startApp(config, log, List.of(heap), env);
+  }
+
+  /** As {@link #startApp(java.nio.file.Path, java.nio.file.Path, String, Map)}, with any JVM options. */
+  static Process startApp(java.nio.file.Path config, java.nio.file.Path log, List<String> jvmOptions,
+      Map<String, String> env) throws IOException {
     String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-    List<String> cmd = new ArrayList<>(List.of(
-        java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        heap, "-Dai.djl.offline=true", "-cp", cp, "dev.anyup.streams.app.Main", "run", "--config",
+    List<String> cmd = new ArrayList<>();
+    cmd.add(java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.addAll(jvmOptions);
+    cmd.addAll(List.of("-Dai.djl.offline=true", "-cp", cp, "dev.anyup.streams.app.Main", "run", "--config",
         config.toString()));
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
     pb.environment().putAll(env);
     return pb.start();
+  }
+
+  /**
+   * {@code -Dlogback.configurationFile=} the app's own logback.xml: a child JVM on the test class path would otherwise
+   * take logback-test.xml, and a test about what the app logs must see what users see.
+   */
+  static String productionLogging() {
+    try {
+      java.nio.file.Path classes = java.nio.file.Path.of(AnyupApp.class.getProtectionDomain().getCodeSource()
+          .getLocation().toURI());
+      return "-Dlogback.configurationFile=" + classes.resolve("logback.xml");
+    } catch (java.net.URISyntaxException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   static int freePort() throws IOException {

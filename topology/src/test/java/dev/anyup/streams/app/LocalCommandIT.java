@@ -67,6 +67,30 @@ class LocalCommandIT {
     assertEquals(0, second.exitCode(), second.output());
   }
 
+  /**
+   * Issue 22: a SIGKILLed {@code local} (no shutdown hook runs) leaves no process behind; before, its Apicurio child
+   * kept running on the registry port. Every descendant is captured before the kill.
+   */
+  @Test
+  void sigkillLeavesNoProcessBehind() throws Exception {
+    LocalProcess local = LocalProcess.start(dir.resolve("killed.log"), dir.resolve("killed-data"));
+    List<ProcessHandle> descendants = local.process().descendants().toList();
+    String described = descendants.stream().map(h -> h.pid() + " " + h.info().commandLine().orElse("?"))
+        .collect(java.util.stream.Collectors.joining("\n"));
+    assertTrue(descendants.stream().anyMatch(h -> h.info().commandLine().orElse("").contains("quarkus")),
+        () -> "the registry runs under local:\n" + described);
+    long killed = System.nanoTime();
+    local.process().destroyForcibly().waitFor(); // SIGKILL
+    try {
+      await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
+          .until(() -> descendants.stream().noneMatch(ProcessHandle::isAlive));
+      System.out.printf("LocalCommandIT: %d descendant(s) of the SIGKILLed local all gone after %.1f s%n",
+          descendants.size(), (System.nanoTime() - killed) / 1e9);
+    } finally {
+      descendants.forEach(ProcessHandle::destroyForcibly);
+    }
+  }
+
   private static long inspectDense(AppConfig cfg, Path png) throws IOException {
     assertEquals(0, Main.execute("inspect", "--bootstrap", cfg.bootstrapServers(), "--registry",
         cfg.schemaRegistryUrl(), "--topic", cfg.topics().dense(), "--max", "2", "--idle-ms", "10000",

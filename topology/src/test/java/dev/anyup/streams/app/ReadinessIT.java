@@ -125,7 +125,8 @@ class ReadinessIT {
     streams.setUncaughtExceptionHandler(threads);
     CommittedProgress progress = new CommittedProgress(registry, progressTimeout, System.nanoTime());
     try (Admin a = Admin.create(admin);
-        ProgressPoller poller = new ProgressPoller(streams, a, topic + "-app", topic, progress)) {
+        ProgressPoller poller = new ProgressPoller(streams, a, topic + "-app", topic, progress,
+            java.util.Optional::empty)) {
       ReadinessProbe probe = new ReadinessProbe(streams::state, threads, progress, readiness, System::nanoTime,
           poller::logAssignment);
       streams.setStateListener(probe);

@@ -67,6 +67,23 @@ class ReadinessProbeTest {
   }
 
   @Test
+  void notReadyWhileAServerIsUnreachableSayingWhichAndHowLong() {
+    AtomicReference<java.util.Optional<String>> outage = new AtomicReference<>(java.util.Optional.empty());
+    ReadinessProbe watched = new ReadinessProbe(state::get, threads, progress, cfg, now::get, () -> { },
+        outage::get);
+    to(State.REBALANCING);
+    watched.onChange(State.RUNNING, State.REBALANCING);
+    state.set(State.RUNNING);
+    progress.update(Set.of(P0), Map.of(P0, 0L), Map.of(P0, 0L), now.get());
+    assertTrue(watched.verdict().ready(), watched.verdict().reason());
+    outage.set(java.util.Optional.of("broker b:9092 unreachable for 12 s: no answer"));
+    assertEquals(new ReadinessProbe.Verdict(false, "broker b:9092 unreachable for 12 s: no answer"),
+        watched.verdict());
+    outage.set(java.util.Optional.empty());
+    assertTrue(watched.verdict().ready(), watched.verdict().reason());
+  }
+
+  @Test
   void notReadyWhenNotRunningOrRebalancing() {
     runningWithOnePartition();
     to(State.PENDING_SHUTDOWN);

@@ -38,8 +38,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The three HTTP ports under slow clients (issue: two half-sent requests stalled the console and the ops port, four
- * stalled {@code serve}): 50 half-sent and 50 trickling connections held open against each port while its probes
- * and a real query answer within 1 s; the server closes them within its header timeout; the process's file
+ * stalled {@code serve}): 50 half-sent and 50 trickling connections held open against each port in turn, then against
+ * all three at once (300), while the probes of the ops port and of {@code serve} and a real query on each of the three
+ * ports answer within 1 s; the server closes them within its header timeout; the process's file
  * descriptors come back to their count before. Defaults throughout ({@link HttpLimits#defaults()}).
  */
 @ExtendWith(SharedStack.class)
@@ -74,39 +75,65 @@ class SlowClientsIT {
             "127.0.0.1", 0, null, Duration.ofSeconds(2), stateDir))) {
       await().atMost(Duration.ofSeconds(60)).until(() -> serve.index().size() == 1
           && serve.state() == KafkaStreams.State.RUNNING);
-      holdsUnderSlowClients("ops", ops.port(), List.of("/health", "/ready", "/metrics"));
-      holdsUnderSlowClients("console", console.port(), List.of("/api/status", "/api/recent"));
-      holdsUnderSlowClients("serve", serve.port(), List.of("/health", "/ready", "/api/similar?image=a&k=1"));
+      Map<String, Integer> ports = new java.util.LinkedHashMap<>();
+      ports.put("ops", ops.port());
+      ports.put("console", console.port());
+      ports.put("serve", serve.port());
+      // the probes of both ports that have them, and one real query on each port
+      List<Map.Entry<String, String>> queries = List.of(Map.entry("ops", "/health"), Map.entry("ops", "/ready"),
+          Map.entry("ops", "/metrics"), Map.entry("console", "/api/status"), Map.entry("console", "/api/recent"),
+          Map.entry("serve", "/health"), Map.entry("serve", "/ready"),
+          Map.entry("serve", "/api/similar?image=a&k=1"));
+      for (Map.Entry<String, String> q : queries) {
+        answersWithin(ports.get(q.getKey()), q.getValue()); // warm: the first request on a port loads classes
+      }
+      // one port abused at a time, then all three at once; every query on every port answers each time
+      for (String port : ports.keySet()) {
+        holdsUnderSlowClients(List.of(port), ports, queries);
+      }
+      holdsUnderSlowClients(List.copyOf(ports.keySet()), ports, queries);
     } finally {
       view.close();
     }
   }
 
-  private void holdsUnderSlowClients(String port, int number, List<String> paths) throws Exception {
-    for (String path : paths) {
-      answersWithin(number, path); // warm: the first request on a port loads classes
-    }
+  private void holdsUnderSlowClients(List<String> abused, Map<String, Integer> ports,
+      List<Map.Entry<String, String>> queries) throws Exception {
     long fdsBefore = SlowClients.openFileDescriptors();
-    try (SlowClients slow = new SlowClients(number, 50, 50, Duration.ofSeconds(20))) {
+    List<SlowClients> slow = new java.util.ArrayList<>();
+    try {
+      for (String port : abused) {
+        slow.add(new SlowClients(ports.get(port), 50, 50, Duration.ofSeconds(20)));
+      }
       long slowest = 0;
       for (int round = 0; round < 3; round++) {
-        for (String path : paths) {
-          long ms = answersWithin(number, path);
-          assertTrue(ms < ANSWER_WITHIN.toMillis(), port + " " + path + " answered in " + ms + " ms");
+        for (Map.Entry<String, String> q : queries) {
+          long ms = answersWithin(ports.get(q.getKey()), q.getValue());
+          assertTrue(ms < ANSWER_WITHIN.toMillis(), q + " answered in " + ms + " ms with " + abused + " abused");
           slowest = Math.max(slowest, ms);
         }
       }
-      System.out.printf("%s: %s answered 3 times each, slowest %d ms, with 100 slow connections open%n", port,
-          paths, slowest);
-      assertEquals(100, slow.open(), port + ": the slow connections were all open while the queries ran");
-      Duration closed = slow.awaitAllClosed();
-      System.out.printf("%s: 50 half-sent + 50 trickling connections closed by the server after %d ms "
-          + "(header timeout %d ms)%n", port, closed.toMillis(), HEADER_TIMEOUT.toMillis());
-      assertTrue(closed.compareTo(HEADER_TIMEOUT.plusMillis(1_500)) < 0,
-          port + ": the last slow connection was closed after " + closed + ", past the header timeout");
+      for (int i = 0; i < slow.size(); i++) {
+        assertEquals(100, slow.get(i).open(),
+            abused.get(i) + ": the slow connections were all open while the queries ran");
+      }
+      System.out.printf("%s under 50 half-sent + 50 trickling connections each: %d queries on the three ports "
+          + "(probes + a real query each) answered 3 times, slowest %d ms%n", abused, queries.size(), slowest);
+      for (int i = 0; i < slow.size(); i++) {
+        Duration closed = slow.get(i).awaitAllClosed();
+        System.out.printf("%s: each of its 100 slow connections closed by the server within %d ms of its connect "
+            + "(header timeout %d ms)%n",
+            abused.get(i), closed.toMillis(), HEADER_TIMEOUT.toMillis());
+        assertTrue(closed.compareTo(HEADER_TIMEOUT.plusMillis(1_500)) < 0,
+            abused.get(i) + ": the last slow connection was closed after " + closed + ", past the header timeout");
+      }
+    } finally {
+      for (SlowClients s : slow) {
+        s.close();
+      }
     }
     await().atMost(Duration.ofSeconds(10)).until(() -> SlowClients.openFileDescriptors() <= fdsBefore);
-    System.out.printf("%s: file descriptors %d before, %d after%n", port, fdsBefore,
+    System.out.printf("%s: file descriptors %d before, %d after%n", abused, fdsBefore,
         SlowClients.openFileDescriptors());
   }
 

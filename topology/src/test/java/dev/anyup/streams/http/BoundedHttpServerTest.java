@@ -78,6 +78,31 @@ class BoundedHttpServerTest {
   }
 
   @Test
+  void requestBetweenBindAndStartIsAnsweredByTheRoutesOnceStarted() throws Exception {
+    // serve binds early (its port goes into Kafka Streams' application.server) and answers only after Streams starts
+    server = BoundedHttpServer.create("test port (test.bind)", "127.0.0.1", 0, SHORT).bind();
+    assertTrue(server.port() > 0, "bound port " + server.port());
+    CompletableFuture<HttpResponse<String>> early = client.sendAsync(HttpRequest.newBuilder(
+        URI.create("http://127.0.0.1:" + server.port() + "/tree/x")).timeout(Duration.ofSeconds(5)).build(),
+        HttpResponse.BodyHandlers.ofString());
+    server.route("/tree/", Set.of("GET"), ex -> reply(ex, "below: " + ex.getRequestURI().getPath())).start();
+    HttpResponse<String> r = early.get(5, TimeUnit.SECONDS);
+    assertEquals(200, r.statusCode(), r.body());
+    assertEquals("below: /tree/x", r.body());
+  }
+
+  @Test
+  void closeReleasesAPortBoundButNeverStarted() throws Exception {
+    BoundedHttpServer bound = BoundedHttpServer.create("test port (test.bind)", "127.0.0.1", 0, SHORT).bind();
+    int port = bound.port();
+    bound.close();
+    try (java.net.ServerSocket again = new java.net.ServerSocket()) {
+      again.bind(new InetSocketAddress("127.0.0.1", port)); // throws BindException while the port is held
+      assertEquals(port, again.getLocalPort());
+    }
+  }
+
+  @Test
   void servesThePathsBelowARouteEndingInASlash() throws Exception {
     started(SHORT, new CountDownLatch(0));
     assertEquals("below: /tree/vector", send("GET", "/tree/vector").body());

@@ -32,7 +32,7 @@ public final class SlowClients implements AutoCloseable {
 
   /**
    * Opens {@code halfSent} connections that send {@code "GET /he"} and {@code trickling} ones that send a request
-   * line and then one header byte every 200 ms, all to {@code 127.0.0.1:port}.
+   * line and then one header byte every 200 ms, all to {@code 127.0.0.1:port}; each is timed from its own connect.
    */
   public SlowClients(int port, int halfSent, int trickling, Duration limit) throws IOException {
     watchers = Executors.newFixedThreadPool(halfSent + trickling);
@@ -41,6 +41,7 @@ public final class SlowClients implements AutoCloseable {
     for (int i = 0; i < halfSent + trickling; i++) {
       Socket s = new Socket();
       s.connect(new InetSocketAddress("127.0.0.1", port), 2_000);
+      long connected = System.nanoTime();
       s.setSoTimeout((int) limit.toMillis());
       sockets.add(s);
       OutputStream out = s.getOutputStream();
@@ -61,7 +62,7 @@ public final class SlowClients implements AutoCloseable {
         } catch (IOException e) {
           // reset or SO_TIMEOUT: timed below as well; a timeout shows as a duration of about `limit`
         }
-        return Duration.ofNanos(System.nanoTime() - start);
+        return Duration.ofNanos(System.nanoTime() - connected);
       }));
     }
     long end = start + limit.toNanos();
@@ -91,7 +92,10 @@ public final class SlowClients implements AutoCloseable {
     return closedAfter.stream().filter(f -> !f.isDone()).count();
   }
 
-  /** Waits (at most {@code limit} from the start) until the server has closed every connection; the latest close. */
+  /**
+   * Waits until the server has closed every connection (each is given up {@code limit} after its connect); the longest
+   * any connection stayed open, from its own connect to its close.
+   */
   public Duration awaitAllClosed() throws Exception {
     Duration latest = Duration.ZERO;
     for (Future<Duration> f : closedAfter) {

@@ -2,6 +2,7 @@ package dev.anyup.streams.topology;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -14,6 +15,8 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.awt.Color;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,6 +33,7 @@ import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.test.TestRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class AnyupTopologyTest {
   private final String registry = "mock://topology-test-" + UUID.randomUUID();
@@ -111,6 +115,44 @@ class AnyupTopologyTest {
   private static String header(Headers h, String key) {
     Header last = h.lastHeader(key);
     return last == null ? null : new String(last.value(), StandardCharsets.UTF_8);
+  }
+
+  /** Issue 22: the file two deaths while processing offset 0 of partition 0 leave behind, as the breaker writes it. */
+  private static void diedWhileProcessingOffsetZero(AppConfig cfg, int times) {
+    CrashLoopBreaker breaker = CrashLoopBreaker.of(cfg);
+    for (int i = 0; i < times; i++) {
+      breaker.begin(cfg.topics().input(), 0, 0); // and no end(): the instance died
+    }
+  }
+
+  @Test
+  void aRecordOnWhichTheInstanceDiedTwiceInARowIsADeadLetterAndTheNextOneIsProcessed(@TempDir Path tmp) {
+    AppConfig cfg = config(Map.of(AppConfig.TEMP_DIR_KEY, tmp.toString()));
+    diedWhileProcessingOffsetZero(cfg, 2);
+    start(cfg);
+    byte[] first = event("img-1", "cam-1", TestImages.pattern(56, 42, 1, "png"));
+    input.pipeInput(key("cam-1"), first);
+    input.pipeInput(key("cam-1"), event("img-2", "cam-1", TestImages.pattern(56, 42, 2, "png")));
+    TestRecord<byte[], byte[]> r = dlq.readRecord();
+    assertEquals("process", header(r.headers(), DeadLetterRouter.STAGE));
+    assertEquals("CRASH_LOOP", header(r.headers(), DeadLetterRouter.REASON));
+    assertTrue(header(r.headers(), DeadLetterRouter.MESSAGE).contains("died 2 times in a row"),
+        header(r.headers(), DeadLetterRouter.MESSAGE));
+    assertArrayEquals(first, r.value(), "the dead letter carries the original bytes");
+    assertTrue(dlq.isEmpty());
+    assertEquals("img-2", dense(dense.readRecord()).getImageId());
+    assertTrue(dense.isEmpty(), "the crash-looping image produced nothing");
+    assertFalse(Files.exists(CrashLoopBreaker.of(cfg).file(cfg.topics().input(), 0)), "nothing left in process");
+  }
+
+  @Test
+  void aRecordOnWhichTheInstanceDiedOnceIsTriedAgain(@TempDir Path tmp) {
+    AppConfig cfg = config(Map.of(AppConfig.TEMP_DIR_KEY, tmp.toString()));
+    diedWhileProcessingOffsetZero(cfg, 1);
+    start(cfg);
+    input.pipeInput(key("cam-1"), event("img-1", "cam-1", TestImages.pattern(56, 42, 1, "png")));
+    assertEquals("img-1", dense(dense.readRecord()).getImageId());
+    assertTrue(dlq.isEmpty());
   }
 
   @Test

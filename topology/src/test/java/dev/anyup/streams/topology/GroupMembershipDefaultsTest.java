@@ -26,6 +26,14 @@ class GroupMembershipDefaultsTest {
     assertEquals("10000", p.get("producer.transaction.timeout.ms"));
   }
 
+  /** Issue 22: a broker outage of a minute is waited out, not a failed commit and a replaced stream thread. */
+  @Test
+  void theProducerWaitsThreeMinutesForTheBrokerUnlessSet() {
+    assertEquals("180000", config(Map.of()).streamsProperties().get("producer.max.block.ms"));
+    assertEquals("60000", config(Map.of("producer.max.block.ms", "60000")).streamsProperties()
+        .get("producer.max.block.ms"));
+  }
+
   @Test
   void theProducerUsesTheOperatingSystemsAutotunedSendBufferUnlessSet() {
     assertEquals("-1", config(Map.of()).streamsProperties().get("producer.send.buffer.bytes"));

@@ -36,6 +36,12 @@ import org.slf4j.LoggerFactory;
  * {@code ANYUP_APICURIO_ZIP}, else the local Maven repository
  * ({@code io.apicurio:apicurio-registry-app:2.6.13.Final:zip:all}; declare it as a test dependency so a fresh
  * machine fetches it).
+ *
+ * <p>The registry does not outlive its starter: on Linux and macOS it runs under a small {@code /bin/sh} watch that
+ * stops it (SIGTERM) within a second of the starting JVM's end, however that ended (a SIGKILL runs no shutdown hook,
+ * and Java cannot ask the kernel for a parent-death signal). On a fixed port the registry's pid is kept in
+ * {@code <cache>/apicurio-registry-<port>.pid}; a later start on that port stops a registry still listed there (one
+ * left behind by a starter that could not be watched) before it binds.
  */
 public final class LocalSchemaRegistry implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(LocalSchemaRegistry.class);
@@ -50,16 +56,36 @@ public final class LocalSchemaRegistry implements AutoCloseable {
   private static final Duration POLL_INTERVAL = Duration.ofMillis(250);
   private static final Duration STOP_TIMEOUT = Duration.ofSeconds(15);
   private static final int LOG_TAIL_LINES = 40;
+  /**
+   * Runs {@code "$@"} (the registry) and stops it once the JVM that started this shell is gone: a background loop
+   * checks the parent's pid once a second ({@code kill -0}). A SIGTERM to the shell (our {@link #close()}) stops the
+   * registry at once; the shell exits with the registry's status.
+   */
+  static final String PARENT_WATCH = String.join("\n",
+      "parent=$PPID",
+      "\"$@\" </dev/null &",
+      "child=$!",
+      "trap 'kill $child 2>/dev/null' TERM INT HUP",
+      "( while kill -0 $parent 2>/dev/null && kill -0 $child 2>/dev/null; do sleep 1; done; kill $child 2>/dev/null ) &",
+      "watch=$!",
+      "wait $child",
+      "status=$?",
+      "while kill -0 $child 2>/dev/null; do wait $child; status=$?; done",
+      "kill $watch 2>/dev/null",
+      "exit $status");
+  private static final Path SHELL = Path.of("/bin/sh");
 
   private final Process process;
   private final int port;
   private final Path logFile;
   private final Thread shutdownHook;
+  private final Path pidFile;
 
-  private LocalSchemaRegistry(Process process, int port, Path logFile) {
+  private LocalSchemaRegistry(Process process, int port, Path logFile, Path pidFile) {
     this.process = process;
     this.port = port;
     this.logFile = logFile;
+    this.pidFile = pidFile;
     // a crashed or interrupted test JVM must not leave a registry running
     this.shutdownHook = new Thread(() -> destroy(process), "apicurio-registry-stop-" + port);
     Runtime.getRuntime().addShutdownHook(shutdownHook);
@@ -101,9 +127,17 @@ public final class LocalSchemaRegistry implements AutoCloseable {
     Files.createDirectories(workDir);
     Path home = unpacked(locateZip());
     Path runner = findRunner(home);
+    Path pidFile = fixedPort == 0 ? null : cacheRoot().resolve("apicurio-registry-" + fixedPort + ".pid");
+    if (pidFile != null) {
+      stopStale(pidFile, runner);
+    }
     int port = fixedPort == 0 ? freePort() : requireFree(fixedPort);
     Path log = workDir.resolve("apicurio-registry-" + port + ".log");
-    List<String> command = new ArrayList<>(List.of(
+    List<String> command = new ArrayList<>();
+    if (Files.isExecutable(SHELL)) {
+      command.addAll(List.of(SHELL.toString(), "-c", PARENT_WATCH, "apicurio-registry-watch"));
+    }
+    command.addAll(List.of(
         javaExecutable(),
         "-Xms64m", "-Xmx512m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
         "-Dquarkus.http.host=127.0.0.1",
@@ -117,10 +151,11 @@ public final class LocalSchemaRegistry implements AutoCloseable {
     // whitespace-different but equal schemas map to the same id, as in Confluent's registry
     pb.environment().put("ENABLE_CCOMPAT_CANONICAL_HASH_MODE", "true");
     pb.environment().putAll(environment);
-    LocalSchemaRegistry registry = new LocalSchemaRegistry(pb.start(), port, log);
+    LocalSchemaRegistry registry = new LocalSchemaRegistry(pb.start(), port, log, pidFile);
     try {
       long t0 = System.nanoTime();
       registry.awaitReady();
+      registry.writePid();
       LOG.info("Apicurio Registry {} ready at {} after {} ms (log: {})", VERSION, registry.url(),
           (System.nanoTime() - t0) / 1_000_000, log);
       return registry;
@@ -149,6 +184,13 @@ public final class LocalSchemaRegistry implements AutoCloseable {
   @Override
   public void close() {
     destroy(process);
+    if (pidFile != null) {
+      try {
+        Files.deleteIfExists(pidFile);
+      } catch (IOException e) {
+        LOG.debug("cannot delete {}", pidFile, e);
+      }
+    }
     try {
       Runtime.getRuntime().removeShutdownHook(shutdownHook);
     } catch (IllegalStateException shuttingDown) {
@@ -168,6 +210,49 @@ public final class LocalSchemaRegistry implements AutoCloseable {
       process.destroyForcibly();
       Thread.currentThread().interrupt();
     }
+  }
+
+  /** The registry JVM: the watch shell's child, or the process itself where there is no shell. */
+  private ProcessHandle registryJvm() {
+    return process.children().findFirst().orElse(process.toHandle());
+  }
+
+  private void writePid() throws IOException {
+    if (pidFile != null) {
+      Files.createDirectories(pidFile.getParent());
+      Files.writeString(pidFile, registryJvm().pid() + "\n");
+    }
+  }
+
+  /**
+   * Stops the registry listed in {@code pidFile} if it still runs: a process of this user whose command line names
+   * {@code runner} (so a recycled pid of something else is left alone).
+   */
+  static void stopStale(Path pidFile, Path runner) throws IOException {
+    if (!Files.isRegularFile(pidFile)) {
+      return;
+    }
+    String text = Files.readString(pidFile).trim();
+    Files.deleteIfExists(pidFile);
+    long pid;
+    try {
+      pid = Long.parseLong(text);
+    } catch (NumberFormatException e) {
+      return;
+    }
+    ProcessHandle.of(pid).filter(ProcessHandle::isAlive)
+        .filter(h -> h.info().commandLine().map(c -> c.contains(runner.toString())).orElse(false))
+        .ifPresent(h -> {
+          LOG.warn("stopping a registry left running by an earlier start (pid {}, listed in {})", pid, pidFile);
+          h.destroy();
+          try {
+            h.onExit().get(STOP_TIMEOUT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+          } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            h.destroyForcibly();
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        });
   }
 
   private void awaitReady() {

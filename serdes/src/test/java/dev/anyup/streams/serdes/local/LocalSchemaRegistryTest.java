@@ -1,6 +1,7 @@
 package dev.anyup.streams.serdes.local;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -75,5 +76,65 @@ class LocalSchemaRegistryTest {
   void missingRunnerIsReported() {
     IllegalStateException e = assertThrows(IllegalStateException.class, () -> LocalSchemaRegistry.findRunner(tmp));
     assertTrue(e.getMessage().contains("runner"), e.getMessage());
+  }
+
+  /** A {@code sleep 600} standing in for a registry JVM; killed by the caller. */
+  private static Process longSleep() throws IOException {
+    return new ProcessBuilder("sleep", "600").start();
+  }
+
+  @Test
+  void stalePidFileOfARegistryStillRunningStopsIt() throws Exception {
+    Process stale = longSleep();
+    try {
+      Path pid = tmp.resolve("apicurio-registry-8081.pid");
+      Files.writeString(pid, stale.pid() + "\n");
+      LocalSchemaRegistry.stopStale(pid, Path.of("sleep"));
+      assertTrue(stale.waitFor(20, java.util.concurrent.TimeUnit.SECONDS), "the stale process was stopped");
+      assertFalse(Files.exists(pid), "the pid file is gone");
+    } finally {
+      stale.destroyForcibly();
+    }
+  }
+
+  @Test
+  void stalePidFileNamingAnotherProgramLeavesThatProgramAlone() throws Exception {
+    Process other = longSleep();
+    try {
+      Path pid = tmp.resolve("apicurio-registry-8081.pid");
+      Files.writeString(pid, other.pid() + "\n");
+      LocalSchemaRegistry.stopStale(pid, tmp.resolve("quarkus-app").resolve("quarkus-run.jar"));
+      assertTrue(other.isAlive(), "a recycled pid of another program is not killed");
+      assertFalse(Files.exists(pid));
+    } finally {
+      other.destroyForcibly();
+    }
+  }
+
+  @Test
+  void parentWatchStopsTheChildWithinSecondsOfItsStartersSigkill() throws Exception {
+    // outer stands for the JVM that starts the registry: it runs the watch shell and is then SIGKILLed
+    Process outer = new ProcessBuilder("/bin/sh", "-c", "/bin/sh -c \"$1\" watch sleep 600 & wait", "outer",
+        LocalSchemaRegistry.PARENT_WATCH).start();
+    ProcessHandle child = null;
+    try {
+      long deadline = System.nanoTime() + 10_000_000_000L;
+      while (child == null && System.nanoTime() < deadline) {
+        child = outer.descendants().filter(h -> h.info().commandLine().orElse("").endsWith("sleep 600"))
+            .findFirst().orElse(null);
+        Thread.sleep(50); // polling for the grandchild to appear
+      }
+      assertTrue(child != null, "the watch started its child");
+      outer.destroyForcibly().waitFor();
+      ProcessHandle watched = child;
+      watched.onExit().get(10, java.util.concurrent.TimeUnit.SECONDS);
+      assertFalse(watched.isAlive(), "the watched child outlived its starter");
+    } finally {
+      if (child != null) {
+        child.destroyForcibly();
+      }
+      outer.descendants().forEach(ProcessHandle::destroyForcibly);
+      outer.destroyForcibly();
+    }
   }
 }
