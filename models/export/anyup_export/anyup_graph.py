@@ -162,6 +162,8 @@ class AnyUpProfileGraph(nn.Module):
         return u * self.col_cos + v * self.col_sin
 
     def _unify(self, features):
+        if self.c % self.lfu_out == 0:
+            return self._unify_by_matmul(features)
         k = int(self.lfu.basis.shape[-1])
         x = F.normalize(features, dim=1).reshape(-1, 1, self.h, self.h)
         responses = F.conv2d(F.pad(x, (k // 2,) * 4), self.lfu.basis) / self.lfu_taps  # [B*C, basis, h, h]
@@ -170,6 +172,37 @@ class AnyUpProfileGraph(nn.Module):
         # softmax over axis 1 written out: ONNX Runtime's Softmax on a non-last axis transposes (0.7 s at 224)
         e = torch.exp(responses - responses.amax(dim=1, keepdim=True))
         return (e / e.sum(dim=1, keepdim=True)).mean(dim=2)
+
+    def _unify_by_matmul(self, features):
+        """:meth:`_unify` as one MatMul and a last-axis Softmax, when C is a multiple of the basis size L.
+
+        The reference views the [C, L] responses of each pixel as [L, C] (``f = c*L + j = a*C + b``), takes the
+        softmax over ``a`` and the mean over ``b``; with C = L*M that is ``c = a*M + m``, ``j = b % L``: the softmax
+        runs over the channel groups ``a`` for each (m, j, pixel) and the mean over (m, j). So the channels are laid out
+        as [M, pixel, a] once (a small transpose of the input), each pixel's 5x5 neighbourhood is gathered with
+        constant indices (im2col; zero padding as the reference's), divided by the pixel's tap count, and multiplied
+        by the [L, 25] basis into [M, pixel, j, a]: the softmax axis comes out last, where ONNX Runtime's Softmax is
+        one fused pass, and no conv output needs converting out of the NCHWc layout (that conversion and the
+        written-out softmax over a middle axis were ~15 % of the 224 graph's time)."""
+        k = int(self.lfu.basis.shape[-1])
+        h, L = self.h, self.lfu_out
+        M = self.c // L
+        px = h * h
+        x = F.normalize(features, dim=1).reshape(-1, L, M, h, h).permute(0, 2, 3, 4, 1)  # [B, M, h, h, a]
+        x = F.pad(x, (0, 0, k // 2, k // 2, k // 2, k // 2)).reshape(-1, M, (h + k - 1) ** 2, L)
+        x = x.index_select(2, self._lfu_patch_index(h, k)).reshape(-1, M, px, k * k, L)  # [B, M, P, 25, a]
+        x = x * (1.0 / self.lfu_taps.reshape(1, 1, px, 1, 1))
+        responses = torch.matmul(self.lfu.basis.reshape(L, k * k), x)  # [B, M, P, j, a]
+        weights = torch.softmax(responses, dim=-1).mean(dim=(1, 3))  # [B, P, a]
+        return weights.transpose(1, 2).reshape(-1, L, h, h)
+
+    @staticmethod
+    def _lfu_patch_index(h, k):
+        """Flat indices into the zero-padded (h+k-1)^2 grid of each output pixel's k x k taps, row-major."""
+        w = h + k - 1
+        rows = torch.arange(h).reshape(h, 1, 1, 1) + torch.arange(k).reshape(1, 1, k, 1)
+        cols = torch.arange(h).reshape(1, h, 1, 1) + torch.arange(k).reshape(1, 1, 1, k)
+        return (rows * w + cols).reshape(-1)
 
     def _project(self, x, norm, rows):
         """RMSNorm over channels of x [B, d, ...] then the attention's in-projection rows, scaled for q."""

@@ -104,6 +104,27 @@ class AnyUpProfileGraphTest(unittest.TestCase):
         for size, grid in ((56, 4), (70, 5), (112, 8)):
             self.assert_exact(size, grid, 24, "windowed")
 
+    def test_windowedWithLfuAsMatMul_equalsTheReferenceForward(self):
+        # channels a multiple of the 128 basis responses: the feature unification runs as gather + MatMul + last-axis
+        # softmax (issue 24), not as the conv of the smaller tests
+        self.assertEqual(anyup_graph.AnyUpProfileGraph(anyup_arch.AnyUpArch(), 56, 4, 256).c % 128, 0)
+        for size, grid, channels in ((56, 4, 256), (70, 5, 384)):
+            self.assert_exact(size, grid, channels, "windowed")
+
+    def test_lfuAsMatMul_equalsTheConvFormulation(self):
+        m = perturbed_anyup()
+        _, feats = inputs(70, 5, 384)
+        g = anyup_graph.AnyUpProfileGraph(m, 70, 5, 384).eval()
+        with torch.no_grad():
+            by_matmul = g._unify(feats)
+            # the conv formulation written out, as the graph runs it for other channel counts
+            k = int(g.lfu.basis.shape[-1])
+            x = torch.nn.functional.normalize(feats, dim=1).reshape(-1, 1, 5, 5)
+            r = torch.nn.functional.conv2d(torch.nn.functional.pad(x, (k // 2,) * 4), g.lfu.basis) / g.lfu_taps
+            r = r.reshape(-1, g.lfu_out, 384, 5, 5)
+            by_conv = torch.softmax(r, dim=1).mean(dim=2)
+        torch.testing.assert_close(by_matmul, by_conv, atol=1e-6, rtol=0)
+
     def test_dense_equalsTheReferenceForward(self):
         for size, grid in ((56, 4), (70, 5)):
             self.assert_exact(size, grid, 24, "dense")

@@ -40,6 +40,11 @@ public final class GraphBench {
       options.setCPUArenaAllocator(false);
     }
     options.setMemoryPatternOptimization(Boolean.parseBoolean(System.getProperty("bench.memoryPattern", "true")));
+    // -Dbench.optLevel=extended: the app's level (no NCHWc layout transformation); ORT's default is all
+    String level = System.getProperty("bench.optLevel", "all");
+    options.setOptimizationLevel(level.equals("extended") ? OrtSession.SessionOptions.OptLevel.EXTENDED_OPT
+        : level.equals("basic") ? OrtSession.SessionOptions.OptLevel.BASIC_OPT
+        : OrtSession.SessionOptions.OptLevel.ALL_OPT);
     long t0 = System.nanoTime();
     try (OrtSession session = env.createSession(graph.toString(), options)) {
       double loadMs = (System.nanoTime() - t0) / 1e6;

@@ -12,7 +12,17 @@ public interface ImageDecoder {
 
   /** A decoder enforcing {@code limits}. */
   static ImageDecoder create(ImageLimits limits) {
-    return new ImageIoDecoder(limits);
+    return new ImageIoDecoder(limits, null);
+  }
+
+  /**
+   * A decoder enforcing {@code limits} whose images are meant for {@code target}: a baseline JPEG much larger than
+   * {@code target}'s input is decoded at the largest DCT scale (1/4, 1/8) that still leaves at least the pixels
+   * {@code target}'s resize reads (see {@link DecodedImage#reduction()}); every other image as {@link #create(ImageLimits)}
+   * does. {@code target} null: always full decoding.
+   */
+  static ImageDecoder create(ImageLimits limits, Preprocessor target) {
+    return new ImageIoDecoder(limits, target);
   }
 
   /** Decodes {@code encoded}; see {@link #decode(String, byte[])}. */

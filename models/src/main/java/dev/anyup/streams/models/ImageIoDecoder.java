@@ -37,12 +37,15 @@ final class ImageIoDecoder implements ImageDecoder {
   }
 
   private final ImageLimits limits;
+  /** When set, JPEGs are decoded at the DCT scale this preprocessor still gets enough pixels from. */
+  private final Preprocessor target;
 
-  ImageIoDecoder(ImageLimits limits) {
+  ImageIoDecoder(ImageLimits limits, Preprocessor target) {
     if (limits == null) {
       throw new IllegalArgumentException("limits must not be null");
     }
     this.limits = limits;
+    this.target = target;
   }
 
   @Override
@@ -54,6 +57,12 @@ final class ImageIoDecoder implements ImageDecoder {
     if (encoded.length > limits.maxEncodedBytes()) {
       throw new ImageRejectedException(Reason.TOO_MANY_BYTES,
           who + ": " + encoded.length + " encoded bytes exceed the limit of " + limits.maxEncodedBytes());
+    }
+    if (target != null) {
+      DecodedImage scaled = ScaledJpegDecoder.decode(who, encoded, limits, target);
+      if (scaled != null) {
+        return scaled;
+      }
     }
     checkPng(who, encoded);
     try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(encoded))) {
@@ -91,7 +100,7 @@ final class ImageIoDecoder implements ImageDecoder {
     } catch (IOException | RuntimeException e) {
       throw new ImageRejectedException(Reason.CORRUPT, who + ": unreadable " + format + " header: " + e.getMessage(), e);
     }
-    checkSize(who, format, width, height);
+    checkSize(limits, who, format, width, height);
     BufferedImage image;
     try {
       image = reader.read(0);
@@ -124,7 +133,7 @@ final class ImageIoDecoder implements ImageDecoder {
     return w.contains("icc") || w.contains("color profile") || w.contains("colour profile");
   }
 
-  private void checkSize(String who, String format, int width, int height) {
+  static void checkSize(ImageLimits limits, String who, String format, int width, int height) {
     if (width <= 0 || height <= 0) {
       throw new ImageRejectedException(Reason.BAD_DIMENSIONS, who + ": " + format + " size " + width + "x" + height
           + " is not positive");

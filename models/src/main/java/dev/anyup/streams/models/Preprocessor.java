@@ -10,7 +10,9 @@ package dev.anyup.streams.models;
  * {@code round_half_even((resized - S) / 2)}; {@link ResizeMode#LETTERBOX} resizes the longer side to S and the shorter
  * to {@code max(1, round_half_even(S * short / long))}, centred with offset {@code floor((S - resized) / 2)}, padding
  * with the mean colour (zero after normalisation); {@link ResizeMode#SQUASH} resizes to S×S. Only the output pixels
- * inside the crop are computed. Immutable and thread-safe.
+ * inside the crop are computed. An image decoded at a reduced JPEG scale ({@link DecodedImage#reduction()}) gets the
+ * transform of its full-size source, and the same filter over the same source positions read from its coarser grid.
+ * Immutable and thread-safe.
  */
 public final class Preprocessor {
 
@@ -104,8 +106,9 @@ public final class Preprocessor {
 
   /** Resizes, normalises and records the transform. */
   public PreprocessedImage apply(DecodedImage image) {
-    int w = image.width();
-    int h = image.height();
+    int w = image.sourceWidth();
+    int h = image.sourceHeight();
+    int reduction = image.reduction();
     ImageTransform t = transformFor(w, h);
     int s = inputSize;
     int rw = (int) Math.round(t.scaleX() * w);
@@ -115,8 +118,11 @@ public final class Preprocessor {
     int firstRow = mode == ResizeMode.LETTERBOX ? 0 : (int) Math.rint((rh - s) / 2.0);
     int cols = t.contentWidth();
     int rows = t.contentHeight();
-    ResampleFilter fx = ResampleFilter.antialiasedBilinear(w, rw, firstCol, cols);
-    ResampleFilter fy = ResampleFilter.antialiasedBilinear(h, rh, firstRow, rows);
+    ResampleFilter fx = reduction == 1 ? ResampleFilter.antialiasedBilinear(w, rw, firstCol, cols)
+        : ResampleFilter.antialiasedBilinear(image.width(), (double) w / rw / reduction, firstCol, cols);
+    ResampleFilter fy = reduction == 1 ? ResampleFilter.antialiasedBilinear(h, rh, firstRow, rows)
+        : ResampleFilter.antialiasedBilinear(image.height(), (double) h / rh / reduction, firstRow, rows);
+    int stride = image.width() * 3;
 
     // horizontal pass over the source rows the vertical pass will read: tmp[(row - rowStart) * cols * 3 + x * 3 + c]
     int rowStart = fy.start[0];
@@ -124,7 +130,7 @@ public final class Preprocessor {
     byte[] rgb = image.rgb();
     float[] tmp = new float[(rowEnd - rowStart) * cols * 3];
     for (int y = rowStart; y < rowEnd; y++) {
-      int src = y * w * 3;
+      int src = y * stride;
       int dst = (y - rowStart) * cols * 3;
       for (int x = 0; x < cols; x++) {
         int k0 = fx.start[x];

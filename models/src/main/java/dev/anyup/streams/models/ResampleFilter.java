@@ -20,7 +20,15 @@ final class ResampleFilter {
    * downscale factor, taps normalised to sum 1.
    */
   static ResampleFilter antialiasedBilinear(int in, int out, int first, int count) {
-    double scale = (double) in / out;
+    return antialiasedBilinear(in, (double) in / out, first, count);
+  }
+
+  /**
+   * As {@link #antialiasedBilinear(int, int, int, int)} over a grid of {@code in} samples of which each output covers
+   * {@code scale}: a source decoded at 1/k scale is read with {@code scale = (source / out) / k}, the same filter on the
+   * same source positions.
+   */
+  static ResampleFilter antialiasedBilinear(int in, double scale, int first, int count) {
     double support = scale >= 1.0 ? scale : 1.0;
     double invScale = scale >= 1.0 ? 1.0 / scale : 1.0;
     int stride = (int) Math.ceil(support) * 2 + 1;

@@ -26,6 +26,14 @@ class ImageDecoderFuzzTest {
   /** Small limits: a fuzzed header may declare anything, and the decoder must refuse it before allocating. */
   private static final ImageDecoder DECODER = ImageDecoder.create(new ImageLimits(1 << 20, 1_000_000, 4096, 4096));
 
+  /**
+   * The same limits, decoding for a 2×2 model input: the 24×16 JPEG seeds then take the 1/8-scale DCT path (issue 24),
+   * so its entropy decoder meets every mutation too.
+   */
+  private static final ImageDecoder SCALED = ImageDecoder.create(new ImageLimits(1 << 20, 1_000_000, 4096, 4096),
+      Preprocessor.create(2, ResizeMode.SHORTER_SIDE_CENTER_CROP, new float[] {0.5f, 0.5f, 0.5f},
+          new float[] {0.5f, 0.5f, 0.5f}));
+
   private static final List<byte[]> SEEDS = seeds();
 
   /**
@@ -67,10 +75,28 @@ class ImageDecoderFuzzTest {
     }
   }
 
+  @Test
+  void mutatedSeedsEndAsAnImageOrATypedRejectionOnTheScaledJpegPath() {
+    List<byte[]> seeds = seeds();
+    int scaled = 0;
+    for (byte[] seed : seeds) {
+      scaled += SCALED.decode("seed", seed).reduction() == 8 ? 1 : 0;
+    }
+    assertTrue(scaled >= 2, "the baseline JPEG seeds take the scaled path, " + scaled + " did");
+    Random random = new Random(24);
+    for (int i = 0; i < 3000; i++) {
+      decodeOrReject(SCALED, mutate(seeds.get(random.nextInt(seeds.size())), random));
+    }
+  }
+
   /** True for an image, false for a typed rejection; anything else propagates and fails the test. */
   static boolean decodeOrReject(byte[] data) {
+    return decodeOrReject(DECODER, data);
+  }
+
+  private static boolean decodeOrReject(ImageDecoder decoder, byte[] data) {
     try {
-      DecodedImage img = DECODER.decode("fuzz", data);
+      DecodedImage img = decoder.decode("fuzz", data);
       if (img.width() <= 0 || img.height() <= 0 || (long) img.width() * img.height() > 1_000_000
           || img.rgb().length != img.width() * img.height() * 3) {
         throw new AssertionError("decoded an impossible image " + img.width() + "x" + img.height());

@@ -222,11 +222,13 @@ public record AppConfig(
 
   /**
    * Which model bundle to load and how to run it. {@code bundle} is {@code default} or a folder path.
+   * {@code jpegScaledDecode} ({@code preprocess.jpeg.scaled.decode}, default true): decode baseline JPEGs at the
+   * largest DCT scale (1/4, 1/8) that leaves the resize enough pixels; false for bit-for-bit full decoding.
    * {@code upsampleAnything}: the {@code model.upsample.anything.*} settings, used when {@code model.upsampler} is
    * {@code upsample-anything}.
    */
   public record Model(String bundle, String device, int inputSize, String upsampler, int threads, boolean spinning,
-      int memoryPatternMaxSize, UpsampleAnything upsampleAnything) {
+      int memoryPatternMaxSize, boolean jpegScaledDecode, UpsampleAnything upsampleAnything) {
     public Model {
       bundle = nonBlank("model.bundle", bundle);
       device = nonBlank("model.device", device);
@@ -242,10 +244,10 @@ public record AppConfig(
           "model.memory.pattern.max.size must not be negative but was " + memoryPatternMaxSize);
     }
 
-    /** With upstream's Upsample Anything settings. */
+    /** With scaled JPEG decoding on and upstream's Upsample Anything settings. */
     public Model(String bundle, String device, int inputSize, String upsampler, int threads, boolean spinning,
         int memoryPatternMaxSize) {
-      this(bundle, device, inputSize, upsampler, threads, spinning, memoryPatternMaxSize, UpsampleAnything.defaults());
+      this(bundle, device, inputSize, upsampler, threads, spinning, memoryPatternMaxSize, true);
     }
 
     /** With ONNX Runtime's memory pattern on up to the default profile size (448; see {@code InferenceOptions}). */
@@ -259,6 +261,13 @@ public record AppConfig(
       UpsampleAnything u = upsampleAnything;
       return new dev.anyup.streams.models.UpsampleAnythingOptions(u.steps(), u.learningRate(), u.finalLearningRate(),
           u.scheduleSteps(), u.radius(), threads);
+    }
+
+    /** With upstream's Upsample Anything settings. */
+    public Model(String bundle, String device, int inputSize, String upsampler, int threads, boolean spinning,
+        int memoryPatternMaxSize, boolean jpegScaledDecode) {
+      this(bundle, device, inputSize, upsampler, threads, spinning, memoryPatternMaxSize, jpegScaledDecode,
+          UpsampleAnything.defaults());
     }
 
     public static Model defaults() {
@@ -574,7 +583,7 @@ public record AppConfig(
             r.string("topics.dlq"), r.integer("topics.partitions"), shortValue(r, "topics.replication")),
         new Model(r.string("model.bundle"), r.string("model.device"), r.integer("model.input.size"),
             r.string("model.upsampler"), r.integer("model.threads"), r.bool("model.spinning"),
-            r.integer("model.memory.pattern.max.size"),
+            r.integer("model.memory.pattern.max.size"), r.bool("preprocess.jpeg.scaled.decode"),
             new UpsampleAnything(r.integer("model.upsample.anything.steps"),
                 r.decimal("model.upsample.anything.learning.rate"),
                 r.decimal("model.upsample.anything.final.learning.rate"),

@@ -120,8 +120,8 @@ public final class ImagePipeline implements AutoCloseable {
       throw new ConfigException("model.input.size " + size + " is not one of the bundle's profiles "
           + bundle.inputSizes());
     }
-    ImageDecoder decoder = ImageDecoder.create(cfg.limits().imageLimits());
     Preprocessor pre = bundle.preprocessor(size);
+    ImageDecoder decoder = ImageDecoder.create(cfg.limits().imageLimits(), cfg.model().jpegScaledDecode() ? pre : null);
     var extractor = bundle.extractor(size);
     Projection projection = null;
     String pid = cfg.output().projectionId();

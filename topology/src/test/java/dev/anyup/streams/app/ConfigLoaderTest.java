@@ -122,6 +122,15 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void scaledJpegDecodeIsOnByDefaultAndCanBeTurnedOff() {
+    AppConfig d = AppConfig.fromMap(Map.of("bootstrap.servers", "b:1", "schema.registry.url", "mock://x"));
+    assertTrue(d.model().jpegScaledDecode());
+    AppConfig c = AppConfig.fromMap(Map.of("bootstrap.servers", "b:1", "schema.registry.url", "mock://x",
+        "preprocess.jpeg.scaled.decode", "false"));
+    assertFalse(c.model().jpegScaledDecode());
+  }
+
+  @Test
   void readsPropertiesFiles() throws IOException {
     Path f = write("app.properties", "bootstrap.servers=b:1\nschema.registry.url=mock://x\nhttp.port=9000\n");
     AppConfig c = ConfigLoader.load(f, Map.of());

@@ -217,10 +217,17 @@ final class OnnxGraph implements AutoCloseable {
   /**
    * The session options {@code options} describe: thread counts and spinning (ONNX Runtime's config keys), and the
    * memory pattern ({@code memoryPattern}; ONNX Runtime's default is on).
+   *
+   * <p>Graph optimisation stops at the extended level: every fusion, but not the CPU provider's NCHWc layout
+   * transformation, which at AnyUp's 128-channel full-resolution layers converts each conv's output back to NCHW for
+   * the GroupNorm/SiLU/RoPE element-wise nodes around it (ReorderOutput was 16 % of the 224 graph's node time), so
+   * the graph ran slower with it (issue 24, BENCHMARKS.md); the encoder's speed is the same either way, and the
+   * numbers agree to float rounding (max |diff| 5e-7 on the 224 upsampler's output).
    */
   static OrtSession.SessionOptions sessionOptions(InferenceOptions options, boolean memoryPattern) {
     OrtSession.SessionOptions so = new OrtSession.SessionOptions();
     try {
+      so.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.EXTENDED_OPT);
       if (!memoryPattern) {
         so.setMemoryPatternOptimization(false);
       }
