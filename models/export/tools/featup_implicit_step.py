@@ -1,5 +1,5 @@
-"""Times upstream FeatUp's implicit per-image optimisation step (docs/upsamplers-featup.md: why the implicit
-variant is not offered for streams).
+"""Times upstream FeatUp's implicit per-image optimisation step (docs/upsamplers.md, "FeatUp JBU stack":
+why the implicit variant is not offered for streams).
 
 Usage: /usr/bin/python3 tools/featup_implicit_step.py FEATUP_CLONE [STEPS]   (STEPS default 3; the first is a warm-up)
 

@@ -55,4 +55,16 @@ public interface FeatureUpsampler {
   static FeatureUpsampler jointBilateral(double sigmaSpatial, double sigmaRange, int radius) {
     return new JointBilateralUpsampler(sigmaSpatial, sigmaRange, radius);
   }
+
+  /**
+   * Upsample Anything (Seo et al., arXiv 2511.16301): per image, an anisotropic Gaussian kernel per feature cell
+   * (σx, σy, θ, σr) is fitted with Adam so the image reconstructs itself through it, then applied to the features.
+   * Needs no weights; costs {@code options.steps()} passes over the output pixels' neighbour windows per image.
+   *
+   * @param mean the bundle's normalisation mean, to recover the image's colours from the model input
+   * @param std the bundle's normalisation std
+   */
+  static FeatureUpsampler upsampleAnything(UpsampleAnythingOptions options, float[] mean, float[] std) {
+    return new UpsampleAnythingUpsampler(options, mean, std);
+  }
 }

@@ -35,10 +35,12 @@ import java.util.regex.Pattern;
  *     not even a graph output any more: on a GPU only the labels (uint8 up to 256 classes, else int32), the
  *     confidence and the dense head's output leave it. This holds for a dense head without a probe as well
  * @param probeConfidence whether the label maps carry each pixel's confidence (the winning softmax probability)
+ * @param upsampleAnything the settings of the {@link UpsamplerKind#UPSAMPLE_ANYTHING} upsampler (upstream's by
+ *     default); ignored by the others
  */
 public record InferenceOptions(String device, int intraOpThreads, int interOpThreads, UpsamplerKind upsampler,
     int outputSize, int predictors, boolean spinning, int memoryPatternMaxSize, OutputHead outputHead,
-    LinearProbe probe, boolean probeConfidence) {
+    LinearProbe probe, boolean probeConfidence, UpsampleAnythingOptions upsampleAnything) {
 
   /** Profiles up to 448 use ONNX Runtime's memory pattern, larger ones (896) do not. */
   public static final int DEFAULT_MEMORY_PATTERN_MAX_SIZE = 448;
@@ -73,6 +75,17 @@ public record InferenceOptions(String device, int intraOpThreads, int interOpThr
     if (probe == null && probeConfidence) {
       throw new IllegalArgumentException("probeConfidence needs a probe");
     }
+    if (upsampleAnything == null) {
+      throw new IllegalArgumentException("upsampleAnything must not be null (UpsampleAnythingOptions.defaults())");
+    }
+  }
+
+  /** Options with upstream's Upsample Anything settings. */
+  public InferenceOptions(String device, int intraOpThreads, int interOpThreads, UpsamplerKind upsampler,
+      int outputSize, int predictors, boolean spinning, int memoryPatternMaxSize, OutputHead outputHead,
+      LinearProbe probe, boolean probeConfidence) {
+    this(device, intraOpThreads, interOpThreads, upsampler, outputSize, predictors, spinning, memoryPatternMaxSize,
+        outputHead, probe, probeConfidence, UpsampleAnythingOptions.defaults());
   }
 
   /** Options without a segmentation probe. */
@@ -138,8 +151,15 @@ public record InferenceOptions(String device, int intraOpThreads, int interOpThr
     private OutputHead outputHead = OutputHead.none();
     private LinearProbe probe;
     private boolean probeConfidence;
+    private UpsampleAnythingOptions upsampleAnything = UpsampleAnythingOptions.defaults();
 
     private Builder() {}
+
+    /** Settings of the Upsample Anything upsampler (upstream's by default). */
+    public Builder upsampleAnything(UpsampleAnythingOptions options) {
+      this.upsampleAnything = options;
+      return this;
+    }
 
     /**
      * A segmentation probe whose labels (and, with {@code confidence}, confidence) every result carries; {@code null}
@@ -177,7 +197,7 @@ public record InferenceOptions(String device, int intraOpThreads, int interOpThr
       return this;
     }
 
-    /** Same as {@link #upsampler(UpsamplerKind)} from {@code onnx|bilinear|jbu}. */
+    /** Same as {@link #upsampler(UpsamplerKind)} from {@code onnx|bilinear|jbu|nearest|upsample-anything}. */
     public Builder upsampler(String upsampler) {
       this.upsampler = UpsamplerKind.parse(upsampler);
       return this;
@@ -207,7 +227,7 @@ public record InferenceOptions(String device, int intraOpThreads, int interOpThr
 
     public InferenceOptions build() {
       return new InferenceOptions(device, intraOpThreads, interOpThreads, upsampler, outputSize, predictors, spinning,
-          memoryPatternMaxSize, outputHead, probe, probeConfidence);
+          memoryPatternMaxSize, outputHead, probe, probeConfidence, upsampleAnything);
     }
   }
 }

@@ -143,7 +143,7 @@ public final class AnyupApp implements AutoCloseable {
       dev.anyup.streams.models.segmentation.LinearProbe probe, boolean probeConfidence) {
     InferenceOptions.Builder b = InferenceOptions.builder().device(model.device()).upsampler(model.upsampler())
         .spinning(model.spinning()).predictors(predictors).memoryPatternMaxSize(model.memoryPatternMaxSize())
-        .outputHead(head).probe(probe, probeConfidence);
+        .outputHead(head).probe(probe, probeConfidence).upsampleAnything(model.upsampleAnythingOptions());
     if (threads > 0) {
       b.intraOpThreads(threads);
     }

@@ -234,9 +234,11 @@ public record AppConfig(
    * Which model bundle to load and how to run it. {@code bundle} is {@code default} or a folder path.
    * {@code jpegScaledDecode} ({@code preprocess.jpeg.scaled.decode}, default true): decode baseline JPEGs at the
    * largest DCT scale (1/4, 1/8) that leaves the resize enough pixels; false for bit-for-bit full decoding.
+   * {@code upsampleAnything}: the {@code model.upsample.anything.*} settings, used when {@code model.upsampler} is
+   * {@code upsample-anything}.
    */
   public record Model(String bundle, String device, int inputSize, String upsampler, int threads, boolean spinning,
-      int memoryPatternMaxSize, boolean jpegScaledDecode) {
+      int memoryPatternMaxSize, boolean jpegScaledDecode, UpsampleAnything upsampleAnything) {
     public Model {
       bundle = nonBlank("model.bundle", bundle);
       device = nonBlank("model.device", device);
@@ -244,11 +246,18 @@ public record AppConfig(
           "model.device must be 'cpu' or 'cuda:N' but was '" + device + "'");
       require(inputSize > 0, "model.input.size must be positive but was " + inputSize);
       upsampler = nonBlank("model.upsampler", upsampler);
-      require(Set.of("onnx", "bilinear", "jbu", "nearest").contains(upsampler),
-          "model.upsampler must be onnx, bilinear, jbu or nearest but was '" + upsampler + "'");
+      require(Set.of("onnx", "bilinear", "jbu", "nearest", "upsample-anything").contains(upsampler),
+          "model.upsampler must be onnx, bilinear, jbu, nearest or upsample-anything but was '" + upsampler + "'");
+      require(upsampleAnything != null, "model.upsample.anything.* settings must not be null");
       require(threads >= 0, "model.threads must not be negative but was " + threads);
       require(memoryPatternMaxSize >= 0,
           "model.memory.pattern.max.size must not be negative but was " + memoryPatternMaxSize);
+    }
+
+    /** With scaled JPEG decoding on and upstream's Upsample Anything settings. */
+    public Model(String bundle, String device, int inputSize, String upsampler, int threads, boolean spinning,
+        int memoryPatternMaxSize) {
+      this(bundle, device, inputSize, upsampler, threads, spinning, memoryPatternMaxSize, true);
     }
 
     /** With ONNX Runtime's memory pattern on up to the default profile size (448; see {@code InferenceOptions}). */
@@ -257,14 +266,57 @@ public record AppConfig(
           dev.anyup.streams.models.InferenceOptions.DEFAULT_MEMORY_PATTERN_MAX_SIZE);
     }
 
-    /** With scaled JPEG decoding on. */
+    /** The models library's settings for the Upsample Anything upsampler, on {@code threads} threads (0 = all). */
+    public dev.anyup.streams.models.UpsampleAnythingOptions upsampleAnythingOptions() {
+      UpsampleAnything u = upsampleAnything;
+      return new dev.anyup.streams.models.UpsampleAnythingOptions(u.steps(), u.learningRate(), u.finalLearningRate(),
+          u.scheduleSteps(), u.radius(), threads);
+    }
+
+    /** With upstream's Upsample Anything settings. */
     public Model(String bundle, String device, int inputSize, String upsampler, int threads, boolean spinning,
-        int memoryPatternMaxSize) {
-      this(bundle, device, inputSize, upsampler, threads, spinning, memoryPatternMaxSize, true);
+        int memoryPatternMaxSize, boolean jpegScaledDecode) {
+      this(bundle, device, inputSize, upsampler, threads, spinning, memoryPatternMaxSize, jpegScaledDecode,
+          UpsampleAnything.defaults());
     }
 
     public static Model defaults() {
       return new Model("default", "cpu", 224, "onnx", 0, false);
+    }
+  }
+
+  /**
+   * {@code model.upsample.anything.*}: how the Upsample Anything upsampler fits its per-image kernel; the defaults are
+   * the upstream code's (see docs/upsamplers.md).
+   *
+   * @param steps {@code model.upsample.anything.steps}: Adam steps per image, 1..10000 (51)
+   * @param learningRate {@code model.upsample.anything.learning.rate}: Adam's initial rate, positive (0.1)
+   * @param finalLearningRate {@code model.upsample.anything.final.learning.rate}: where the exponential decay ends,
+   *     positive, at most the learning rate (1e-9)
+   * @param scheduleSteps {@code model.upsample.anything.schedule.steps}: the decay's horizon in steps, positive (5100)
+   * @param radius {@code model.upsample.anything.radius}: neighbour radius in feature cells, 1..32 (8); cost grows with
+   *     its square
+   */
+  public record UpsampleAnything(int steps, double learningRate, double finalLearningRate, int scheduleSteps,
+      int radius) {
+    public UpsampleAnything {
+      int maxSteps = dev.anyup.streams.models.UpsampleAnythingOptions.MAX_STEPS;
+      int maxRadius = dev.anyup.streams.models.UpsampleAnythingOptions.MAX_RADIUS;
+      require(steps >= 1 && steps <= maxSteps,
+          "model.upsample.anything.steps must be in 1.." + maxSteps + " but was " + steps);
+      require(learningRate > 0 && !Double.isInfinite(learningRate),
+          "model.upsample.anything.learning.rate must be positive but was " + learningRate);
+      require(finalLearningRate > 0 && finalLearningRate <= learningRate,
+          "model.upsample.anything.final.learning.rate must be positive and at most model.upsample.anything"
+              + ".learning.rate (" + learningRate + ") but was " + finalLearningRate);
+      require(scheduleSteps >= 1,
+          "model.upsample.anything.schedule.steps must be positive but was " + scheduleSteps);
+      require(radius >= 1 && radius <= maxRadius, "model.upsample.anything.radius must be in 1.." + maxRadius
+          + " (each output pixel visits (2·radius+1)² cells per step) but was " + radius);
+    }
+
+    public static UpsampleAnything defaults() {
+      return new UpsampleAnything(51, 0.1, 1e-9, 5100, 8);
     }
   }
 
@@ -541,7 +593,11 @@ public record AppConfig(
             r.string("topics.dlq"), r.integer("topics.partitions"), shortValue(r, "topics.replication")),
         new Model(r.string("model.bundle"), r.string("model.device"), r.integer("model.input.size"),
             r.string("model.upsampler"), r.integer("model.threads"), r.bool("model.spinning"),
-            r.integer("model.memory.pattern.max.size"), r.bool("preprocess.jpeg.scaled.decode")),
+            r.integer("model.memory.pattern.max.size"), r.bool("preprocess.jpeg.scaled.decode"),
+            new UpsampleAnything(r.integer("model.upsample.anything.steps"),
+                r.decimal("model.upsample.anything.learning.rate"),
+                r.decimal("model.upsample.anything.final.learning.rate"),
+                r.integer("model.upsample.anything.schedule.steps"), r.integer("model.upsample.anything.radius"))),
         new Output(r.bool("output.dense.enabled"), r.string("output.dense.dtype"), r.integer("output.dense.size"),
             r.string("output.projection"), r.bool("output.embeddings.enabled"), r.integer("output.regions.grid"),
             r.bool("output.dense.in.graph")),
@@ -948,6 +1004,10 @@ public record AppConfig(
 
     int integer(String key) {
       return parse(key, ConfigDef.Type.INT, Integer::parseInt, "an integer");
+    }
+
+    double decimal(String key) {
+      return parse(key, ConfigDef.Type.DOUBLE, Double::parseDouble, "a number");
     }
 
     long longValue(String key) {

@@ -20,7 +20,7 @@ import java.util.Set;
 public final class ConfigDef {
   /** How a key's value is read. */
   public enum Type {
-    STRING, INT, LONG, BOOLEAN;
+    STRING, INT, LONG, DOUBLE, BOOLEAN;
 
     /** The lower-case name shown to users. */
     public String label() {

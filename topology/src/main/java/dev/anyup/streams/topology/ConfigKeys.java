@@ -4,6 +4,7 @@ import static dev.anyup.streams.topology.ConfigDef.Allowed.atLeast;
 import static dev.anyup.streams.topology.ConfigDef.Allowed.between;
 import static dev.anyup.streams.topology.ConfigDef.Allowed.oneOf;
 import static dev.anyup.streams.topology.ConfigDef.Type.BOOLEAN;
+import static dev.anyup.streams.topology.ConfigDef.Type.DOUBLE;
 import static dev.anyup.streams.topology.ConfigDef.Type.INT;
 import static dev.anyup.streams.topology.ConfigDef.Type.LONG;
 import static dev.anyup.streams.topology.ConfigDef.Type.STRING;
@@ -31,6 +32,7 @@ public final class ConfigKeys {
 
   private static final Topics TOPICS = Topics.defaults();
   private static final Model MODEL = Model.defaults();
+  private static final AppConfig.UpsampleAnything UA = AppConfig.UpsampleAnything.defaults();
   private static final Output OUTPUT = Output.defaults();
   private static final Batch BATCH = Batch.defaults();
   private static final Limits LIMITS = Limits.defaults();
@@ -69,9 +71,11 @@ public final class ConfigKeys {
           "ONNX Runtime's execution provider: the CPU, or CUDA device N (needs the GPU build).")
       .define("model.input.size", INT, Integer.toString(MODEL.inputSize()), atLeast(1),
           "Side in pixels the image is resized to (shorter side, then centre crop); the bundle needs a profile for it.")
-      .define("model.upsampler", STRING, MODEL.upsampler(), oneOf("onnx", "bilinear", "jbu", "nearest"),
+      .define("model.upsampler", STRING, MODEL.upsampler(),
+          oneOf("onnx", "bilinear", "jbu", "nearest", "upsample-anything"),
           "`onnx`: the bundle's learned upsampler (AnyUp); `bilinear`/`jbu`: training-free; `nearest`: the patch "
-              + "grid, no upsampling.")
+              + "grid, no upsampling; `upsample-anything`: a kernel fitted to each image, no weights, CPU only, "
+              + "~5 s per 224² image on 2 cores (docs/upsamplers.md).")
       .define("model.threads", INT, Integer.toString(MODEL.threads()), atLeast(0),
           "ONNX Runtime threads per model call; 0 = automatic (the cores split between concurrent calls).")
       .define("model.spinning", BOOLEAN, Boolean.toString(MODEL.spinning()),
@@ -80,6 +84,20 @@ public final class ConfigKeys {
       .define("model.memory.pattern.max.size", INT, Integer.toString(MODEL.memoryPatternMaxSize()), atLeast(0),
           "Profiles up to this input side run with ONNX Runtime's memory pattern, larger ones without (its block "
               + "comes on top of the arena's peak: 8,226 vs 5,128 MiB for the 896 AnyUp graph); 0 = never.")
+      .define("model.upsample.anything.steps", INT, Integer.toString(UA.steps()),
+          between(1, dev.anyup.streams.models.UpsampleAnythingOptions.MAX_STEPS),
+          "`upsample-anything`: Adam steps per image (upstream: 51); the cost is proportional.")
+      .define("model.upsample.anything.learning.rate", DOUBLE, Double.toString(UA.learningRate()),
+          "`upsample-anything`: Adam's initial learning rate, > 0 (upstream: 0.1).")
+      .define("model.upsample.anything.final.learning.rate", DOUBLE, Double.toString(UA.finalLearningRate()),
+          "`upsample-anything`: the rate the exponential decay reaches after `model.upsample.anything.schedule.steps`,"
+              + " > 0 and at most the learning rate (upstream: 1e-9).")
+      .define("model.upsample.anything.schedule.steps", INT, Integer.toString(UA.scheduleSteps()), atLeast(1),
+          "`upsample-anything`: the decay's horizon in steps (upstream: 5100, so 51 steps use its first 1 %).")
+      .define("model.upsample.anything.radius", INT, Integer.toString(UA.radius()),
+          between(1, dev.anyup.streams.models.UpsampleAnythingOptions.MAX_RADIUS),
+          "`upsample-anything`: neighbour radius in feature cells (upstream: 8); each output pixel visits up to "
+              + "(2·radius+1)² cells per step.")
       .define("preprocess.jpeg.scaled.decode", BOOLEAN, Boolean.toString(MODEL.jpegScaledDecode()),
           "Decode baseline JPEGs at the largest DCT scale (1/4 or 1/8) that still leaves the resize enough pixels "
               + "(2.3-4.3x less CPU for 1080p/4K frames, docs/decoding.md); false: every image in full, bit for bit.")

@@ -76,7 +76,7 @@ class BrokerBounceIT {
         Path log = dir.resolve("app.log");
         app = ItSupport.startApp(config, log, "-Xmx512m");
         Process running = app;
-        awaitReady(running, httpPort, log);
+        ItSupport.awaitReady(running, httpPort, log);
 
         try (ItSupport.Client client = new ItSupport.Client(cfg);
             CommittedOutputReader reader = new CommittedOutputReader(cfg)) {
@@ -114,7 +114,7 @@ class BrokerBounceIT {
                 .mapToLong(CommittedOutputReader.Seen::nanos).max().orElse(stopping);
             long firstAfter = reader.seen().stream().filter(s -> s.nanos() > serving)
                 .mapToLong(CommittedOutputReader.Seen::nanos).min().orElseThrow();
-            awaitReady(running, httpPort, log);
+            ItSupport.awaitReady(running, httpPort, log);
             long ready = System.nanoTime();
             assertTrue(committedAtStop < BURST, () -> "too late for a bounce mid-run: " + committedAtStop
                 + " of the burst's " + BURST + " inputs already committed");
@@ -184,22 +184,7 @@ class BrokerBounceIT {
     return nanos / 1e9;
   }
 
-  private static void awaitReady(Process app, int port, Path log) {
-    await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofMillis(100))
-        .until(() -> !app.isAlive() || status(port) == 200);
-    assertTrue(app.isAlive(), () -> "the app died: " + ItSupport.tail(log));
-  }
 
-  private static int status(int port) {
-    try {
-      return ItSupport.httpGet(port, "/ready");
-    } catch (IOException e) {
-      return -1;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return -1;
-    }
-  }
 
   private Path writeConfig(AppConfig cfg, int httpPort) throws IOException {
     Path f = dir.resolve("app.yaml");

@@ -185,6 +185,7 @@ class ConfigKeysTest {
         long v = Long.parseLong(d);
         yield Long.toString(k.allowed().max() != null && v + 1 > k.allowed().max() ? v - 1 : v + 1);
       }
+      case DOUBLE -> Double.toString(Double.parseDouble(d) / 2);
       case STRING -> {
         if (!k.allowed().choices().isEmpty()) {
           yield k.allowed().choices().stream().filter(c -> !c.equalsIgnoreCase(d))

@@ -81,6 +81,46 @@ class ConfigLoaderTest {
     assertEquals("model.memory.pattern.max.size must not be negative but was -1", e.getMessage());
   }
 
+  private static AppConfig withUpsampleAnything(String key, String value) {
+    return AppConfig.fromMap(Map.of("bootstrap.servers", "b:1", "schema.registry.url", "mock://x",
+        "model.upsampler", "upsample-anything", key, value));
+  }
+
+  @Test
+  void upsampleAnythingSettingsDefaultToUpstreamsAndReachTheModelsLibrary() {
+    AppConfig c = withUpsampleAnything("model.upsample.anything.steps", "20");
+    assertEquals("upsample-anything", c.model().upsampler());
+    var o = c.model().upsampleAnythingOptions();
+    assertEquals(20, o.steps());
+    assertEquals(0.1, o.learningRate());
+    assertEquals(1e-9, o.finalLearningRate());
+    assertEquals(5100, o.scheduleSteps());
+    assertEquals(8, o.radius());
+    assertEquals(dev.anyup.streams.models.UpsampleAnythingOptions.defaults(),
+        AppConfig.fromMap(Map.of("bootstrap.servers", "b:1", "schema.registry.url", "mock://x")).model()
+            .upsampleAnythingOptions());
+  }
+
+  @Test
+  void upsampleAnything_badSettingsAreRefusedNamingTheKey() {
+    var steps = assertThrows(ConfigException.class,
+        () -> withUpsampleAnything("model.upsample.anything.steps", "0"));
+    assertEquals("model.upsample.anything.steps must be in 1..10000 but was 0", steps.getMessage());
+    var rate = assertThrows(ConfigException.class,
+        () -> withUpsampleAnything("model.upsample.anything.learning.rate", "-0.1"));
+    assertEquals("model.upsample.anything.learning.rate must be positive but was -0.1", rate.getMessage());
+    var radius = assertThrows(ConfigException.class,
+        () -> withUpsampleAnything("model.upsample.anything.radius", "33"));
+    assertTrue(radius.getMessage().startsWith("model.upsample.anything.radius must be in 1..32"), radius.getMessage());
+    var notANumber = assertThrows(ConfigException.class,
+        () -> withUpsampleAnything("model.upsample.anything.learning.rate", "fast"));
+    assertEquals("model.upsample.anything.learning.rate must be a number but was 'fast'", notANumber.getMessage());
+    var last = assertThrows(ConfigException.class,
+        () -> withUpsampleAnything("model.upsample.anything.final.learning.rate", "0.5"));
+    assertTrue(last.getMessage().startsWith("model.upsample.anything.final.learning.rate must be positive and at most"),
+        last.getMessage());
+  }
+
   @Test
   void scaledJpegDecodeIsOnByDefaultAndCanBeTurnedOff() {
     AppConfig d = AppConfig.fromMap(Map.of("bootstrap.servers", "b:1", "schema.registry.url", "mock://x"));

@@ -18,7 +18,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import javax.imageio.ImageIO;
@@ -59,7 +58,7 @@ class CrashLoopIT {
       Process app = ItSupport.startApp(writeConfig(stack, prefix, port), log,
           List.of("-Xmx320m", ItSupport.productionLogging()), Map.of());
       try {
-        awaitServing(app, port, log);
+        ItSupport.awaitReady(app, port, log);
         String admission = Files.readAllLines(log).stream().filter(l -> l.contains("memory admission"))
             .findFirst().orElseThrow(() -> new AssertionError("no admission line: " + ItSupport.tail(log)));
         System.out.println("CrashLoopIT: " + admission);
@@ -104,7 +103,7 @@ class CrashLoopIT {
         Process app = ItSupport.startApp(writeConfig(stack, prefix, port, temp), log, "-Xmx512m");
         try {
           if (death == 1) {
-            awaitServing(app, port, log);
+            ItSupport.awaitReady(app, port, log);
             client.send("cam-0", client.event("heavy", "cam-0", "image/jpeg", heavy));
             for (int i = 0; i < 3; i++) {
               client.send("cam-0", client.event("after-" + (i + 1), "cam-0", TestImages.pattern(96, 64, i, "png")));
@@ -181,22 +180,7 @@ class CrashLoopIT {
     return out.toByteArray();
   }
 
-  private static void awaitServing(Process app, int port, Path log) {
-    await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofMillis(200))
-        .until(() -> !app.isAlive() || status(port) == 200);
-    assertTrue(app.isAlive(), () -> "the app died: " + ItSupport.tail(log));
-  }
 
-  private static int status(int port) {
-    try {
-      return ItSupport.httpGet(port, "/ready");
-    } catch (IOException e) {
-      return -1;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return -1;
-    }
-  }
 
   private Path writeConfig(LocalStack stack, String prefix, int httpPort) throws IOException {
     return writeConfig(stack, prefix, httpPort, dir.resolve("app-temp"));

@@ -154,6 +154,25 @@ final class ItSupport {
     }
   }
 
+  /** {@code /ready}'s status code on a child app's ops port, or -1 while nothing answers there. */
+  static int readyStatus(int port) {
+    try {
+      return httpGet(port, "/ready");
+    } catch (IOException e) {
+      return -1;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return -1;
+    }
+  }
+
+  /** Waits (up to 180 s) until a child app answers {@code /ready} with 200, failing with its log's tail if it dies. */
+  static void awaitReady(Process app, int port, java.nio.file.Path log) {
+    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofMillis(100))
+        .until(() -> !app.isAlive() || readyStatus(port) == 200);
+    org.junit.jupiter.api.Assertions.assertTrue(app.isAlive(), () -> "the app died: " + tail(log));
+  }
+
   /** Output records by topic. */
   record Outputs(List<ConsumerRecord<byte[], byte[]>> dense, List<ConsumerRecord<byte[], byte[]>> embeddings,
       List<ConsumerRecord<byte[], byte[]>> deadLetters) {}

@@ -74,7 +74,7 @@ class QuietOutageIT {
         Path log = dir.resolve("app.log");
         app = ItSupport.startApp(config, log, List.of("-Xmx512m", ItSupport.productionLogging()), Map.of());
         Process running = app;
-        awaitReady(running, httpPort, log);
+        ItSupport.awaitReady(running, httpPort, log);
 
         try (ItSupport.Client client = new ItSupport.Client(cfg);
             CommittedOutputReader reader = new CommittedOutputReader(cfg)) {
@@ -88,7 +88,7 @@ class QuietOutageIT {
           int readyStatusWhileDown = 0;
           while (System.nanoTime() - stopped < OUTAGE.toNanos()) {
             Thread.sleep(1000); // the outage itself; /ready is sampled once a second meanwhile
-            readyStatusWhileDown = status(httpPort);
+            readyStatusWhileDown = ItSupport.readyStatus(httpPort);
             readyWhileDown = body(httpPort);
           }
           assertTrue(running.isAlive(), () -> "the app died while the broker was down: " + ItSupport.tail(log));
@@ -100,7 +100,7 @@ class QuietOutageIT {
               .until(() -> !running.isAlive() || reader.seen().stream().anyMatch(s -> s.output() == Output.EMBEDDINGS
                   && InputFeeder.index(s.imageId()) >= sentBeforeRestart));
           assertTrue(running.isAlive(), () -> "the app died after the broker came back: " + ItSupport.tail(log));
-          awaitReady(running, httpPort, log);
+          ItSupport.awaitReady(running, httpPort, log);
           double backAfter = (System.nanoTime() - serving) / 1e9;
           // the INFO "reachable again" line may come a probe interval after the first output
           await().atMost(Duration.ofSeconds(30)).until(() -> Files.readString(log).contains("reachable again"));
@@ -171,22 +171,7 @@ class QuietOutageIT {
     }
   }
 
-  private static void awaitReady(Process app, int port, Path log) {
-    await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofMillis(100))
-        .until(() -> !app.isAlive() || status(port) == 200);
-    assertTrue(app.isAlive(), () -> "the app died: " + ItSupport.tail(log));
-  }
 
-  private static int status(int port) {
-    try {
-      return ItSupport.httpGet(port, "/ready");
-    } catch (IOException e) {
-      return -1;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return -1;
-    }
-  }
 
   private static String body(int port) {
     try {

@@ -18,6 +18,7 @@ import dev.anyup.streams.models.Preprocessor;
 import dev.anyup.streams.models.Projection;
 import dev.anyup.streams.models.segmentation.LinearProbe;
 import dev.anyup.streams.models.ResizeMode;
+import dev.anyup.streams.models.UpsampleAnythingOptions;
 import dev.anyup.streams.models.UpsamplerKind;
 import dev.anyup.streams.models.VerificationReport;
 import ai.onnxruntime.OrtProvider;
@@ -79,6 +80,15 @@ public final class OnnxModelBundle implements ModelBundle {
       case NEAREST:
         this.upsamplerRef = new ModelRef("nearest", "builtin-1", Hashing.sha256Hex("nearest".getBytes(StandardCharsets.UTF_8)));
         break;
+      case UPSAMPLE_ANYTHING: {
+        // the lineage names the settings that change the output (threads do not: band sums are added in order)
+        UpsampleAnythingOptions ua = options.upsampleAnything();
+        String params = "upsample-anything steps=" + ua.steps() + " lr=" + ua.learningRate() + " final_lr="
+            + ua.finalLearningRate() + " schedule_steps=" + ua.scheduleSteps() + " radius=" + ua.radius();
+        this.upsamplerRef = new ModelRef("upsample-anything", "builtin-1",
+            Hashing.sha256Hex(params.getBytes(StandardCharsets.UTF_8)));
+        break;
+      }
       default: {
         String params = "jbu sigma_spatial=" + JBU_SIGMA_SPATIAL + " sigma_range=" + JBU_SIGMA_RANGE + " radius=" + JBU_RADIUS;
         this.upsamplerRef = new ModelRef("jbu", "builtin-1", Hashing.sha256Hex(params.getBytes(StandardCharsets.UTF_8)));
@@ -338,6 +348,8 @@ public final class OnnxModelBundle implements ModelBundle {
         case BILINEAR -> FeatureUpsampler.bilinear();
         case JBU -> FeatureUpsampler.jointBilateral(JBU_SIGMA_SPATIAL, JBU_SIGMA_RANGE, JBU_RADIUS);
         case NEAREST -> FeatureUpsampler.nearest();
+        case UPSAMPLE_ANYTHING -> FeatureUpsampler.upsampleAnything(options.upsampleAnything(),
+            manifest.preprocess().mean(), manifest.preprocess().std());
       };
       return newExtractor(s, upsamplers.get(s), builtin, options.probe());
     });

@@ -1,0 +1,72 @@
+package dev.anyup.streams.app;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.anyup.streams.app.local.LocalStack;
+import dev.anyup.streams.avro.DenseFeatures;
+import dev.anyup.streams.models.DType;
+import dev.anyup.streams.models.ImageDecoder;
+import dev.anyup.streams.models.InferenceOptions;
+import dev.anyup.streams.models.ModelBundle;
+import dev.anyup.streams.models.OutputEncoder;
+import dev.anyup.streams.models.ResizeMode;
+import dev.anyup.streams.models.UpsamplerKind;
+import dev.anyup.streams.serdes.SpecificAvroSerde;
+import dev.anyup.streams.topology.AppConfig;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.streams.KafkaStreams;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * The app with {@code model.upsampler: upsample-anything} on the default bundle publishes, for every image, the float32
+ * tensor the models API computes for the same image: the same bytes, since the fit is deterministic whatever the
+ * thread count (band sums are added in order).
+ */
+@ExtendWith(SharedStack.class)
+class UpsampleAnythingPipelineIT {
+
+  @Test
+  void publishesTheModelsApisTensorsBitForBit() throws Exception {
+    LocalStack stack = SharedStack.stack();
+    String prefix = "ua-" + UUID.randomUUID().toString().substring(0, 8) + ".";
+    // fewer Adam steps than upstream's 51 keep the test short; equality does not depend on the count
+    AppConfig cfg = ItSupport.config(stack, prefix, Map.of("model.upsampler", "upsample-anything",
+        "model.upsample.anything.steps", "8", "output.dense.dtype", "FLOAT32"));
+    Map<String, byte[]> images = ItSupport.mixedImages(3);
+    try (AnyupApp app = AnyupApp.start(cfg);
+        ItSupport.Client client = new ItSupport.Client(app.config());
+        ModelBundle api = ModelBundle.loadDefault(InferenceOptions.builder().upsampler(UpsamplerKind.UPSAMPLE_ANYTHING)
+            .upsampleAnything(cfg.model().upsampleAnythingOptions()).build())) {
+      await().atMost(Duration.ofSeconds(60)).until(() -> app.state() == KafkaStreams.State.RUNNING
+          && ItSupport.httpGet(app.httpPort(), "/ready") == 200);
+      for (Map.Entry<String, byte[]> e : images.entrySet()) {
+        client.send("cam-1", client.event(e.getKey(), "cam-1", e.getValue()));
+      }
+      client.flush();
+      ItSupport.Outputs out = client.collect(3, 3, 0, Duration.ofSeconds(180));
+      assertEquals(3, out.dense().size(), "dense records");
+      SpecificAvroSerde<DenseFeatures> serde = client.serde(DenseFeatures.class);
+      for (ConsumerRecord<byte[], byte[]> r : out.dense()) {
+        DenseFeatures d = serde.deserializer().deserialize(r.topic(), r.value());
+        assertEquals("upsample-anything", d.getLineage().getUpsamplerModel().getName());
+        var decoded = ImageDecoder.create(cfg.limits().imageLimits()).decode(images.get(d.getImageId()));
+        var pre = api.preprocessor(224, ResizeMode.SHORTER_SIDE_CENTER_CROP).apply(decoded);
+        var result = api.extractor(224).run(List.of(pre)).get(0);
+        byte[] expected = OutputEncoder.create().encode(result.upsampled(), DType.FLOAT32, null).bytes();
+        ByteBuffer published = d.getTensor().duplicate();
+        byte[] actual = new byte[published.remaining()];
+        published.get(actual);
+        assertEquals(List.of(result.upsampled().channels(), 224, 224), d.getHeader().getShape());
+        assertArrayEquals(expected, actual, "tensor of " + d.getImageId());
+      }
+    }
+  }
+}
