@@ -150,10 +150,14 @@ final class ProduceCommand implements Callable<Integer> {
         }
         ImageEvent e = ImageFiles.read(f, FeedPlan.withPass(ids.apply(f), frame.pass()), sourceId, Instant.now());
         byte[] value = serde.serializer().serialize(topic, e);
-        java.util.concurrent.atomic.AtomicBoolean called = new java.util.concurrent.atomic.AtomicBoolean();
+        // a producer in an error state may both throw and call back with the error, the callback possibly later on
+        // its network thread: whichever comes first counts this file, once
+        java.util.concurrent.atomic.AtomicBoolean counted = new java.util.concurrent.atomic.AtomicBoolean();
         try {
           producer.send(new ProducerRecord<>(topic, key, value), (meta, error) -> {
-            called.set(true);
+            if (!counted.compareAndSet(false, true)) {
+              return;
+            }
             if (error == null) {
               acknowledged.incrementAndGet();
             } else {
@@ -164,8 +168,10 @@ final class ProduceCommand implements Callable<Integer> {
           queued++;
         } catch (KafkaException ex) {
           firstError.compareAndSet(null, describe(f, ex));
-          // a producer in an error state may both call back with the error and throw: count that file once
-          failed.addAndGet((plan.loop() ? 1 : files.size() - queued) - (called.get() ? 1 : 0));
+          if (counted.compareAndSet(false, true)) {
+            failed.incrementAndGet();
+          }
+          failed.addAndGet(plan.loop() ? 0 : files.size() - queued - 1); // the files never sent
           break;
         }
       }
