@@ -69,6 +69,7 @@ public final class AnyupApp implements AutoCloseable {
   private final ProgressPoller poller;
   private final OutputRateLog rateLog;
   private final OutageWatch outages;
+  private final ExpiredTransactionFencer fencer;
   private final CountDownLatch closed = new CountDownLatch(1);
   private volatile boolean closing;
 
@@ -76,7 +77,7 @@ public final class AnyupApp implements AutoCloseable {
       KafkaStreamsMetrics streamsMetrics, InputLagMetrics inputLag, PipelineMetrics metrics, OpsHttpServer http,
       ConsoleView consoleView, ConsoleServer console, ConsoleSearch consoleSearch, ConsoleConcepts consoleConcepts,
       StreamThreadWatch threads, CountDownLatch ended, Admin admin, ProgressPoller poller, OutputRateLog rateLog,
-      OutageWatch outages) {
+      OutageWatch outages, ExpiredTransactionFencer fencer) {
     this.cfg = cfg;
     this.bundle = bundle;
     this.pipeline = pipeline;
@@ -95,6 +96,7 @@ public final class AnyupApp implements AutoCloseable {
     this.poller = poller;
     this.rateLog = rateLog;
     this.outages = outages;
+    this.fencer = fencer;
   }
 
   /** Loads the bundle named by {@code model.bundle} with the configured device, threads and upsampler. */
@@ -180,6 +182,7 @@ public final class AnyupApp implements AutoCloseable {
     ConsoleSearch consoleSearch = null;
     ConsoleConcepts consoleConcepts = null;
     OutageWatch outages = null;
+    ExpiredTransactionFencer fencer = null;
     try {
       VerificationReport report = bundle.verify();
       if (!report.passed()) {
@@ -238,7 +241,20 @@ public final class AnyupApp implements AutoCloseable {
           outages::outages);
       ReadinessProbe probe = new ReadinessProbe(s::state, threads, progress, cfg.readiness(), System::nanoTime,
           poller::logAssignment, outages::outages);
-      streams.setStateListener(probe);
+      if (cfg.exactlyOnce() && cfg.failover().fenceExpiredTransactions()) {
+        ExpiredTransactionFencer f = ExpiredTransactionFencer.of(cfg.applicationId(), cfg.transactionTimeout(), admin);
+        fencer = f;
+        streams.setStateListener((now, before) -> {
+          probe.onChange(now, before);
+          f.onChange(now, before);
+        });
+        LOG.info("transaction fencer on: after a rebalance, for {} s, transactions of {}-* open longer than {} ms "
+            + "(transaction.timeout.ms + {} ms) are aborted (failover.fence.expired.transactions)",
+            f.window().toMillis() / 1000.0, cfg.applicationId(), cfg.transactionTimeout().toMillis(),
+            ExpiredTransactionFencer.MARGIN.toMillis());
+      } else {
+        streams.setStateListener(probe);
+      }
       http = OpsHttpServer.start(cfg.httpBind(), cfg.httpPort(), cfg.httpLimits(), registry, probe::verdict,
           probe::health);
       LOG.info("ops HTTP on {}:{}", cfg.httpBind(), http.port());
@@ -259,9 +275,15 @@ public final class AnyupApp implements AutoCloseable {
       OutputRateLog rateLog = new OutputRateLog(metrics, System::nanoTime);
       rateLog.start(OutputRateLog.INTERVAL);
       outages.start(OutageWatch.INTERVAL);
+      if (fencer != null) {
+        fencer.start();
+      }
       return new AnyupApp(cfg, bundle, pipeline, streams, streamsMetrics, inputLag, metrics, http, consoleView,
-          console, consoleSearch, consoleConcepts, threads, ended, admin, poller, rateLog, outages);
+          console, consoleSearch, consoleConcepts, threads, ended, admin, poller, rateLog, outages, fencer);
     } catch (RuntimeException e) {
+      if (fencer != null) {
+        fencer.close();
+      }
       if (outages != null) {
         outages.close();
       }
@@ -460,6 +482,9 @@ public final class AnyupApp implements AutoCloseable {
     LOG.info("shutting down: closing Kafka Streams (leave group)");
     try {
       outages.close();
+      if (fencer != null) {
+        fencer.close();
+      }
       poller.close();
       rateLog.close();
       streams.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)

@@ -39,7 +39,8 @@ public record AppConfig(
     Map<String, String> passThrough,
     String httpBind,
     Serve serve,
-    HttpLimits httpLimits) {
+    HttpLimits httpLimits,
+    Failover failover) {
 
   /** Prefixes whose keys go verbatim to Kafka clients or the serde. */
   public static final Set<String> PASS_THROUGH_PREFIXES =
@@ -78,7 +79,8 @@ public record AppConfig(
       Model model, Output output, Batch batch, Limits limits, Readiness readiness, FramePolicy frames,
       Console console, Segmentation segmentation, int httpPort, Map<String, String> passThrough, String httpBind) {
     this(applicationId, bootstrapServers, schemaRegistryUrl, topics, model, output, batch, limits, readiness, frames,
-        console, segmentation, httpPort, passThrough, httpBind, Serve.defaults(), HttpLimits.defaults());
+        console, segmentation, httpPort, passThrough, httpBind, Serve.defaults(), HttpLimits.defaults(),
+        Failover.defaults());
   }
   private static final Pattern SECRET_KEY =
       Pattern.compile(".*(password|jaas|secret|user\\.info|token|credentials|\\.key$).*", Pattern.CASE_INSENSITIVE);
@@ -98,6 +100,7 @@ public record AppConfig(
     require(segmentation != null, "segmentation must be set");
     require(serve != null, "serve must be set");
     require(httpLimits != null, "HTTP limits must be set");
+    require(failover != null, "failover must be set");
     require(!segmentation.enabled() || !Set.of(topics.input(), topics.dense(), topics.embeddings(), topics.dlq())
         .contains(segmentation.topic()), "segmentation.topic must differ from the input, output and dead-letter "
         + "topics but was '" + segmentation.topic() + "'");
@@ -184,6 +187,14 @@ public record AppConfig(
       "max.block.ms", "180000");
   /** Kafka Streams' own default {@code max.poll.interval.ms} (the consumer's 300000, kept by Streams). */
   static final long STREAMS_MAX_POLL_INTERVAL_MS = 300_000;
+
+  /**
+   * The stream threads' producers' {@code transaction.timeout.ms}: the user's under a pass-through prefix, else
+   * {@link #PRODUCER_DEFAULTS}'.
+   */
+  public Duration transactionTimeout() {
+    return Duration.ofMillis(clientSetting(passThrough, "transaction.timeout.ms", false));
+  }
 
   /** The user's value of a client key under any pass-through prefix that reaches that client, or null. */
   private static String userClientSetting(Map<String, String> passThrough, String key, boolean consumer) {
@@ -437,6 +448,20 @@ public record AppConfig(
   }
 
   /**
+   * What an instance does for a dead one's work ({@code failover.*}).
+   *
+   * @param fenceExpiredTransactions {@code failover.fence.expired.transactions}: after a rebalance, abort this
+   *     application's transactions that are open longer than their {@code transaction.timeout.ms} instead of waiting
+   *     for the broker's periodic check (up to {@code transaction.abort.timed.out.transaction.cleanup.interval.ms},
+   *     10 s by default, later); see {@code ExpiredTransactionFencer}
+   */
+  public record Failover(boolean fenceExpiredTransactions) {
+    public static Failover defaults() {
+      return new Failover(true);
+    }
+  }
+
+  /**
    * The web console ({@code console.*}): off by default; when on, a read-only page and JSON API on its own HTTP
    * server bound to {@code console.bind} (loopback by default, so images are not exposed to the network unless asked)
    * and {@code console.port}, showing the latest {@code console.recent.per.source} outputs of each source. With
@@ -620,7 +645,8 @@ public record AppConfig(
         pass,
         r.string("http.bind"),
         new Serve(r.string("serve.bind"), r.integer("serve.port"), r.string("serve.state.dir")),
-        httpLimits(r));
+        httpLimits(r),
+        new Failover(r.bool("failover.fence.expired.transactions")));
   }
 
   private static short shortValue(Reader r, String key) {
@@ -669,49 +695,49 @@ public record AppConfig(
     Map<String, String> merged = new LinkedHashMap<>(passThrough);
     merged.putAll(extra);
     return new AppConfig(applicationId, bootstrapServers, schemaRegistryUrl, topics, model, output, batch, limits,
-        readiness, frames, console, segmentation, httpPort, merged, httpBind, serve, httpLimits);
+        readiness, frames, console, segmentation, httpPort, merged, httpBind, serve, httpLimits, failover);
   }
 
   /** A copy with another HTTP port (0 = any free port). */
   public AppConfig withHttpPort(int port) {
     return new AppConfig(applicationId, bootstrapServers, schemaRegistryUrl, topics, model, output, batch, limits,
-        readiness, frames, console, segmentation, port, passThrough, httpBind, serve, httpLimits);
+        readiness, frames, console, segmentation, port, passThrough, httpBind, serve, httpLimits, failover);
   }
 
   /** A copy with other image limits (the memory admission may lower {@code limits.image.max.pixels}). */
   public AppConfig withLimits(Limits newLimits) {
     return new AppConfig(applicationId, bootstrapServers, schemaRegistryUrl, topics, model, output, batch, newLimits,
-        readiness, frames, console, segmentation, httpPort, passThrough, httpBind, serve, httpLimits);
+        readiness, frames, console, segmentation, httpPort, passThrough, httpBind, serve, httpLimits, failover);
   }
 
   /** A copy with other output settings. */
   public AppConfig withOutput(Output newOutput) {
     return new AppConfig(applicationId, bootstrapServers, schemaRegistryUrl, topics, model, newOutput, batch, limits,
-        readiness, frames, console, segmentation, httpPort, passThrough, httpBind, serve, httpLimits);
+        readiness, frames, console, segmentation, httpPort, passThrough, httpBind, serve, httpLimits, failover);
   }
 
   /** A copy with other batch settings. */
   public AppConfig withBatch(Batch newBatch) {
     return new AppConfig(applicationId, bootstrapServers, schemaRegistryUrl, topics, model, output, newBatch, limits,
-        readiness, frames, console, segmentation, httpPort, passThrough, httpBind, serve, httpLimits);
+        readiness, frames, console, segmentation, httpPort, passThrough, httpBind, serve, httpLimits, failover);
   }
 
   /** A copy with other console settings. */
   public AppConfig withConsole(Console newConsole) {
     return new AppConfig(applicationId, bootstrapServers, schemaRegistryUrl, topics, model, output, batch, limits,
-        readiness, frames, newConsole, segmentation, httpPort, passThrough, httpBind, serve, httpLimits);
+        readiness, frames, newConsole, segmentation, httpPort, passThrough, httpBind, serve, httpLimits, failover);
   }
 
   /** A copy with other segmentation settings. */
   public AppConfig withSegmentation(Segmentation newSegmentation) {
     return new AppConfig(applicationId, bootstrapServers, schemaRegistryUrl, topics, model, output, batch, limits,
-        readiness, frames, console, newSegmentation, httpPort, passThrough, httpBind, serve, httpLimits);
+        readiness, frames, console, newSegmentation, httpPort, passThrough, httpBind, serve, httpLimits, failover);
   }
 
   /** A copy with another frame policy. */
   public AppConfig withFrames(FramePolicy newFrames) {
     return new AppConfig(applicationId, bootstrapServers, schemaRegistryUrl, topics, model, output, batch, limits,
-        readiness, newFrames, console, segmentation, httpPort, passThrough, httpBind, serve, httpLimits);
+        readiness, newFrames, console, segmentation, httpPort, passThrough, httpBind, serve, httpLimits, failover);
   }
 
   /**
