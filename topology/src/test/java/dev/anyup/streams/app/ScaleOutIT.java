@@ -148,6 +148,12 @@ class ScaleOutIT {
           + "lost %d", n, dense.size(), denseDup, emb.size(), embDup, n - Math.min(dense.size(), emb.size())));
       report.add("longest /ready 503 of the surviving instance a while b joined and was killed: " + aNotReady
           + " ms; of c while a left: " + watchC.longestNotReadyMs() + " ms");
+      // what the transaction fencer did (failover.fence.expired.transactions): its sweeps and aborts per rebalance
+      for (Instance i : List.of(a, c)) {
+        Files.readAllLines(i.log).stream().filter(l -> l.contains("transaction fencer"))
+            .map(l -> "fencer " + i.log.getFileName() + ": " + l.substring(l.indexOf("transaction fencer")))
+            .forEach(report::add);
+      }
       String text = String.join("\n", report);
       System.out.println("ScaleOutIT\n" + text);
       Path out = Path.of("target", "reliability");
