@@ -72,7 +72,9 @@ class BrokerBounceIT {
             "topics.embeddings", prefix + "embeddings",
             "topics.dlq", prefix + "dlq",
             "topics.partitions", Integer.toString(PARTITIONS)));
-        Path config = writeConfig(cfg, httpPort);
+        // everything else is the app's default: the recovery under test is the app's own
+        Path config = ItSupport.writeAppConfig(dir.resolve("app.yaml"), kafka.bootstrapServers(), registry.url(),
+            prefix, PARTITIONS, httpPort, "output.dense.size", "28", "streams.num.stream.threads", "2");
         Path log = dir.resolve("app.log");
         app = ItSupport.startApp(config, log, "-Xmx512m");
         Process running = app;
@@ -182,28 +184,6 @@ class BrokerBounceIT {
 
   private static double secs(long nanos) {
     return nanos / 1e9;
-  }
-
-
-
-  private Path writeConfig(AppConfig cfg, int httpPort) throws IOException {
-    Path f = dir.resolve("app.yaml");
-    Files.writeString(f, String.join("\n",
-        "application.id: " + cfg.applicationId(),
-        "bootstrap.servers: " + cfg.bootstrapServers(),
-        "schema.registry.url: " + cfg.schemaRegistryUrl(),
-        "topics:",
-        "  input: " + cfg.topics().input(),
-        "  dense: " + cfg.topics().dense(),
-        "  embeddings: " + cfg.topics().embeddings(),
-        "  dlq: " + cfg.topics().dlq(),
-        "  partitions: " + PARTITIONS,
-        "output.dense.size: 28",
-        "http.port: " + httpPort,
-        "streams.num.stream.threads: 2",
-        // everything else is the app's default: the recovery under test is the app's own
-        ""));
-    return f;
   }
 
   /** Linux's table of IPv4 and IPv6 TCP sockets ({@code /proc/net/tcp}, {@code tcp6}). */

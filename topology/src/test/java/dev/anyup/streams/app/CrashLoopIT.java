@@ -187,21 +187,7 @@ class CrashLoopIT {
   }
 
   private Path writeConfig(LocalStack stack, String prefix, int httpPort, Path temp) throws IOException {
-    Path f = dir.resolve("app-" + httpPort + ".yaml");
-    Files.writeString(f, String.join("\n",
-        "application.id: " + prefix + "app",
-        "bootstrap.servers: " + stack.bootstrapServers(),
-        "schema.registry.url: " + stack.schemaRegistryUrl(),
-        "topics:",
-        "  input: " + prefix + "images",
-        "  dense: " + prefix + "dense",
-        "  embeddings: " + prefix + "embeddings",
-        "  dlq: " + prefix + "dlq",
-        "  partitions: 1",
-        "http.port: " + httpPort,
-        "output.dense.size: 28",
-        "app.temp.dir: " + temp,
-        ""));
-    return f;
+    return ItSupport.writeAppConfig(dir.resolve("app-" + httpPort + ".yaml"), stack, prefix, 1, httpPort,
+        "output.dense.size", "28", "app.temp.dir", temp.toString());
   }
 }

@@ -213,25 +213,10 @@ class CrashRecoveryIT {
   }
 
   private Path writeConfig(LocalStack stack, String prefix, int httpPort) throws IOException {
-    Path f = dir.resolve("app-" + httpPort + ".yaml");
-    Files.writeString(f, String.join("\n",
-        "application.id: " + prefix + "app",
-        "bootstrap.servers: " + stack.bootstrapServers(),
-        "schema.registry.url: " + stack.schemaRegistryUrl(),
-        "topics:",
-        "  input: " + prefix + "images",
-        "  dense: " + prefix + "dense",
-        "  embeddings: " + prefix + "embeddings",
-        "  dlq: " + prefix + "dlq",
-        "  partitions: 3",
-        "http.port: " + httpPort,
-        "batch.max.size: 4",
-        "batch.max.wait.ms: 20",
-        "streams.num.stream.threads: 2",
-        "streams.commit.interval.ms: 500",
-        // no group-membership settings: the app's defaults (6 s session, 10 s transactions) make the restart quick
-        ""));
-    return f;
+    // no group-membership settings: the app's defaults (6 s session, 10 s transactions) make the restart quick
+    return ItSupport.writeAppConfig(dir.resolve("app-" + httpPort + ".yaml"), stack, prefix, 3, httpPort,
+        "batch.max.size", "4", "batch.max.wait.ms", "20", "streams.num.stream.threads", "2",
+        "streams.commit.interval.ms", "500");
   }
 
   /** Images processed per the child's /metrics, or -1 while it is not serving yet. */

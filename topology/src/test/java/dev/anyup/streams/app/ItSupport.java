@@ -138,6 +138,43 @@ final class ItSupport {
     }
   }
 
+  /**
+   * Writes a child app's config file: the servers, the application id {@code <prefix>app} and the topics
+   * {@code <prefix>images|dense|embeddings|dlq} (as {@link #config} names them), {@code topics.partitions},
+   * {@code http.port}, then {@code extra} key-value pairs in their order (flat dotted keys). Everything else is the
+   * app's default, so the recovery under test is the app's own.
+   */
+  static java.nio.file.Path writeAppConfig(java.nio.file.Path file, String bootstrapServers, String registryUrl,
+      String prefix, int partitions, int httpPort, String... extra) throws IOException {
+    if (extra.length % 2 != 0) {
+      throw new IllegalArgumentException("extra settings come in key-value pairs but had " + extra.length + " strings");
+    }
+    Map<String, String> m = new LinkedHashMap<>();
+    m.put("application.id", prefix + "app");
+    m.put("bootstrap.servers", bootstrapServers);
+    m.put("schema.registry.url", registryUrl);
+    m.put("topics.input", prefix + "images");
+    m.put("topics.dense", prefix + "dense");
+    m.put("topics.embeddings", prefix + "embeddings");
+    m.put("topics.dlq", prefix + "dlq");
+    m.put("topics.partitions", Integer.toString(partitions));
+    m.put("http.port", Integer.toString(httpPort));
+    for (int i = 0; i < extra.length; i += 2) {
+      m.put(extra[i], extra[i + 1]);
+    }
+    StringBuilder b = new StringBuilder();
+    m.forEach((k, v) -> b.append(k).append(": ").append(v).append('\n'));
+    java.nio.file.Files.writeString(file, b.toString());
+    return file;
+  }
+
+  /** As {@link #writeAppConfig(java.nio.file.Path, String, String, String, int, int, String...)} on a stack. */
+  static java.nio.file.Path writeAppConfig(java.nio.file.Path file, LocalStack stack, String prefix, int partitions,
+      int httpPort, String... extra) throws IOException {
+    return writeAppConfig(file, stack.bootstrapServers(), stack.schemaRegistryUrl(), prefix, partitions, httpPort,
+        extra);
+  }
+
   static int freePort() throws IOException {
     try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
       return s.getLocalPort();

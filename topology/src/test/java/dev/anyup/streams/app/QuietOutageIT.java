@@ -70,7 +70,8 @@ class QuietOutageIT {
             // the test's producer (not the app): hold inputs through the outage instead of giving up after 60 s
             "producer.max.block.ms", "300000",
             "producer.delivery.timeout.ms", "300000"));
-        Path config = writeConfig(cfg, httpPort);
+        Path config = ItSupport.writeAppConfig(dir.resolve("app.yaml"), kafka.bootstrapServers(), registry.url(),
+            prefix, PARTITIONS, httpPort, "output.dense.size", "28", "streams.num.stream.threads", "2");
         Path log = dir.resolve("app.log");
         app = ItSupport.startApp(config, log, List.of("-Xmx512m", ItSupport.productionLogging()), Map.of());
         Process running = app;
@@ -182,24 +183,5 @@ class QuietOutageIT {
       Thread.currentThread().interrupt();
       return "(interrupted)";
     }
-  }
-
-  private Path writeConfig(AppConfig cfg, int httpPort) throws IOException {
-    Path f = dir.resolve("app.yaml");
-    Files.writeString(f, String.join("\n",
-        "application.id: " + cfg.applicationId(),
-        "bootstrap.servers: " + cfg.bootstrapServers(),
-        "schema.registry.url: " + cfg.schemaRegistryUrl(),
-        "topics:",
-        "  input: " + cfg.topics().input(),
-        "  dense: " + cfg.topics().dense(),
-        "  embeddings: " + cfg.topics().embeddings(),
-        "  dlq: " + cfg.topics().dlq(),
-        "  partitions: " + PARTITIONS,
-        "output.dense.size: 28",
-        "http.port: " + httpPort,
-        "streams.num.stream.threads: 2",
-        ""));
-    return f;
   }
 }

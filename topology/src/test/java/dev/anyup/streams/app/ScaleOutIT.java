@@ -191,38 +191,28 @@ class ScaleOutIT {
 
   private Instance start(LocalStack stack, String prefix, String name, List<Process> processes) throws IOException {
     int port = ItSupport.freePort();
-    Path config = dir.resolve(name + ".yaml");
-    Files.writeString(config, String.join("\n",
-        "application.id: " + prefix + "app",
-        "bootstrap.servers: " + stack.bootstrapServers(),
-        "schema.registry.url: " + stack.schemaRegistryUrl(),
-        "topics:",
-        "  input: " + prefix + "images",
-        "  dense: " + prefix + "dense",
-        "  embeddings: " + prefix + "embeddings",
-        "  dlq: " + prefix + "dlq",
-        "  partitions: " + PARTITIONS,
-        "output.dense.size: 28",
-        "http.port: " + port,
-        "streams.num.stream.threads: 2",
-        appConfigLines()));
+    List<String> extra = new ArrayList<>(List.of("output.dense.size", "28", "streams.num.stream.threads", "2"));
+    extra.addAll(appConfigPairs());
+    Path config = ItSupport.writeAppConfig(dir.resolve(name + ".yaml"), stack, prefix, PARTITIONS, port,
+        extra.toArray(String[]::new));
     Path log = dir.resolve(name + ".log");
     Process p = ItSupport.startApp(config, log, "-Xmx512m");
     processes.add(p);
     return new Instance(p, port, log);
   }
 
-  /** {@link #APP_CONFIG} as YAML lines (flat dotted keys), or an empty line. */
-  private static String appConfigLines() {
-    StringBuilder b = new StringBuilder();
+  /** {@link #APP_CONFIG} as key-value pairs (flat dotted keys). */
+  private static List<String> appConfigPairs() {
+    List<String> pairs = new ArrayList<>();
     for (String kv : APP_CONFIG.isEmpty() ? new String[0] : APP_CONFIG.split(",")) {
       int eq = kv.indexOf('=');
       if (eq <= 0) {
         throw new IllegalArgumentException("it.app.config expects KEY=VALUE[,KEY=VALUE...] but had '" + kv + "'");
       }
-      b.append(kv.substring(0, eq).strip()).append(": ").append(kv.substring(eq + 1).strip()).append('\n');
+      pairs.add(kv.substring(0, eq).strip());
+      pairs.add(kv.substring(eq + 1).strip());
     }
-    return b.toString();
+    return pairs;
   }
 
   /** Sends one small image to every input partition each {@link #FEED_INTERVAL_MS}; ids say the partition. */
