@@ -50,7 +50,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @ExtendWith(SharedStack.class)
 class ScaleOutIT {
-  private static final int PARTITIONS = 6;
+  /** Input partitions: 6, or {@code -Dit.partitions=N} for experiments (issue 22's one-partition scale-out). */
+  private static final int PARTITIONS = Integer.getInteger("it.partitions", 6);
   private static final long FEED_INTERVAL_MS = 1000;
   /** How long the one-instance steady state is measured, after every partition's first committed output. */
   private static final long STEADY_S = 20;
@@ -148,10 +149,14 @@ class ScaleOutIT {
           + "lost %d", n, dense.size(), denseDup, emb.size(), embDup, n - Math.min(dense.size(), emb.size())));
       report.add("longest /ready 503 of the surviving instance a while b joined and was killed: " + aNotReady
           + " ms; of c while a left: " + watchC.longestNotReadyMs() + " ms");
-      // what the transaction fencer did (failover.fence.expired.transactions): its sweeps and aborts per rebalance
-      for (Instance i : List.of(a, c)) {
-        Files.readAllLines(i.log).stream().filter(l -> l.contains("transaction fencer"))
-            .map(l -> "fencer " + i.log.getFileName() + ": " + l.substring(l.indexOf("transaction fencer")))
+      // what the transaction fencer did (failover.fence.expired.transactions): its sweeps and aborts per rebalance;
+      // and which instance owned which partitions when
+      for (Instance i : List.of(a, b, c)) {
+        Files.readAllLines(i.log).stream()
+            .filter(l -> l.contains("transaction fencer") || l.contains("assignment changed"))
+            .map(l -> i.log.getFileName() + ": " + l.substring(0, Math.min(l.length(), 12)) + " "
+                + l.substring(l.contains("transaction fencer") ? l.indexOf("transaction fencer")
+                    : l.indexOf("assignment changed")))
             .forEach(report::add);
       }
       String text = String.join("\n", report);
