@@ -188,8 +188,12 @@ class ScaleOutIT {
   /** One child instance of the app. */
   private record Instance(Process process, int port, Path log) {
     void awaitReady() {
-      await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(250))
-          .until(() -> !process.isAlive() || status(port) == 200);
+      try {
+        await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(250))
+            .until(() -> !process.isAlive() || status(port) == 200);
+      } catch (org.awaitility.core.ConditionTimeoutException e) {
+        throw new AssertionError("not ready within 120 s (/ready " + status(port) + "): " + ItSupport.tail(log), e);
+      }
       assertTrue(process.isAlive(), () -> "instance died: " + ItSupport.tail(log));
     }
   }
