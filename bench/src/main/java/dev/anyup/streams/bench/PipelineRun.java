@@ -100,6 +100,7 @@ final class PipelineRun {
   private final int consoleClickSeconds;
   private int runs;
   private int maxWarmUpRounds = WARM_MAX_ROUNDS;
+  private ThreadCpu.PerImage lastCpu;
 
   PipelineRun(Stack stack, SyntheticImages frames, GraphTimer.Split split, List<String> extraConfig) {
     this(stack, frames, split, extraConfig, false, 1);
@@ -124,6 +125,11 @@ final class PipelineRun {
   }
 
   /** This runner with one warm-up round only (smoke runs: they check that the pipeline works, not its speed). */
+  /** CPU per image by role over the last measured burst; null before one, or where the JVM cannot measure it. */
+  ThreadCpu.PerImage lastCpu() {
+    return lastCpu;
+  }
+
   PipelineRun singleWarmUpRound() {
     maxWarmUpRounds = 1;
     return this;
@@ -262,7 +268,8 @@ final class PipelineRun {
           warmed + expectedPerTopic, true);
       MeterSnapshot measured = MeterSnapshot.of(app.metrics().registry()).minus(before);
       if (ThreadCpu.supported()) {
-        PipelineBenchmark.log("  %s", ThreadCpu.between(cpuBefore, ThreadCpu.snapshot(), id, images));
+        lastCpu = ThreadCpu.between(cpuBefore, ThreadCpu.snapshot(), id, images);
+        PipelineBenchmark.log("  %s", lastCpu);
       }
       double deadLetters = app.metrics().deadLetters() - deadLettersBefore;
       if (poller != null) {

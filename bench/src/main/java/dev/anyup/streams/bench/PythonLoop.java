@@ -99,6 +99,11 @@ final class PythonLoop implements AutoCloseable {
     return log;
   }
 
+  /** CPU time the loop's process has used so far, all its threads (torch's, librdkafka's); zero where unknown. */
+  Duration cpuTime() {
+    return process.toHandle().info().totalCpuDuration().orElse(Duration.ZERO);
+  }
+
   @Override
   public void close() {
     process.destroy();

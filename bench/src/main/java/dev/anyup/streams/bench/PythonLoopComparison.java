@@ -133,6 +133,7 @@ public final class PythonLoopComparison implements Callable<Integer> {
     GraphTimer.Split split = skipApp ? new GraphTimer.Split(1, 1) : GraphTimer.time(bundle, size, 3);
 
     ResultTable.Row appRow = null;
+    ThreadCpu.PerImage appCpu = null;
     PythonLoopRun.Result pyRun = null;
     DenseParity.Diff parity = null;
     try (PipelineRun.Stack stack = PipelineRun.Stack.start(workDir.resolve("stack"))) {
@@ -141,6 +142,7 @@ public final class PythonLoopComparison implements Callable<Integer> {
         Workload w = new Workload("bundle-" + bundle.getFileName() + "-" + size, bundle.toString(), bundle, size);
         PipelineBenchmark.log("app: pipeline, burst of %d, batch 1", images);
         appRow = pipeline.burst(w, "pipeline batch 1", 1, 0, streamThreads, images, app.imagesPerSecond());
+        appCpu = pipeline.lastCpu();
       }
       if (!skipPython) {
         PipelineBenchmark.log("python loop: pipeline, burst of %d", images);
@@ -171,6 +173,17 @@ public final class PythonLoopComparison implements Callable<Integer> {
           appRow.stages().kafka())));
     }
     List<String> lines = table(sides, parity);
+    if (pyRun != null) {
+      lines.add(String.format(Locale.ROOT, "- CPU per image over the measured burst: python loop process %.0f ms (all"
+          + " its threads)", pyRun.cpuMsPerImage()));
+    }
+    if (appCpu != null) {
+      lines.add(String.format(Locale.ROOT, "- CPU per image over the measured burst: the app's model calls %.1f ms, "
+              + "**the pipeline's own CPU around them %.1f ms (%.3f of the model calls')** (stream threads, decode, "
+              + "preprocess, encode, Avro, the app's Kafka clients), the in-process broker + timing consumer + bench "
+              + "%.1f ms (not the app's), JIT %.1f ms", appCpu.model(), appCpu.pipeline(), appCpu.ownOverModel(),
+          appCpu.others(), appCpu.jit()));
+    }
     lines.forEach(System.out::println);
     if (out != null) {
       try (PrintStream file = new PrintStream(Files.newOutputStream(out), true, StandardCharsets.UTF_8)) {

@@ -32,9 +32,11 @@ final class PythonLoopRun {
    * @param stageMs mean ms per image of each stage the loop reports (decode, preprocess, model, fp16, produce, commit)
    * @param outputBytes mean value bytes of an output record
    * @param outputTopic where the loop's outputs are (keys {@code img-0} ...)
+   * @param cpuMsPerImage the loop process's CPU time over the measured burst, per image (all its threads: model,
+   *     decode, Kafka client)
    */
   record Result(int images, double imagesPerSecond, Percentiles latencyMs, Map<String, Double> stageMs,
-      double outputBytes, String outputTopic) {}
+      double outputBytes, String outputTopic, double cpuMsPerImage) {}
 
   private final PipelineRun.Stack stack;
   private final PipelineRun topics;
@@ -94,6 +96,7 @@ final class PythonLoopRun {
       collect(consumer, "warm-", warmUp, timeout(warmUp, modelImagesPerSecond), id + " (warm-up)");
       loop.drain();
 
+      Duration cpuBefore = loop.cpuTime();
       Map<String, Long> sentAt = new HashMap<>();
       for (int i = 0; i < images; i++) {
         PipelineRun.send(producer, input, id, "img-" + i, frames.jpeg(i), sentAt);
@@ -109,12 +112,13 @@ final class PythonLoopRun {
         PipelineRun.sleepUntil(System.nanoTime() + 100_000_000L);
         lines.addAll(loop.drain());
       }
-      return result(images, sentAt, done, lines, output);
+      double cpuMs = loop.cpuTime().minus(cpuBefore).toNanos() / 1e6 / images;
+      return result(images, sentAt, done, lines, output, cpuMs);
     }
   }
 
   private static Result result(int images, Map<String, Long> sentAt, Map<String, ConsumerRecord<String, byte[]>> done,
-      List<JsonNode> lines, String output) {
+      List<JsonNode> lines, String output, double cpuMsPerImage) {
     long firstIn = sentAt.values().stream().mapToLong(Long::longValue).min().orElseThrow();
     long lastOut = done.values().stream().mapToLong(ConsumerRecord::timestamp).max().orElseThrow();
     double[] latency = done.entrySet().stream()
@@ -135,9 +139,9 @@ final class PythonLoopRun {
     int n = counted;
     stages.replaceAll((k, v) -> n == 0 ? Double.NaN : v / n);
     double imagesPerSecond = images * 1000.0 / Math.max(1, lastOut - firstIn);
-    PipelineBenchmark.log("  python loop: %.3f img/s, p50 %.0f ms, stages %s", imagesPerSecond,
-        Percentiles.of(latency).p50(), stages);
-    return new Result(images, imagesPerSecond, Percentiles.of(latency), stages, bytes, output);
+    PipelineBenchmark.log("  python loop: %.3f img/s, p50 %.0f ms, stages %s, process CPU %.0f ms per image",
+        imagesPerSecond, Percentiles.of(latency).p50(), stages, cpuMsPerImage);
+    return new Result(images, imagesPerSecond, Percentiles.of(latency), stages, bytes, output, cpuMsPerImage);
   }
 
   private static Duration timeout(int images, double modelImagesPerSecond) {

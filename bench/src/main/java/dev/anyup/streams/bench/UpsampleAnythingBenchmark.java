@@ -62,8 +62,9 @@ public final class UpsampleAnythingBenchmark implements Callable<Integer> {
     System.out.printf(Locale.ROOT, "cores %d, %s %s; %d steps, %d threads, median of %d runs after 1 warm-up%n",
         Runtime.getRuntime().availableProcessors(), System.getProperty("java.vm.name"),
         System.getProperty("java.version"), steps, threads, repeat);
-    System.out.println("| case | size | C | s / image | CPU s / image | max abs diff | value range | diff / range |");
-    System.out.println("|---|---|---:|---:|---:|---:|---:|---:|");
+    System.out.println("| case | size | C | s / image | CPU s / image | max abs diff | value range | diff / range "
+        + "| mean abs diff / range | cosine (whole tensor) | per-pixel cosine mean / min |");
+    System.out.println("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     for (String c : cases) {
       Npy guide = Npy.read(Path.of(c + "_guide.npy"));
       Npy feat = Npy.read(Path.of(c + "_features.npy"));
@@ -88,6 +89,9 @@ public final class UpsampleAnythingBenchmark implements Callable<Integer> {
       String diff = "–";
       String range = "–";
       String rel = "–";
+      String mean = "–";
+      String cosine = "–";
+      String pixelCosine = "–";
       Path ref = Path.of(c + "_out.npy");
       if (java.nio.file.Files.exists(ref)) {
         float[] expected = Npy.read(ref).data();
@@ -99,12 +103,17 @@ public final class UpsampleAnythingBenchmark implements Callable<Integer> {
           lo = Math.min(lo, expected[i]);
           hi = Math.max(hi, expected[i]);
         }
+        Agreement a = Agreement.of(out.data(), expected, f.channels(), bigH * bigW);
+        mean = String.format(Locale.ROOT, "%.2e", a.meanAbs() / (hi - lo));
+        cosine = String.format(Locale.ROOT, "%.6f", a.cosine());
+        pixelCosine = String.format(Locale.ROOT, "%.4f / %.4f", a.pixelCosineMean(), a.pixelCosineMin());
         diff = String.format(Locale.ROOT, "%.3g", m);
         range = String.format(Locale.ROOT, "%.3g", hi - lo);
         rel = String.format(Locale.ROOT, "%.2e", m / (hi - lo));
       }
-      System.out.printf(Locale.ROOT, "| %s | %dx%d | %d | %.2f | %.2f | %s | %s | %s |%n", Path.of(c).getFileName(),
-          bigW, bigH, f.channels(), ts[ts.length / 2], cs[cs.length / 2], diff, range, rel);
+      System.out.printf(Locale.ROOT, "| %s | %dx%d | %d | %.2f | %.2f | %s | %s | %s | %s | %s | %s |%n",
+          Path.of(c).getFileName(), bigW, bigH, f.channels(), ts[ts.length / 2], cs[cs.length / 2], diff, range, rel,
+          mean, cosine, pixelCosine);
     }
     long peak = ManagementFactory.getMemoryPoolMXBeans().stream()
         .filter(p -> p.getType() == java.lang.management.MemoryType.HEAP)
@@ -112,5 +121,40 @@ public final class UpsampleAnythingBenchmark implements Callable<Integer> {
     System.out.printf(Locale.ROOT, "heap high-water mark (sum of pools' peaks) %.0f MiB; max heap %s MiB%n",
         peak / 1048576.0, Runtime.getRuntime().maxMemory() / 1048576);
     return 0;
+  }
+
+  /** How closely two [C, P] feature maps agree: mean |diff|, the whole tensors' cosine, and each pixel's. */
+  record Agreement(double meanAbs, double cosine, double pixelCosineMean, double pixelCosineMin) {
+
+    static Agreement of(float[] a, float[] b, int channels, int pixels) {
+      double sum = 0;
+      double dot = 0;
+      double na = 0;
+      double nb = 0;
+      for (int i = 0; i < a.length; i++) {
+        sum += Math.abs((double) a[i] - b[i]);
+        dot += (double) a[i] * b[i];
+        na += (double) a[i] * a[i];
+        nb += (double) b[i] * b[i];
+      }
+      double pixelSum = 0;
+      double pixelMin = 1;
+      for (int p = 0; p < pixels; p++) {
+        double d = 0;
+        double x = 0;
+        double y = 0;
+        for (int c = 0; c < channels; c++) {
+          double u = a[c * pixels + p];
+          double v = b[c * pixels + p];
+          d += u * v;
+          x += u * u;
+          y += v * v;
+        }
+        double cos = d / Math.sqrt(Math.max(x * y, Double.MIN_NORMAL));
+        pixelSum += cos;
+        pixelMin = Math.min(pixelMin, cos);
+      }
+      return new Agreement(sum / a.length, dot / Math.sqrt(na * nb), pixelSum / pixels, pixelMin);
+    }
   }
 }
