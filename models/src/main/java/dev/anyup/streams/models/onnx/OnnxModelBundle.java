@@ -83,8 +83,7 @@ public final class OnnxModelBundle implements ModelBundle {
       case UPSAMPLE_ANYTHING: {
         // the lineage names the settings that change the output (threads do not: band sums are added in order)
         UpsampleAnythingOptions ua = options.upsampleAnything();
-        String params = "upsample-anything steps=" + ua.steps() + " lr=" + ua.learningRate() + " final_lr="
-            + ua.finalLearningRate() + " schedule_steps=" + ua.scheduleSteps() + " radius=" + ua.radius();
+        String params = ua.describe();
         this.upsamplerRef = new ModelRef("upsample-anything", "builtin-1",
             Hashing.sha256Hex(params.getBytes(StandardCharsets.UTF_8)));
         break;
