@@ -13,8 +13,8 @@ import java.util.Optional;
  * output is a function of the image, the features and the settings alone; a reference is therefore kept here, in the
  * library, for a bundle's reference inputs (recognised by their files' SHA-256), not inside the bundle. It holds the
  * first {@link Entry#channels} channels of the upsampled map (the fit, shared by every channel, is fully exercised;
- * the apply is the same arithmetic for each channel) with upstream's settings ({@link UpsampleAnythingOptions#defaults},
- * 51 steps).
+ * the apply is the same arithmetic for each channel) with upstream's settings
+ * ({@link UpsampleAnythingOptions#defaults}, 51 steps).
  *
  * <p>Tolerance: the fit is the same bit for bit on any thread count (band sums are added in order), so on the
  * machine that wrote the reference the error is 0. The only platform-dependent arithmetic is {@code Math.exp},

@@ -13,8 +13,9 @@ import java.util.Random;
  *   <li><b>cold</b>: upstream's 51 steps from the initial kernel (what every frame gets without warm start);
  *   <li><b>oracle</b>: from the previous frame's warm kernel, stopping once the loss reaches this frame's cold final
  *       loss (the issue's definition; needs the cold fit, so it only bounds what a stream could save);
- *   <li><b>stream</b>: what the pipeline does ({@code model.upsample.anything.warm.start}): from the previous frame's warm kernel,
- *       stopping once the loss reaches the previous frame's final loss (all a stream knows), at most 51 steps.
+ *   <li><b>stream</b>: what the pipeline does ({@code model.upsample.anything.warm.start}): from the previous
+ *       frame's warm kernel, stopping once the loss reaches the previous frame's final loss (all a stream knows), at
+ *       most 51 steps.
  * </ul>
  *
  * <p>Prints per frame steps, wall ms, final loss, and the features' difference against the cold output (max |diff| ÷
@@ -42,8 +43,8 @@ final class UpsampleAnythingWarmStartBenchmark {
     AnisotropicKernel oracle = null;
     AnisotropicKernel stream = null;
     float streamLoss = 0;
-    System.out.println("| frame | cold steps / ms / loss | oracle steps / ms / loss | oracle vs cold: max diff ÷ range /"
-        + " min cos / mean cos | stream steps / ms / loss | stream vs cold | cold(guide + 1e-6 noise) vs cold |");
+    System.out.println("| frame | cold steps / ms / loss | oracle steps / ms / loss | oracle vs cold: max diff ÷ range"
+        + " / min cos / mean cos | stream steps / ms / loss | stream vs cold | cold(guide + 1e-6 noise) vs cold |");
     System.out.println("|---:|---:|---:|---:|---:|---:|---:|");
     double[] sums = new double[6];
     Random noise = new Random(7);
