@@ -67,7 +67,7 @@ final class UpsampleAnythingUpsampler implements FeatureUpsampler {
     if (warm == null || source == null) {
       return AnisotropicKernel.fit(guide, h, w, scale, null, options, 0f);
     }
-    WarmStartKernels.Entry start = warm.start(source, image.captureMillis(), h, w);
+    WarmStartKernels.Entry start = warm.start(source, image.captureMillis(), h, w, scale);
     AnisotropicKernel.Fit fit = start == null ? AnisotropicKernel.fit(guide, h, w, scale, null, options, 0f)
         : AnisotropicKernel.fit(guide, h, w, scale, start.kernel(), options, start.loss());
     warm.keep(source, image.captureMillis(), fit);

@@ -7,7 +7,7 @@ import java.util.Map;
  * The last fitted {@link AnisotropicKernel} of each source, for Upsample Anything's warm start
  * ({@link UpsampleAnythingOptions.WarmStart}): bounded to {@code maxSources} entries, least recently used dropped
  * first; an entry is not handed out (and is dropped) for a frame captured more than {@code maxAge} from the frame it
- * was fitted to, or fitted on another grid size.
+ * was fitted to, or fitted on another grid or at another scale.
  *
  * <p>Thread-safe: stream threads fit frames of different sources at the same time. Only the map is guarded, never a
  * fit; kept kernels are never modified ({@link AnisotropicKernel#fit} copies its start), so a kernel handed out may be
@@ -41,15 +41,17 @@ final class WarmStartKernels {
   }
 
   /**
-   * The kernel to start a frame of {@code source} captured at {@code captureMillis} on an {@code h × w} grid from, or
-   * {@code null} for a cold start (none kept, stale, or another grid: the entry is then dropped).
+   * The kernel to start a frame of {@code source} captured at {@code captureMillis} on an {@code h × w} grid at
+   * {@code scale} from, or {@code null} for a cold start (none kept, stale, or another grid: the entry is then
+   * dropped).
    */
-  synchronized Entry start(String source, long captureMillis, int h, int w) {
+  synchronized Entry start(String source, long captureMillis, int h, int w, int scale) {
     Entry e = entries.get(source);
     if (e == null) {
       return null;
     }
-    if (Math.abs(captureMillis - e.captureMillis()) > maxAgeMillis || e.kernel().h != h || e.kernel().w != w) {
+    if (Math.abs(captureMillis - e.captureMillis()) > maxAgeMillis || e.kernel().h != h || e.kernel().w != w
+        || e.kernel().scale != scale) {
       entries.remove(source);
       return null;
     }

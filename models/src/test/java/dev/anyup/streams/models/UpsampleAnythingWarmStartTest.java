@@ -141,12 +141,12 @@ class UpsampleAnythingWarmStartTest {
         new float[] {0.5f});
     kept.keep("a", 0, fit);
     kept.keep("b", 0, fit);
-    assertNotNull(kept.start("a", 10, GRID, GRID));
+    assertNotNull(kept.start("a", 10, GRID, GRID, 14));
     kept.keep("c", 0, fit);
     assertEquals(2, kept.size());
-    assertNull(kept.start("b", 10, GRID, GRID), "b was the least recently used");
-    assertSame(fit.kernel(), kept.start("a", 10, GRID, GRID).kernel());
-    assertEquals(0.5f, kept.start("c", 10, GRID, GRID).loss());
+    assertNull(kept.start("b", 10, GRID, GRID, 14), "b was the least recently used");
+    assertSame(fit.kernel(), kept.start("a", 10, GRID, GRID, 14).kernel());
+    assertEquals(0.5f, kept.start("c", 10, GRID, GRID, 14).loss());
   }
 
   @Test
@@ -158,12 +158,14 @@ class UpsampleAnythingWarmStartTest {
         new float[] {0.75f});
     kept.keep("a", 5_000, newer);
     kept.keep("a", 4_900, older);
-    assertEquals(0.25f, kept.start("a", 5_100, GRID, GRID).loss(), "the later capture's kernel stays");
-    assertNotNull(kept.start("a", 4_000, GRID, GRID), "1,000 ms before is still fresh");
-    assertNull(kept.start("a", 6_001, GRID, GRID), "1,001 ms after is stale");
+    assertEquals(0.25f, kept.start("a", 5_100, GRID, GRID, 14).loss(), "the later capture's kernel stays");
+    assertNotNull(kept.start("a", 4_000, GRID, GRID, 14), "1,000 ms before is still fresh");
+    assertNull(kept.start("a", 6_001, GRID, GRID, 14), "1,001 ms after is stale");
     assertEquals(0, kept.size(), "and dropped");
     kept.keep("a", 5_000, newer);
-    assertNull(kept.start("a", 5_000, 8, 8), "another grid size");
+    assertNull(kept.start("a", 5_000, 8, 8, 14), "another grid size");
+    kept.keep("a", 5_000, newer);
+    assertNull(kept.start("a", 5_000, GRID, GRID, 7), "another scale");
     assertEquals(0, kept.size());
   }
 
