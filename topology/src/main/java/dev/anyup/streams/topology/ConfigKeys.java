@@ -75,7 +75,7 @@ public final class ConfigKeys {
           oneOf("onnx", "bilinear", "jbu", "nearest", "upsample-anything"),
           "`onnx`: the bundle's learned upsampler (AnyUp); `bilinear`/`jbu`: training-free; `nearest`: the patch "
               + "grid, no upsampling; `upsample-anything`: a kernel fitted to each image, no weights, CPU only, "
-              + "~5 s per 224² image on 2 cores (docs/upsamplers.md).")
+              + "~7 s per 224² image on 2 cores (docs/upsamplers.md).")
       .define("model.threads", INT, Integer.toString(MODEL.threads()), atLeast(0),
           "ONNX Runtime threads per model call; 0 = automatic (the cores split between concurrent calls).")
       .define("model.spinning", BOOLEAN, Boolean.toString(MODEL.spinning()),
