@@ -2,7 +2,8 @@ package dev.anyup.streams.models;
 
 /**
  * Turns low-resolution patch features into a dense map, optionally guided by the model input image. The built-ins need
- * no weights and work for any channel count and output size. Implementations are immutable and thread-safe.
+ * no weights and work for any channel count and output size. Implementations are thread-safe, and immutable except
+ * {@link #upsampleAnything} with warm start on, which keeps a kernel per source ({@link PreprocessedImage#source()}).
  *
  * <p>A bundle runs its own upsampler ({@link InferenceOptions#upsampler()}, the ONNX graph by default); any of these
  * can be chosen per call instead, on the same loaded bundle: {@link FeatureExtractor#run(java.util.List,

@@ -15,9 +15,11 @@ package dev.anyup.streams.models;
  * @param radius the largest neighbour offset in low-resolution cells (upstream: 8); 1..{@value #MAX_RADIUS}. Cost grows
  *     with its square: each output pixel visits up to (2·radius+1)² cells per step
  * @param threads threads that share one image's fit and apply; 0 = all available processors
+ * @param warmStart whether and how a frame's fit starts from the previous frame's kernel of the same source (not in
+ *     upstream; off by default)
  */
 public record UpsampleAnythingOptions(int steps, double learningRate, double finalLearningRate, int scheduleSteps,
-    int radius, int threads) {
+    int radius, int threads, WarmStart warmStart) {
 
   /** Largest accepted radius: (2·32+1)² = 4,225 neighbours per pixel per step is already ~15× the default's cost. */
   public static final int MAX_RADIUS = 32;
@@ -45,21 +47,86 @@ public record UpsampleAnythingOptions(int steps, double learningRate, double fin
     if (threads < 0) {
       throw new IllegalArgumentException("threads must not be negative, was " + threads);
     }
+    if (warmStart == null) {
+      throw new IllegalArgumentException("warm start must not be null (WarmStart.off())");
+    }
   }
 
-  /** The upstream code's settings, all processors. */
+  /** Every image fitted cold, as upstream does. */
+  public UpsampleAnythingOptions(int steps, double learningRate, double finalLearningRate, int scheduleSteps,
+      int radius, int threads) {
+    this(steps, learningRate, finalLearningRate, scheduleSteps, radius, threads, WarmStart.off());
+  }
+
+  /** The upstream code's settings, all processors, no warm start. */
   public static UpsampleAnythingOptions defaults() {
     return new UpsampleAnythingOptions(51, 0.1, 1e-9, 5100, 8, 0);
   }
 
   /** The same settings with {@code steps} Adam steps. */
   public UpsampleAnythingOptions withSteps(int steps) {
-    return new UpsampleAnythingOptions(steps, learningRate, finalLearningRate, scheduleSteps, radius, threads);
+    return new UpsampleAnythingOptions(steps, learningRate, finalLearningRate, scheduleSteps, radius, threads,
+        warmStart);
   }
 
   /** The same settings on {@code threads} threads. */
   public UpsampleAnythingOptions withThreads(int threads) {
-    return new UpsampleAnythingOptions(steps, learningRate, finalLearningRate, scheduleSteps, radius, threads);
+    return new UpsampleAnythingOptions(steps, learningRate, finalLearningRate, scheduleSteps, radius, threads,
+        warmStart);
+  }
+
+  /** The same settings with {@code warmStart}. */
+  public UpsampleAnythingOptions withWarmStart(WarmStart warmStart) {
+    return new UpsampleAnythingOptions(steps, learningRate, finalLearningRate, scheduleSteps, radius, threads,
+        warmStart);
+  }
+
+  /**
+   * Warm start per source (beyond the paper, for streams): frames of one camera change little, so the fit of a frame
+   * of a known source ({@link PreprocessedImage#source()}) starts from the kernel fitted to that source's previous
+   * frame and stops as soon as its loss (measured before a step's update) is at or below that previous fit's final
+   * loss, or after {@code steps} steps, whichever comes first. Kernels are kept per source and per grid size, for at
+   * most {@code maxSources} sources (the least recently used is dropped first); a kept kernel is not used for a frame
+   * captured more than {@code maxAge} before or after the frame it was fitted to (it is dropped then). Images with
+   * no source are fitted cold. The result of a warm fit depends on the source's earlier frames: the same image can
+   * give other features than its cold fit (docs/upsamplers.md, "For streams: warm start").
+   *
+   * @param enabled whether frames of a known source start warm
+   * @param maxSources how many sources' kernels are kept, at least 1 (each: 4 floats per feature cell, 4 KB at 224)
+   * @param maxAge the largest capture-time distance between a kept kernel's frame and the next one, positive
+   */
+  public record WarmStart(boolean enabled, int maxSources, java.time.Duration maxAge) {
+
+    public WarmStart {
+      if (maxSources < 1) {
+        throw new IllegalArgumentException("warm start max sources must be positive, was " + maxSources);
+      }
+      if (maxAge == null || maxAge.isNegative() || maxAge.isZero()) {
+        throw new IllegalArgumentException("warm start max age must be positive, was " + maxAge);
+      }
+    }
+
+    /** Off: every image is fitted cold (upstream's behaviour). */
+    public static WarmStart off() {
+      return new WarmStart(false, 1024, java.time.Duration.ofSeconds(10));
+    }
+
+    /** On, keeping up to {@code maxSources} sources' kernels for frames at most {@code maxAge} apart. */
+    public static WarmStart on(int maxSources, java.time.Duration maxAge) {
+      return new WarmStart(true, maxSources, maxAge);
+    }
+  }
+
+  /**
+   * The settings that change the output (threads do not: band sums are added in order), as the lineage's hash names
+   * them, e.g. {@code upsample-anything steps=51 lr=0.1 final_lr=1.0E-9 schedule_steps=5100 radius=8}; warm start
+   * adds {@code warm_start max_sources=N max_age_ms=M}.
+   */
+  public String describe() {
+    String s = "upsample-anything steps=" + steps + " lr=" + learningRate + " final_lr=" + finalLearningRate
+        + " schedule_steps=" + scheduleSteps + " radius=" + radius;
+    return warmStart.enabled() ? s + " warm_start max_sources=" + warmStart.maxSources() + " max_age_ms="
+        + warmStart.maxAge().toMillis() : s;
   }
 
   /** The learning rate of step {@code k} (0-based), as PyTorch's {@code LambdaLR} computes it in double. */

@@ -5,12 +5,18 @@ package dev.anyup.streams.models;
  * features. The guide is the model input de-normalised to [0, 1] colours (upstream fits on {@code uint8 / 255}); when
  * the output size differs from the input, the guide is first resized to it bilinearly. The output must be a whole
  * multiple of the feature grid, the same in both directions (upstream's {@code scale = int(H / h)}).
+ *
+ * <p>With {@link UpsampleAnythingOptions#warmStart()} enabled this upsampler is stateful: it keeps the last kernel of
+ * each source ({@link WarmStartKernels}, thread-safe) and fits a frame of a known source from it. Every other image,
+ * and every image with warm start off, is fitted cold from upstream's initial kernel.
  */
 final class UpsampleAnythingUpsampler implements FeatureUpsampler {
 
   private final UpsampleAnythingOptions options;
   private final float[] mean;
   private final float[] std;
+  /** Per-source kernels when warm start is on, else {@code null}. */
+  private final WarmStartKernels warm;
 
   UpsampleAnythingUpsampler(UpsampleAnythingOptions options, float[] mean, float[] std) {
     if (options == null) {
@@ -27,6 +33,8 @@ final class UpsampleAnythingUpsampler implements FeatureUpsampler {
     this.options = options;
     this.mean = mean.clone();
     this.std = std.clone();
+    UpsampleAnythingOptions.WarmStart ws = options.warmStart();
+    this.warm = ws.enabled() ? new WarmStartKernels(ws.maxSources(), ws.maxAge().toMillis()) : null;
   }
 
   UpsampleAnythingOptions options() {
@@ -35,8 +43,7 @@ final class UpsampleAnythingUpsampler implements FeatureUpsampler {
 
   @Override
   public String toString() {
-    return "upsample-anything steps=" + options.steps() + " lr=" + options.learningRate() + " final_lr="
-        + options.finalLearningRate() + " schedule_steps=" + options.scheduleSteps() + " radius=" + options.radius();
+    return options.describe();
   }
 
   @Override
@@ -51,8 +58,20 @@ final class UpsampleAnythingUpsampler implements FeatureUpsampler {
     }
     int scale = scale(f, outH, outW);
     float[] guide = guide(image, outH, outW);
-    AnisotropicKernel.Fit fit = AnisotropicKernel.fit(guide, f.height(), f.width(), scale, null, options, 0f);
-    return fit.kernel().apply(guide, f, options);
+    return fit(guide, f.height(), f.width(), scale, image).kernel().apply(guide, f, options);
+  }
+
+  /** Cold, or from the source's kept kernel when warm start is on and one is fresh; keeps the result. */
+  AnisotropicKernel.Fit fit(float[] guide, int h, int w, int scale, PreprocessedImage image) {
+    String source = image.source();
+    if (warm == null || source == null) {
+      return AnisotropicKernel.fit(guide, h, w, scale, null, options, 0f);
+    }
+    WarmStartKernels.Entry start = warm.start(source, image.captureMillis(), h, w, scale);
+    AnisotropicKernel.Fit fit = start == null ? AnisotropicKernel.fit(guide, h, w, scale, null, options, 0f)
+        : AnisotropicKernel.fit(guide, h, w, scale, start.kernel(), options, start.loss());
+    warm.keep(source, image.captureMillis(), fit);
+    return fit;
   }
 
   /** Upstream's integer scale, refusing sizes it would not handle. */

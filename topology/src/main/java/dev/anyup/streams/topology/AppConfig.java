@@ -281,7 +281,8 @@ public record AppConfig(
     public dev.anyup.streams.models.UpsampleAnythingOptions upsampleAnythingOptions() {
       UpsampleAnything u = upsampleAnything;
       return new dev.anyup.streams.models.UpsampleAnythingOptions(u.steps(), u.learningRate(), u.finalLearningRate(),
-          u.scheduleSteps(), u.radius(), threads);
+          u.scheduleSteps(), u.radius(), threads, new dev.anyup.streams.models.UpsampleAnythingOptions.WarmStart(
+              u.warmStart(), u.warmMaxSources(), u.warmMaxAge()));
     }
 
     /** With upstream's Upsample Anything settings. */
@@ -307,9 +308,15 @@ public record AppConfig(
    * @param scheduleSteps {@code model.upsample.anything.schedule.steps}: the decay's horizon in steps, positive (5100)
    * @param radius {@code model.upsample.anything.radius}: neighbour radius in feature cells, 1..32 (8); cost grows with
    *     its square
+   * @param warmStart {@code model.upsample.anything.warm.start}: fit a frame from its source's previous kernel (not in
+   *     upstream; see {@code UpsampleAnythingOptions.WarmStart})
+   * @param warmMaxSources {@code model.upsample.anything.warm.max.sources}: sources whose kernel is kept, positive
+   *     (1024)
+   * @param warmMaxAge {@code model.upsample.anything.warm.max.age.ms}: a kept kernel is not used for a frame captured
+   *     further than this from its own, positive (10 s)
    */
   public record UpsampleAnything(int steps, double learningRate, double finalLearningRate, int scheduleSteps,
-      int radius) {
+      int radius, boolean warmStart, int warmMaxSources, Duration warmMaxAge) {
     public UpsampleAnything {
       int maxSteps = dev.anyup.streams.models.UpsampleAnythingOptions.MAX_STEPS;
       int maxRadius = dev.anyup.streams.models.UpsampleAnythingOptions.MAX_RADIUS;
@@ -324,7 +331,21 @@ public record AppConfig(
           "model.upsample.anything.schedule.steps must be positive but was " + scheduleSteps);
       require(radius >= 1 && radius <= maxRadius, "model.upsample.anything.radius must be in 1.." + maxRadius
           + " (each output pixel visits (2·radius+1)² cells per step) but was " + radius);
+      require(warmMaxSources >= 1,
+          "model.upsample.anything.warm.max.sources must be positive but was " + warmMaxSources);
+      require(warmMaxAge != null && !warmMaxAge.isNegative() && !warmMaxAge.isZero(),
+          "model.upsample.anything.warm.max.age.ms must be positive but was "
+              + (warmMaxAge == null ? null : warmMaxAge.toMillis()));
     }
+
+    /** With the default warm-start settings. */
+    public UpsampleAnything(int steps, double learningRate, double finalLearningRate, int scheduleSteps, int radius) {
+      this(steps, learningRate, finalLearningRate, scheduleSteps, radius, WARM_START_DEFAULT, 1024,
+          Duration.ofSeconds(10));
+    }
+
+    /** Whether warm start is on unless configured (docs/upsamplers.md, "For streams: warm start": why). */
+    static final boolean WARM_START_DEFAULT = false;
 
     public static UpsampleAnything defaults() {
       return new UpsampleAnything(51, 0.1, 1e-9, 5100, 8);
@@ -622,7 +643,9 @@ public record AppConfig(
             new UpsampleAnything(r.integer("model.upsample.anything.steps"),
                 r.decimal("model.upsample.anything.learning.rate"),
                 r.decimal("model.upsample.anything.final.learning.rate"),
-                r.integer("model.upsample.anything.schedule.steps"), r.integer("model.upsample.anything.radius"))),
+                r.integer("model.upsample.anything.schedule.steps"), r.integer("model.upsample.anything.radius"),
+                r.bool("model.upsample.anything.warm.start"), r.integer("model.upsample.anything.warm.max.sources"),
+                Duration.ofMillis(r.longValue("model.upsample.anything.warm.max.age.ms")))),
         new Output(r.bool("output.dense.enabled"), r.string("output.dense.dtype"), r.integer("output.dense.size"),
             r.string("output.projection"), r.bool("output.embeddings.enabled"), r.integer("output.regions.grid"),
             r.bool("output.dense.in.graph")),

@@ -76,7 +76,7 @@ public final class ConfigKeys {
           oneOf("onnx", "bilinear", "jbu", "nearest", "upsample-anything"),
           "`onnx`: the bundle's learned upsampler (AnyUp); `bilinear`/`jbu`: training-free; `nearest`: the patch "
               + "grid, no upsampling; `upsample-anything`: a kernel fitted to each image, no weights, CPU only, "
-              + "~5 s per 224² image on 2 cores (docs/upsamplers.md).")
+              + "~7 s per 224² image on 2 cores (docs/upsamplers.md).")
       .define("model.threads", INT, Integer.toString(MODEL.threads()), atLeast(0),
           "ONNX Runtime threads per model call; 0 = automatic (the cores split between concurrent calls).")
       .define("model.spinning", BOOLEAN, Boolean.toString(MODEL.spinning()),
@@ -99,6 +99,16 @@ public final class ConfigKeys {
           between(1, dev.anyup.streams.models.UpsampleAnythingOptions.MAX_RADIUS),
           "`upsample-anything`: neighbour radius in feature cells (upstream: 8); each output pixel visits up to "
               + "(2·radius+1)² cells per step.")
+      .define("model.upsample.anything.warm.start", BOOLEAN, Boolean.toString(UA.warmStart()),
+          "`upsample-anything`, not in upstream: fit a frame from the kernel of its source's (`source_id`) previous "
+              + "frame and stop once the loss reaches that frame's; the output then depends on the source's earlier "
+              + "frames (docs/upsamplers.md, \"For streams: warm start\").")
+      .define("model.upsample.anything.warm.max.sources", INT, Integer.toString(UA.warmMaxSources()), atLeast(1),
+          "`upsample-anything` warm start: sources whose last kernel is kept (least recently used dropped first; "
+              + "4 KB each at 224, 16 KB at 448).")
+      .define("model.upsample.anything.warm.max.age.ms", LONG, Long.toString(UA.warmMaxAge().toMillis()), atLeast(1),
+          "`upsample-anything` warm start: a kept kernel is dropped, and the frame fitted cold, when the frame was "
+              + "captured further than this from the kernel's own frame.")
       .define("preprocess.jpeg.scaled.decode", BOOLEAN, Boolean.toString(MODEL.jpegScaledDecode()),
           "Decode baseline JPEGs at the largest DCT scale (1/4 or 1/8) that still leaves the resize enough pixels "
               + "(2.3-4.3x less CPU for 1080p/4K frames, docs/decoding.md); false: every image in full, bit for bit.")

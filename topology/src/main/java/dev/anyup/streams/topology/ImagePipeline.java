@@ -229,7 +229,8 @@ public final class ImagePipeline implements AutoCloseable {
     long t1 = ticker.getAsLong();
     PreprocessedImage pre;
     try {
-      pre = preprocessor.apply(decoded);
+      // the source travels with the image through the batcher: Upsample Anything's warm start keeps a kernel per source
+      pre = preprocessor.apply(decoded).withSource(event.getSourceId(), event.getCaptureTimestamp().toEpochMilli());
     } catch (RuntimeException e) {
       throw new PipelineFailure(DeadLetterReason.PREPROCESS_ERROR, id, e);
     }

@@ -19,6 +19,7 @@ import dev.anyup.streams.models.Projection;
 import dev.anyup.streams.models.segmentation.LinearProbe;
 import dev.anyup.streams.models.ResizeMode;
 import dev.anyup.streams.models.UpsampleAnythingOptions;
+import dev.anyup.streams.models.UpsampleAnythingReference;
 import dev.anyup.streams.models.UpsamplerKind;
 import dev.anyup.streams.models.VerificationReport;
 import ai.onnxruntime.OrtProvider;
@@ -83,8 +84,7 @@ public final class OnnxModelBundle implements ModelBundle {
       case UPSAMPLE_ANYTHING: {
         // the lineage names the settings that change the output (threads do not: band sums are added in order)
         UpsampleAnythingOptions ua = options.upsampleAnything();
-        String params = "upsample-anything steps=" + ua.steps() + " lr=" + ua.learningRate() + " final_lr="
-            + ua.finalLearningRate() + " schedule_steps=" + ua.scheduleSteps() + " radius=" + ua.radius();
+        String params = ua.describe();
         this.upsamplerRef = new ModelRef("upsample-anything", "builtin-1",
             Hashing.sha256Hex(params.getBytes(StandardCharsets.UTF_8)));
         break;
@@ -414,6 +414,11 @@ public final class OnnxModelBundle implements ModelBundle {
         }
         if (ref.upsampled() != null && options.upsampler() == UpsamplerKind.ONNX && options.outputSize() == 0) {
           checks.add(compare(s, "upsampled", r.upsampled().data(), ref.upsampled(), ref.atol()));
+        }
+        if (options.upsampler() == UpsamplerKind.UPSAMPLE_ANYTHING) {
+          // its reference lives in the library (no weights: a function of the inputs and settings alone)
+          UpsampleAnythingReference.verify(manifest, dir, ref, options.upsampleAnything().threads())
+              .ifPresent(checks::add);
         }
       } catch (IOException | IllegalArgumentException e) {
         throw new InvalidBundleException("bundle " + manifest.name() + ": reference for input size " + s
