@@ -1,6 +1,9 @@
 package dev.anyup.streams.models;
 
 import dev.anyup.streams.models.ImageRejectedException.Reason;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 
 /**
  * Decodes a baseline JPEG at 1/4 or 1/8 scale (1/2 supported, not taken) in the DCT domain (libjpeg's scaled decoding): every coefficient is
@@ -33,6 +36,9 @@ final class ScaledJpegDecoder {
   /** For output size N, the N-point inverse DCT matrix {@code M[x*N+u] = C(u)/2 · cos((2x+1)uπ / 2N)}. */
   private static final float[][] IDCT = new float[9][];
 
+  /** For output size N, the last zig-zag position inside the N×N block: past it a block's coefficients are skipped. */
+  private static final int[] LAST_KEPT = new int[9];
+
   static {
     for (int n : new int[] {1, 2, 4}) {
       KEEP[n] = new int[64];
@@ -40,6 +46,9 @@ final class ScaledJpegDecoder {
         int row = NATURAL[k] / 8;
         int col = NATURAL[k] % 8;
         KEEP[n][k] = row < n && col < n ? row * n + col : -1;
+        if (KEEP[n][k] >= 0) {
+          LAST_KEPT[n] = k;
+        }
       }
       IDCT[n] = new float[n * n];
       for (int x = 0; x < n; x++) {
@@ -51,6 +60,17 @@ final class ScaledJpegDecoder {
     }
   }
 
+  // the 2-point matrix as constants, for the unrolled 1/4-scale inverse DCT
+  private static final float M2_00 = IDCT[2][0];
+  private static final float M2_01 = IDCT[2][1];
+  private static final float M2_10 = IDCT[2][2];
+  private static final float M2_11 = IDCT[2][3];
+
+  /** Bits of the Huffman lookup tables: codes up to this long (and, in the AC tables, their value bits) in one step. */
+  private static final int LOOKUP_BITS = 9;
+  /** Bits of the AC tables' skip lookup: the coefficients past the kept ones, several per step. */
+  private static final int GROUP_BITS = 11;
+
   /** Not a file for this decoder: the caller decodes it in full. Stackless, it is control flow. */
   private static final class NotHandled extends RuntimeException {
     private static final long serialVersionUID = 1L;
@@ -61,6 +81,10 @@ final class ScaledJpegDecoder {
   }
 
   private static final NotHandled NOT_HANDLED = new NotHandled();
+
+  /** Eight bytes of the entropy-coded data at once, for the bit reader's refill. */
+  private static final VarHandle BIG_ENDIAN_LONG =
+      MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
 
   /**
    * The smallest scale denominator worth decoding here. At 1/2 this decoder's entropy decoding in Java costs about
@@ -342,9 +366,9 @@ final class ScaledJpegDecoder {
       planes[c] = new byte[planeW[c] * mcusY * vs[c] * n];
     }
     int[] pred = new int[components];
-    float[] coef = new float[n * n + 1];
-    float[] tmp = new float[n * n];
+    int[] coef = new int[n * n + 1];
     int[] keep = KEEP[n];
+    int lastKept = LAST_KEPT[n];
     int restarts = 0;
     int mcu = 0;
     for (int my = 0; my < mcusY; my++) {
@@ -358,12 +382,22 @@ final class ScaledJpegDecoder {
           Huffman dc = dcTables[scanDc[i]];
           Huffman ac = acTables[scanAc[i]];
           int[] q = quant[tq[c]];
+          byte[] plane = planes[c];
+          int stride = planeW[c];
           for (int v = 0; v < vs[c]; v++) {
             for (int h = 0; h < hs[c]; h++) {
-              pred[c] = decodeBlock(dc, ac, q, keep, coef, pred[c]);
+              pred[c] = decodeBlock(dc, ac, q, keep, lastKept, coef, pred[c]);
               int x0 = (mx * hs[c] + h) * n;
               int y0 = (my * vs[c] + v) * n;
-              inverseDct(n, coef, tmp, planes[c], y0 * planeW[c] + x0, planeW[c]);
+              int at = y0 * stride + x0;
+              if (n == 1) {
+                plane[at] = clamp(coef[0] / 8f + 128f);
+                coef[0] = 0;
+              } else if (n == 2) {
+                inverseDct2(coef, plane, at, stride);
+              } else {
+                inverseDct(n, coef, plane, at, stride);
+              }
             }
           }
         }
@@ -379,11 +413,12 @@ final class ScaledJpegDecoder {
 
   /**
    * Entropy-decodes one block, keeping the dequantised coefficients {@code keep} selects in {@code coef} (and a flag in
-   * {@code coef[n*n]}: 1 when any AC coefficient was kept); returns the new DC predictor. The bit buffer lives in locals
-   * here and goes back to the fields around each refill.
+   * {@code coef[n*n]}: 1 when any AC coefficient was kept); returns the new DC predictor. Past zig-zag position
+   * {@code lastKept} nothing is kept, so the rest of the block is only skipped over: one table lookup gives the length of
+   * a code and its value bits together. The bit buffer lives in locals here and goes back to the fields around each
+   * refill.
    */
-  private int decodeBlock(Huffman dc, Huffman ac, int[] q, int[] keep, float[] coef, int predictor) {
-    java.util.Arrays.fill(coef, 0f);
+  private int decodeBlock(Huffman dc, Huffman ac, int[] q, int[] keep, int lastKept, int[] coef, int predictor) {
     long buf = this.buf;
     int bits = this.bits;
     if (bits < 32) {
@@ -394,7 +429,7 @@ final class ScaledJpegDecoder {
       bits = this.bits;
     }
     // DC
-    int e = dc.lookup[(int) (buf >>> 55)];
+    int e = dc.lookup[(int) (buf >>> (64 - LOOKUP_BITS))];
     int size;
     if (e != 0) {
       buf <<= e >> 8;
@@ -417,67 +452,123 @@ final class ScaledJpegDecoder {
       predictor += v < (1 << (size - 1)) ? v - (1 << size) + 1 : v;
     }
     coef[0] = predictor * q[0];
-    float anyAc = 0;
+    int anyAc = 0;
     int[] fast = ac.fastAc;
     int[] lookup = ac.lookup;
-    for (int k = 1; k < 64; k++) {
-      if (bits < 32) {
-        this.buf = buf;
-        this.bits = bits;
-        fill();
-        buf = this.buf;
-        bits = this.bits;
-      }
-      int top = (int) (buf >>> 55);
-      int f = fast[top];
-      if (f != 0) { // code and value bits together in 9 bits
-        int len = f & 0xff;
-        buf <<= len;
-        bits -= len;
-        k += (f >> 8) & 0xff;
+    int k = 1;
+    block:
+    {
+      for (; k <= lastKept; k++) {
+        if (bits < 32) {
+          this.buf = buf;
+          this.bits = bits;
+          fill();
+          buf = this.buf;
+          bits = this.bits;
+        }
+        int top = (int) (buf >>> (64 - LOOKUP_BITS));
+        int f = fast[top];
+        if (f != 0) { // code and value bits together in the lookup's bits
+          int len = f & 0xff;
+          buf <<= len;
+          bits -= len;
+          k += (f >> 8) & 0xff;
+          if (k > 63) {
+            throw corrupt("coefficient index past 63");
+          }
+          int at = keep[k];
+          if (at >= 0) {
+            coef[at] = (f >> 16) * q[k];
+            anyAc = 1;
+          }
+          continue;
+        }
+        int rs;
+        e = lookup[top];
+        if (e != 0) {
+          buf <<= e >> 8;
+          bits -= e >> 8;
+          rs = e & 0xff;
+        } else {
+          this.buf = buf;
+          this.bits = bits;
+          rs = slowHuff(ac);
+          buf = this.buf;
+          bits = this.bits;
+        }
+        int run = rs >> 4;
+        int bitsize = rs & 15;
+        if (bitsize == 0) {
+          if (run != 15) {
+            break block;
+          }
+          k += 15;
+          continue;
+        }
+        k += run;
         if (k > 63) {
           throw corrupt("coefficient index past 63");
         }
+        int v = (int) (buf >>> (64 - bitsize));
+        buf <<= bitsize;
+        bits -= bitsize;
         int at = keep[k];
         if (at >= 0) {
-          coef[at] = (f >> 16) * q[k];
+          coef[at] = (v < (1 << (bitsize - 1)) ? v - (1 << bitsize) + 1 : v) * q[k];
           anyAc = 1;
         }
-        continue;
       }
-      int rs;
-      e = lookup[top];
-      if (e != 0) {
-        buf <<= e >> 8;
-        bits -= e >> 8;
-        rs = e & 0xff;
-      } else {
-        this.buf = buf;
-        this.bits = bits;
-        rs = slowHuff(ac);
-        buf = this.buf;
-        bits = this.bits;
-      }
-      int run = rs >> 4;
-      int bitsize = rs & 15;
-      if (bitsize == 0) {
-        if (run != 15) {
-          break;
+      int[] groups = ac.skipGroups;
+      while (k < 64) {
+        if (bits < 32) {
+          this.buf = buf;
+          this.bits = bits;
+          fill();
+          buf = this.buf;
+          bits = this.bits;
         }
-        k += 15;
-        continue;
-      }
-      k += run;
-      if (k > 63) {
-        throw corrupt("coefficient index past 63");
-      }
-      int v = (int) (buf >>> (64 - bitsize));
-      buf <<= bitsize;
-      bits -= bitsize;
-      int at = keep[k];
-      if (at >= 0) {
-        coef[at] = (v < (1 << (bitsize - 1)) ? v - (1 << bitsize) + 1 : v) * q[k];
-        anyAc = 1;
+        int g = groups[(int) (buf >>> (64 - GROUP_BITS))];
+        if (g != 0) { // whole coefficients (and maybe the end of block) in the prefix: skip them together
+          int advance = (g >> 8) & 0xff;
+          if (g < 0 ? k + advance < 64 : k + advance <= 64) { // else one of them lies past 63: decode singly
+            buf <<= g & 0xff;
+            bits -= g & 0xff;
+            k += advance;
+            if (g < 0) {
+              break block;
+            }
+            continue;
+          }
+        }
+        int rs;
+        int e1 = lookup[(int) (buf >>> (64 - LOOKUP_BITS))];
+        if (e1 != 0) {
+          buf <<= e1 >> 8;
+          bits -= e1 >> 8;
+          rs = e1 & 0xff;
+        } else {
+          this.buf = buf;
+          this.bits = bits;
+          rs = slowHuff(ac);
+          buf = this.buf;
+          bits = this.bits;
+        }
+        int run = rs >> 4;
+        int bitsize = rs & 15;
+        if (bitsize == 0) {
+          if (run != 15) {
+            break block;
+          }
+          k += 16;
+          continue;
+        }
+        k += run;
+        if (k > 63) {
+          throw corrupt("coefficient index past 63");
+        }
+        buf <<= bitsize;
+        bits -= bitsize;
+        k++;
       }
     }
     this.buf = buf;
@@ -486,19 +577,53 @@ final class ScaledJpegDecoder {
     return predictor;
   }
 
-  private static void inverseDct(int n, float[] coef, float[] tmp, byte[] plane, int at, int stride) {
-    if (n == 1) {
-      plane[at] = clamp(coef[0] / 8f + 128f);
+  /**
+   * The 2-point case of {@link #inverseDct} (1/4 scale), unrolled: the same products summed in the same order, so the
+   * same floats come out. Clears {@code coef} for the next block.
+   */
+  private static void inverseDct2(int[] coef, byte[] plane, int at, int stride) {
+    float f00 = coef[0];
+    if (coef[4] == 0) { // DC only: a flat block
+      byte v = clamp(f00 / 8f + 128f);
+      coef[0] = 0;
+      plane[at] = v;
+      plane[at + 1] = v;
+      plane[at + stride] = v;
+      plane[at + stride + 1] = v;
       return;
     }
+    float f01 = coef[1];
+    float f10 = coef[2];
+    float f11 = coef[3];
+    coef[0] = 0;
+    coef[1] = 0;
+    coef[2] = 0;
+    coef[3] = 0;
+    coef[4] = 0;
+    // rows: t[v][x] = sum_u M[x][u] F[v][u]
+    float t00 = M2_00 * f00 + M2_01 * f01;
+    float t01 = M2_10 * f00 + M2_11 * f01;
+    float t10 = M2_00 * f10 + M2_01 * f11;
+    float t11 = M2_10 * f10 + M2_11 * f11;
+    // columns: out[y][x] = sum_v M[y][v] t[v][x]
+    plane[at] = clamp(M2_00 * t00 + M2_01 * t10 + 128f);
+    plane[at + 1] = clamp(M2_00 * t01 + M2_01 * t11 + 128f);
+    plane[at + stride] = clamp(M2_10 * t00 + M2_11 * t10 + 128f);
+    plane[at + stride + 1] = clamp(M2_10 * t01 + M2_11 * t11 + 128f);
+  }
+
+  /** The N-point inverse DCT of the kept N×N coefficients into the plane; clears {@code coef} for the next block. */
+  private static void inverseDct(int n, int[] coef, byte[] plane, int at, int stride) {
     if (coef[n * n] == 0) { // DC only: a flat block
       byte v = clamp(coef[0] / 8f + 128f);
+      coef[0] = 0;
       for (int y = 0; y < n; y++) {
         java.util.Arrays.fill(plane, at + y * stride, at + y * stride + n, v);
       }
       return;
     }
     float[] m = IDCT[n];
+    float[] tmp = new float[n * n];
     // rows: tmp[v][x] = sum_u M[x][u] F[v][u]
     for (int v = 0; v < n; v++) {
       for (int x = 0; x < n; x++) {
@@ -509,6 +634,7 @@ final class ScaledJpegDecoder {
         tmp[v * n + x] = s;
       }
     }
+    java.util.Arrays.fill(coef, 0);
     // columns: out[y][x] = sum_v M[y][v] tmp[v][x]
     for (int y = 0; y < n; y++) {
       int row = at + y * stride;
@@ -547,12 +673,14 @@ final class ScaledJpegDecoder {
     }
     byte[] cbPlane = planes[1];
     byte[] crPlane = planes[2];
+    int hShift = hmax == 2 ? 1 : 0; // luma is sampled 1 or 2 times the chroma
+    int vShift = vmax == 2 ? 1 : 0;
     for (int y = 0, o = 0; y < h; y++) {
       int row = y * planeW[0];
-      int crow = (y / vmax) * planeW[1];
+      int crow = (y >> vShift) * planeW[1];
       for (int x = 0; x < w; x++, o += 3) {
         int yy = (luma[row + x] & 0xff) << 16;
-        int ci = crow + x / hmax;
+        int ci = crow + (x >> hShift);
         int cb = (cbPlane[ci] & 0xff) - 128;
         int cr = (crPlane[ci] & 0xff) - 128;
         rgb[o] = clamp8((yy + 91881 * cr + 32768) >> 16);
@@ -577,6 +705,16 @@ final class ScaledJpegDecoder {
       byte[] b = this.b;
       int pos = this.pos;
       int last = b.length - 1;
+      if (bits <= 56 && pos + 8 <= last) {
+        long window = (long) BIG_ENDIAN_LONG.get(b, pos);
+        long notFf = ~window; // a byte of the window is 0xFF where a byte of this is 0
+        if (((notFf - 0x0101010101010101L) & window & 0x8080808080808080L) == 0) {
+          int take = (64 - bits) >>> 3; // whole bytes that fit, at least one; none is a marker or stuffed
+          buf |= (window & -1L << (64 - 8 * take)) >>> bits;
+          bits += 8 * take;
+          pos += take;
+        }
+      }
       while (bits <= 56) {
         if (pos >= last) {
           if (pos == last && b[pos] != (byte) 0xFF) {
@@ -615,10 +753,10 @@ final class ScaledJpegDecoder {
     this.bits = bits;
   }
 
-  /** A code longer than 9 bits (the lookup had none); the buffer holds at least 16 bits. */
+  /** A code longer than the lookups' prefix (they had none); the buffer holds at least 16 bits. */
   private int slowHuff(Huffman t) {
     int code = (int) (buf >>> 48);
-    for (int l = 10; l <= 16; l++) {
+    for (int l = LOOKUP_BITS + 1; l <= 16; l++) {
       int c = code >>> (16 - l);
       if (c <= t.maxcode[l]) {
         buf <<= l;
@@ -674,15 +812,23 @@ final class ScaledJpegDecoder {
     return new ImageRejectedException(Reason.CORRUPT, who + ": damaged jpeg data: " + what);
   }
 
-  /** A canonical Huffman table (JPEG Annex C) with a 9-bit lookup for the short codes. */
+  /** A canonical Huffman table (JPEG Annex C) with lookups on the next {@link #LOOKUP_BITS} bits for the short codes. */
   private static final class Huffman {
-    /** {@code length << 8 | symbol} for every 9-bit prefix of a code of at most 9 bits; 0 otherwise. */
-    final int[] lookup = new int[512];
+    /** {@code length << 8 | symbol} for every prefix of a code of at most {@link #LOOKUP_BITS} bits; 0 otherwise. */
+    final int[] lookup = new int[1 << LOOKUP_BITS];
     /**
-     * For AC tables: {@code value << 16 | run << 8 | length} where a code and its value bits fit in the 9-bit prefix
-     * together (most coefficients of a photo); 0 otherwise.
+     * For AC tables: {@code value << 16 | run << 8 | length} where a code and its value bits fit in the prefix together
+     * (most coefficients of a photo); 0 otherwise.
      */
-    final int[] fastAc = new int[512];
+    final int[] fastAc = new int[1 << LOOKUP_BITS];
+    /**
+     * For AC tables, to skip coefficients that are not kept: for every {@link #GROUP_BITS}-bit prefix, the whole
+     * coefficients (code and value bits) it starts with, up to and including an end of block, as
+     * {@code eob << 31 | advance << 8 | length}: {@code advance} is how far they move the zig-zag position (the sum of
+     * their runs plus one each), {@code length} their bits; 0 where the prefix does not start with a whole coefficient
+     * or an end of block (a long code, a long value, 16 zeros).
+     */
+    final int[] skipGroups = new int[1 << GROUP_BITS];
     final int[] maxcode = new int[17];
     final int[] mincode = new int[17];
     final int[] valptr = new int[17];
@@ -699,8 +845,8 @@ final class ScaledJpegDecoder {
           if (code >= (1 << l)) {
             throw NOT_HANDLED; // over-subscribed table: the full decoder reports it
           }
-          if (l <= 9) {
-            int shift = 9 - l;
+          if (l <= LOOKUP_BITS) {
+            int shift = LOOKUP_BITS - l;
             int base = code << shift;
             for (int j = 0; j < 1 << shift; j++) {
               lookup[base + j] = l << 8 | values[k];
@@ -712,15 +858,51 @@ final class ScaledJpegDecoder {
         maxcode[l] = counts[l] > 0 ? code - 1 : -1;
         code <<= 1;
       }
-      for (int top = 0; top < 512; top++) {
+      for (int top = 0; top < 1 << LOOKUP_BITS; top++) {
         int e = lookup[top];
         int len = e >> 8;
         int run = (e & 0xff) >> 4;
         int size = e & 15;
-        if (e != 0 && size != 0 && len + size <= 9) {
-          int v = (top >> (9 - len - size)) & ((1 << size) - 1);
+        if (e != 0 && size != 0 && len + size <= LOOKUP_BITS) {
+          int v = (top >> (LOOKUP_BITS - len - size)) & ((1 << size) - 1);
           v = v < (1 << (size - 1)) ? v - (1 << size) + 1 : v;
           fastAc[top] = v << 16 | run << 8 | (len + size);
+        }
+      }
+      for (int top = 0; top < 1 << GROUP_BITS; top++) {
+        int used = 0;
+        int advance = 0;
+        boolean eob = false;
+        while (true) {
+          int symbol = -1;
+          int len = 0;
+          for (int l = 1; l <= GROUP_BITS - used && symbol < 0; l++) {
+            int c = (top >> (GROUP_BITS - used - l)) & ((1 << l) - 1);
+            if (maxcode[l] >= 0 && c <= maxcode[l] && c >= mincode[l]) {
+              symbol = values[valptr[l] + c - mincode[l]];
+              len = l;
+            }
+          }
+          if (symbol < 0) {
+            break;
+          }
+          int run = symbol >> 4;
+          int size = symbol & 15;
+          if (size == 0) {
+            if (run != 15) { // end of block (other zero-size symbols end it too, as in decodeBlock)
+              used += len;
+              eob = true;
+            }
+            break; // 16 zeros: decoded singly, it may end the block at position 64 without a check
+          }
+          if (used + len + size > GROUP_BITS) {
+            break;
+          }
+          used += len + size;
+          advance += run + 1;
+        }
+        if (used > 0) {
+          skipGroups[top] = (eob ? Integer.MIN_VALUE : 0) | advance << 8 | used;
         }
       }
     }
