@@ -4,6 +4,9 @@ import dev.anyup.streams.models.ImageRejectedException.Reason;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Decodes a baseline JPEG at 1/4 or 1/8 scale (1/2 supported, not taken) in the DCT domain (libjpeg's scaled decoding): every coefficient is
@@ -67,7 +70,7 @@ final class ScaledJpegDecoder {
   private static final float M2_11 = IDCT[2][3];
 
   /** Bits of the Huffman lookup tables: codes up to this long (and, in the AC tables, their value bits) in one step. */
-  private static final int LOOKUP_BITS = 9;
+  private static final int LOOKUP_BITS = 10;
   /** Bits of the AC tables' skip lookup: the coefficients past the kept ones, several per step. */
   private static final int GROUP_BITS = 11;
 
@@ -81,6 +84,14 @@ final class ScaledJpegDecoder {
   }
 
   private static final NotHandled NOT_HANDLED = new NotHandled();
+
+  /**
+   * Huffman tables by their DHT definition. A camera sends the same tables in every frame (most send the standard
+   * ones), and building the lookups costs about as much as decoding a 640×480 frame's coefficients; the tables are
+   * immutable once built, so they are shared between calls and threads.
+   */
+  private static final Map<String, Huffman> TABLES = new ConcurrentHashMap<>();
+  private static final int TABLE_CACHE_SIZE = 32;
 
   /** Eight bytes of the entropy-coded data at once, for the bit reader's refill. */
   private static final VarHandle BIG_ENDIAN_LONG =
@@ -278,8 +289,17 @@ final class ScaledJpegDecoder {
       for (int i = 0; i < total; i++) {
         values[i] = b[s + i] & 0xff;
       }
+      String key = new String(b, s - 17, 17 + total, StandardCharsets.ISO_8859_1); // class, id, counts, symbols
       s += total;
-      (cls == 0 ? dcTables : acTables)[id] = new Huffman(counts, values);
+      Huffman table = TABLES.get(key);
+      if (table == null) {
+        table = new Huffman(counts, values, cls == 1);
+        if (TABLES.size() >= TABLE_CACHE_SIZE) {
+          TABLES.clear(); // many encoders at once: start again rather than track use
+        }
+        TABLES.put(key, table);
+      }
+      (cls == 0 ? dcTables : acTables)[id] = table;
     }
   }
 
@@ -678,14 +698,21 @@ final class ScaledJpegDecoder {
     for (int y = 0, o = 0; y < h; y++) {
       int row = y * planeW[0];
       int crow = (y >> vShift) * planeW[1];
-      for (int x = 0; x < w; x++, o += 3) {
-        int yy = (luma[row + x] & 0xff) << 16;
+      for (int x = 0; x < w; ) {
+        // the chroma terms once for the luma samples this chroma sample covers
         int ci = crow + (x >> hShift);
         int cb = (cbPlane[ci] & 0xff) - 128;
         int cr = (crPlane[ci] & 0xff) - 128;
-        rgb[o] = clamp8((yy + 91881 * cr + 32768) >> 16);
-        rgb[o + 1] = clamp8((yy - 22554 * cb - 46802 * cr + 32768) >> 16);
-        rgb[o + 2] = clamp8((yy + 116130 * cb + 32768) >> 16);
+        int rAdd = 91881 * cr + 32768;
+        int gAdd = -22554 * cb - 46802 * cr + 32768;
+        int bAdd = 116130 * cb + 32768;
+        int end = Math.min(w, x + hmax);
+        for (; x < end; x++, o += 3) {
+          int yy = (luma[row + x] & 0xff) << 16;
+          rgb[o] = clamp8((yy + rAdd) >> 16);
+          rgb[o + 1] = clamp8((yy + gAdd) >> 16);
+          rgb[o + 2] = clamp8((yy + bAdd) >> 16);
+        }
       }
     }
     return rgb;
@@ -820,7 +847,7 @@ final class ScaledJpegDecoder {
      * For AC tables: {@code value << 16 | run << 8 | length} where a code and its value bits fit in the prefix together
      * (most coefficients of a photo); 0 otherwise.
      */
-    final int[] fastAc = new int[1 << LOOKUP_BITS];
+    final int[] fastAc;
     /**
      * For AC tables, to skip coefficients that are not kept: for every {@link #GROUP_BITS}-bit prefix, the whole
      * coefficients (code and value bits) it starts with, up to and including an end of block, as
@@ -828,14 +855,17 @@ final class ScaledJpegDecoder {
      * their runs plus one each), {@code length} their bits; 0 where the prefix does not start with a whole coefficient
      * or an end of block (a long code, a long value, 16 zeros).
      */
-    final int[] skipGroups = new int[1 << GROUP_BITS];
+    final int[] skipGroups;
     final int[] maxcode = new int[17];
     final int[] mincode = new int[17];
     final int[] valptr = new int[17];
     final int[] values;
 
-    Huffman(int[] counts, int[] values) {
+    /** @param ac whether this is an AC table: only those get {@link #fastAc} and {@link #skipGroups} */
+    Huffman(int[] counts, int[] values, boolean ac) {
       this.values = values;
+      this.fastAc = ac ? new int[1 << LOOKUP_BITS] : null;
+      this.skipGroups = ac ? new int[1 << GROUP_BITS] : null;
       int code = 0;
       int k = 0;
       for (int l = 1; l <= 16; l++) {
@@ -857,6 +887,9 @@ final class ScaledJpegDecoder {
         }
         maxcode[l] = counts[l] > 0 ? code - 1 : -1;
         code <<= 1;
+      }
+      if (!ac) {
+        return;
       }
       for (int top = 0; top < 1 << LOOKUP_BITS; top++) {
         int e = lookup[top];
