@@ -669,8 +669,7 @@ final class ScaledJpegDecoder {
   }
 
   private static byte clamp(float v) {
-    int i = (int) (v + 0.5f);
-    return (byte) (i < 0 ? 0 : Math.min(i, 255));
+    return clamp8((int) (v + 0.5f));
   }
 
   /** JFIF YCbCr to RGB (fixed point, as libjpeg), chroma replicated over the luma samples it covers. */
@@ -693,33 +692,57 @@ final class ScaledJpegDecoder {
     }
     byte[] cbPlane = planes[1];
     byte[] crPlane = planes[2];
-    int hShift = hmax == 2 ? 1 : 0; // luma is sampled 1 or 2 times the chroma
-    int vShift = vmax == 2 ? 1 : 0;
+    int vShift = vmax == 2 ? 1 : 0; // luma is sampled 1 or 2 times the chroma
     for (int y = 0, o = 0; y < h; y++) {
       int row = y * planeW[0];
       int crow = (y >> vShift) * planeW[1];
-      for (int x = 0; x < w; ) {
-        // the chroma terms once for the luma samples this chroma sample covers
-        int ci = crow + (x >> hShift);
+      if (hmax == 1) {
+        for (int x = 0; x < w; x++) {
+          o = ycc(luma[row + x], cbPlane[crow + x], crPlane[crow + x], rgb, o);
+        }
+        continue;
+      }
+      int x = 0;
+      for (int ci = crow; x + 1 < w; x += 2, ci++) {
+        // the chroma terms once for the two luma samples they cover
         int cb = (cbPlane[ci] & 0xff) - 128;
         int cr = (crPlane[ci] & 0xff) - 128;
         int rAdd = 91881 * cr + 32768;
         int gAdd = -22554 * cb - 46802 * cr + 32768;
         int bAdd = 116130 * cb + 32768;
-        int end = Math.min(w, x + hmax);
-        for (; x < end; x++, o += 3) {
-          int yy = (luma[row + x] & 0xff) << 16;
-          rgb[o] = clamp8((yy + rAdd) >> 16);
-          rgb[o + 1] = clamp8((yy + gAdd) >> 16);
-          rgb[o + 2] = clamp8((yy + bAdd) >> 16);
-        }
+        int y0 = (luma[row + x] & 0xff) << 16;
+        int y1 = (luma[row + x + 1] & 0xff) << 16;
+        rgb[o] = clamp8((y0 + rAdd) >> 16);
+        rgb[o + 1] = clamp8((y0 + gAdd) >> 16);
+        rgb[o + 2] = clamp8((y0 + bAdd) >> 16);
+        rgb[o + 3] = clamp8((y1 + rAdd) >> 16);
+        rgb[o + 4] = clamp8((y1 + gAdd) >> 16);
+        rgb[o + 5] = clamp8((y1 + bAdd) >> 16);
+        o += 6;
+      }
+      if (x < w) { // odd width: the last luma sample has its chroma sample to itself
+        int ci = crow + (x >> 1);
+        o = ycc(luma[row + x], cbPlane[ci], crPlane[ci], rgb, o);
       }
     }
     return rgb;
   }
 
+  /** One pixel, JFIF YCbCr to RGB as libjpeg; returns the next output offset. */
+  private static int ycc(byte luma, byte cbSample, byte crSample, byte[] rgb, int o) {
+    int yy = (luma & 0xff) << 16;
+    int cb = (cbSample & 0xff) - 128;
+    int cr = (crSample & 0xff) - 128;
+    rgb[o] = clamp8((yy + 91881 * cr + 32768) >> 16);
+    rgb[o + 1] = clamp8((yy - 22554 * cb - 46802 * cr + 32768) >> 16);
+    rgb[o + 2] = clamp8((yy + 116130 * cb + 32768) >> 16);
+    return o + 3;
+  }
+
+  /** {@code v} clamped to 0..255, without branches (colour conversion clips rarely but unpredictably). */
   private static byte clamp8(int v) {
-    return (byte) (v < 0 ? 0 : Math.min(v, 255));
+    int nonNegative = v & ~(v >> 31);
+    return (byte) (nonNegative | ((255 - nonNegative) >> 31));
   }
 
   // ---- bit reader ----
