@@ -34,7 +34,10 @@ final class ScaledJpegDecoder {
       28, 35, 42, 49, 56, 57, 50, 43, 36, 29, 22, 15, 23, 30, 37, 44, 51, 58, 59, 52, 45, 38, 31, 39, 46, 53, 60, 61,
       54, 47, 55, 62, 63};
 
-  /** For output size N (index), the position in the N×N block of each zig-zag coefficient, or -1 when unused. */
+  /**
+   * For output size N (index), the position in the N×N block of each zig-zag coefficient, or N·N+1 (a scratch slot
+   * after the block's flag) when unused: a coefficient is stored without a branch on whether it is kept.
+   */
   private static final int[][] KEEP = new int[9][];
   /** For output size N, the N-point inverse DCT matrix {@code M[x*N+u] = C(u)/2 · cos((2x+1)uπ / 2N)}. */
   private static final float[][] IDCT = new float[9][];
@@ -48,8 +51,8 @@ final class ScaledJpegDecoder {
       for (int k = 0; k < 64; k++) {
         int row = NATURAL[k] / 8;
         int col = NATURAL[k] % 8;
-        KEEP[n][k] = row < n && col < n ? row * n + col : -1;
-        if (KEEP[n][k] >= 0) {
+        KEEP[n][k] = row < n && col < n ? row * n + col : n * n + 1;
+        if (KEEP[n][k] <= n * n) {
           LAST_KEPT[n] = k;
         }
       }
@@ -386,7 +389,7 @@ final class ScaledJpegDecoder {
       planes[c] = new byte[planeW[c] * mcusY * vs[c] * n];
     }
     int[] pred = new int[components];
-    int[] coef = new int[n * n + 1];
+    int[] coef = new int[n * n + 2]; // the kept coefficients, the flag, the scratch slot
     int[] keep = KEEP[n];
     int lastKept = LAST_KEPT[n];
     int restarts = 0;
@@ -472,6 +475,7 @@ final class ScaledJpegDecoder {
       predictor += v < (1 << (size - 1)) ? v - (1 << size) + 1 : v;
     }
     coef[0] = predictor * q[0];
+    int area = coef.length - 2; // N·N: the flag's slot
     int anyAc = 0;
     int[] fast = ac.fastAc;
     int[] lookup = ac.lookup;
@@ -497,10 +501,8 @@ final class ScaledJpegDecoder {
             throw corrupt("coefficient index past 63");
           }
           int at = keep[k];
-          if (at >= 0) {
-            coef[at] = (f >> 16) * q[k];
-            anyAc = 1;
-          }
+          coef[at] = (f >> 16) * q[k];
+          anyAc |= (at - area) >>> 31; // 1 where kept
           continue;
         }
         int rs;
@@ -533,10 +535,8 @@ final class ScaledJpegDecoder {
         buf <<= bitsize;
         bits -= bitsize;
         int at = keep[k];
-        if (at >= 0) {
-          coef[at] = (v < (1 << (bitsize - 1)) ? v - (1 << bitsize) + 1 : v) * q[k];
-          anyAc = 1;
-        }
+        coef[at] = (v < (1 << (bitsize - 1)) ? v - (1 << bitsize) + 1 : v) * q[k];
+        anyAc |= (at - area) >>> 31;
       }
       int[] groups = ac.skipGroups;
       while (k < 64) {
@@ -593,7 +593,7 @@ final class ScaledJpegDecoder {
     }
     this.buf = buf;
     this.bits = bits;
-    coef[coef.length - 1] = anyAc;
+    coef[area] = anyAc;
     return predictor;
   }
 
