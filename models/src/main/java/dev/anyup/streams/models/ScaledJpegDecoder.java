@@ -452,27 +452,17 @@ final class ScaledJpegDecoder {
       bits = this.bits;
     }
     // DC
-    int e = dc.lookup[(int) (buf >>> (64 - LOOKUP_BITS))];
-    int size;
-    if (e != 0) {
-      buf <<= e >> 8;
-      bits -= e >> 8;
-      size = e & 0xff;
+    int e = dc.fastDc[(int) (buf >>> (64 - LOOKUP_BITS))];
+    if (e != 0) { // code and difference bits together in the prefix
+      buf <<= e & 0xff;
+      bits -= e & 0xff;
+      predictor += e >> 8;
     } else {
       this.buf = buf;
       this.bits = bits;
-      size = slowHuff(dc);
+      predictor = slowDc(dc, predictor);
       buf = this.buf;
       bits = this.bits;
-    }
-    if (size > 11) {
-      throw corrupt("bad DC difference size " + size);
-    }
-    if (size > 0) {
-      int v = (int) (buf >>> (64 - size));
-      buf <<= size;
-      bits -= size;
-      predictor += v < (1 << (size - 1)) ? v - (1 << size) + 1 : v;
     }
     coef[0] = predictor * q[0];
     int area = coef.length - 2; // N·N: the flag's slot
@@ -803,6 +793,29 @@ final class ScaledJpegDecoder {
     this.bits = bits;
   }
 
+  /** A DC difference whose code and bits together are longer than the fast lookup's prefix; on the fields. */
+  private int slowDc(Huffman dc, int predictor) {
+    int e = dc.lookup[(int) (buf >>> (64 - LOOKUP_BITS))];
+    int size;
+    if (e != 0) {
+      buf <<= e >> 8;
+      bits -= e >> 8;
+      size = e & 0xff;
+    } else {
+      size = slowHuff(dc);
+    }
+    if (size > 11) {
+      throw corrupt("bad DC difference size " + size);
+    }
+    if (size > 0) {
+      int v = (int) (buf >>> (64 - size));
+      buf <<= size;
+      bits -= size;
+      predictor += v < (1 << (size - 1)) ? v - (1 << size) + 1 : v;
+    }
+    return predictor;
+  }
+
   /** A code longer than the lookups' prefix (they had none); the buffer holds at least 16 bits. */
   private int slowHuff(Huffman t) {
     int code = (int) (buf >>> 48);
@@ -879,6 +892,11 @@ final class ScaledJpegDecoder {
      * or an end of block (a long code, a long value, 16 zeros).
      */
     final int[] skipGroups;
+    /**
+     * For DC tables: {@code difference << 8 | length} where a code and its difference bits fit in the prefix together;
+     * 0 otherwise.
+     */
+    final int[] fastDc;
     final int[] maxcode = new int[17];
     final int[] mincode = new int[17];
     final int[] valptr = new int[17];
@@ -889,6 +907,7 @@ final class ScaledJpegDecoder {
       this.values = values;
       this.fastAc = ac ? new int[1 << LOOKUP_BITS] : null;
       this.skipGroups = ac ? new int[1 << GROUP_BITS] : null;
+      this.fastDc = ac ? null : new int[1 << LOOKUP_BITS];
       int code = 0;
       int k = 0;
       for (int l = 1; l <= 16; l++) {
@@ -912,6 +931,16 @@ final class ScaledJpegDecoder {
         code <<= 1;
       }
       if (!ac) {
+        for (int top = 0; top < 1 << LOOKUP_BITS; top++) {
+          int e = lookup[top];
+          int len = e >> 8;
+          int size = e & 0xff;
+          if (e != 0 && size <= 11 && len + size <= LOOKUP_BITS) {
+            int v = (top >> (LOOKUP_BITS - len - size)) & ((1 << size) - 1);
+            int diff = size == 0 ? 0 : v < (1 << (size - 1)) ? v - (1 << size) + 1 : v;
+            fastDc[top] = diff << 8 | (len + size);
+          }
+        }
         return;
       }
       for (int top = 0; top < 1 << LOOKUP_BITS; top++) {
