@@ -9,9 +9,11 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Decodes a baseline JPEG at 1/4 or 1/8 scale (1/2 supported, not taken) in the DCT domain (libjpeg's scaled decoding): every coefficient is
- * still entropy-decoded, but only the top-left N×N of each 8×8 block is dequantised and put through an N-point inverse
- * DCT, which is most of the saving when a 1080p or 4K frame is going to be resized to 224 or 448 anyway.
+ * Decodes a baseline JPEG at 1/4 or 1/8 scale (1/2 supported, not taken) in the DCT domain (libjpeg's scaled decoding):
+ * every coefficient is still entropy-decoded, but only the top-left N×N of each 8×8 block is dequantised and put
+ * through an N-point inverse DCT, which is most of the saving when a 1080p or 4K frame is going to be resized to 224 or
+ * 448 anyway. The coefficients past the kept ones are only skipped over, several per table lookup (issue 24's
+ * profile: entropy decoding is most of what is left).
  *
  * <p>The scale is the smallest ({@link #MIN_REDUCTION} at least) that still leaves at least as many pixels on each axis as the {@link Preprocessor}'s
  * resized grid (before its crop), so the antialiased resize still only shrinks. Pixel {@code j} of the result covers
@@ -24,7 +26,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * {@linkplain #decode answered with null} so that the caller decodes it in full as before; header faults are also left
  * to that decoder, so its rejection messages stay what they were. Faults in the entropy-coded data (truncation, a bad
  * Huffman code, a coefficient past 63, a missing or wrong restart marker, extraneous bytes) are rejected here as
- * {@link Reason#CORRUPT}, as the full decoder's warnings reject them. Stateless between calls; one instance per call.
+ * {@link Reason#CORRUPT}, as the full decoder's warnings reject them. One instance per call; the only state shared
+ * between calls is the cache of decoded Huffman tables, which are immutable.
  */
 final class ScaledJpegDecoder {
 
@@ -437,9 +440,9 @@ final class ScaledJpegDecoder {
   /**
    * Entropy-decodes one block, keeping the dequantised coefficients {@code keep} selects in {@code coef} (and a flag in
    * {@code coef[n*n]}: 1 when any AC coefficient was kept); returns the new DC predictor. Past zig-zag position
-   * {@code lastKept} nothing is kept, so the rest of the block is only skipped over: one table lookup gives the length of
-   * a code and its value bits together. The bit buffer lives in locals here and goes back to the fields around each
-   * refill.
+   * {@code lastKept} nothing is kept, so the rest of the block is only skipped over: one lookup on the next
+   * {@link #GROUP_BITS} bits skips every whole coefficient they hold. The bit buffer lives in locals here and goes back
+   * to the fields around each refill.
    */
   private int decodeBlock(Huffman dc, Huffman ac, int[] q, int[] keep, int lastKept, int[] coef, int predictor) {
     long buf = this.buf;
