@@ -115,6 +115,9 @@ final class ScaledJpegDecoder {
   private final byte[] b;
 
   private final int[][] quant = new int[4][];
+  /** The DHT definitions in effect, by class and id; tables are built from them for the scan's components only. */
+  private final String[] dcDefinitions = new String[4];
+  private final String[] acDefinitions = new String[4];
   private final Huffman[] dcTables = new Huffman[4];
   private final Huffman[] acTables = new Huffman[4];
   private int width;
@@ -292,22 +295,40 @@ final class ScaledJpegDecoder {
       if (total > 256 || s + total > e) {
         throw NOT_HANDLED;
       }
-      int[] values = new int[total];
-      for (int i = 0; i < total; i++) {
-        values[i] = b[s + i] & 0xff;
-      }
-      String key = new String(b, s - 17, 17 + total, StandardCharsets.ISO_8859_1); // class, id, counts, symbols
-      s += total;
-      Huffman table = TABLES.get(key);
-      if (table == null) {
-        table = new Huffman(counts, values, cls == 1);
-        if (TABLES.size() >= TABLE_CACHE_SIZE) {
-          TABLES.clear(); // many encoders at once: start again rather than track use
+      int code = 0;
+      for (int l = 1; l <= 16; l++) {
+        code += counts[l];
+        if (code > 1 << l) {
+          throw NOT_HANDLED; // over-subscribed table: the full decoder reports it
         }
-        TABLES.put(key, table);
+        code <<= 1;
       }
-      (cls == 0 ? dcTables : acTables)[id] = table;
+      // built (or taken from the cache) only when a scan uses it: a file may define many tables
+      (cls == 0 ? dcDefinitions : acDefinitions)[id] =
+          new String(b, s - 17, 17 + total, StandardCharsets.ISO_8859_1); // class and id, counts, symbols
+      s += total;
     }
+  }
+
+  /** The table a DHT definition (as {@link #readHuffman} keeps it) describes, from the cache or built now. */
+  private static Huffman table(String definition) {
+    Huffman table = TABLES.get(definition);
+    if (table == null) {
+      int[] counts = new int[17];
+      for (int l = 1; l <= 16; l++) {
+        counts[l] = definition.charAt(l);
+      }
+      int[] values = new int[definition.length() - 17];
+      for (int i = 0; i < values.length; i++) {
+        values[i] = definition.charAt(17 + i);
+      }
+      table = new Huffman(counts, values, definition.charAt(0) >> 4 == 1);
+      if (TABLES.size() >= TABLE_CACHE_SIZE) {
+        TABLES.clear(); // many encoders at once: start again rather than track use
+      }
+      TABLES.put(definition, table);
+    }
+    return table;
   }
 
   private void readFrame(int s, int e) {
@@ -369,10 +390,12 @@ final class ScaledJpegDecoder {
       scanOrder[i] = c;
       scanDc[i] = (b[s + 2 + 2 * i] & 0xff) >> 4;
       scanAc[i] = b[s + 2 + 2 * i] & 15;
-      if (scanDc[i] > 3 || scanAc[i] > 3 || dcTables[scanDc[i]] == null || acTables[scanAc[i]] == null
+      if (scanDc[i] > 3 || scanAc[i] > 3 || dcDefinitions[scanDc[i]] == null || acDefinitions[scanAc[i]] == null
           || quant[tq[c]] == null) {
         throw NOT_HANDLED;
       }
+      dcTables[scanDc[i]] = table(dcDefinitions[scanDc[i]]);
+      acTables[scanAc[i]] = table(acDefinitions[scanAc[i]]);
     }
     int at = s + 1 + 2 * components;
     if ((b[at] & 0xff) != 0 || (b[at + 1] & 0xff) != 63 || (b[at + 2] & 0xff) != 0) {
