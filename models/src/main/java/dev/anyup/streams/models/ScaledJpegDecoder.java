@@ -104,7 +104,7 @@ final class ScaledJpegDecoder {
       MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
 
   /**
-   * The smallest scale denominator decoded here: 1/4 and 1/8 are taken (4 and 6.6 times less CPU for 1080p and 4K
+   * The smallest scale denominator decoded here: 1/4 and 1/8 are taken (3.4 and 6.6 times less CPU for 1080p and 4K
    * frames to 224). 1/2 was no faster than the JDK's native full decode with the first version of this decoder; with
    * the current one it measured 18.3 against 20.0 ms (1080p to 448) but would also move 512² photos to 224 off the
    * full decode, which the parity tests compare with Python: not taken until that is measured (docs/decoding.md).

@@ -100,7 +100,7 @@ public final class ConfigKeys {
               + "(2·radius+1)² cells per step.")
       .define("preprocess.jpeg.scaled.decode", BOOLEAN, Boolean.toString(MODEL.jpegScaledDecode()),
           "Decode baseline JPEGs at the largest DCT scale (1/4 or 1/8) that still leaves the resize enough pixels "
-              + "(4x less CPU for 1080p frames to 224, 6.6x for 4K, docs/decoding.md); false: every image in full, "
+              + "(3.4x less CPU for 1080p frames to 224, 6.6x for 4K, docs/decoding.md); false: every image in full, "
               + "bit for bit.")
 
       .section("Output", "What is published for each image, and how it is encoded.")
