@@ -93,7 +93,7 @@ final class ScaledJpegDecoder {
 
   /**
    * Huffman tables by their DHT definition. A camera sends the same tables in every frame (most send the standard
-   * ones), and building the lookups costs about as much as decoding a 640×480 frame's coefficients; the tables are
+   * ones), so the lookups (some 4,000 entries per AC table) need not be built again for each frame; the tables are
    * immutable once built, so they are shared between calls and threads.
    */
   private static final Map<String, Huffman> TABLES = new ConcurrentHashMap<>();
