@@ -417,6 +417,7 @@ final class ScaledJpegDecoder {
     }
     int[] pred = new int[components];
     int[] coef = new int[n * n + 2]; // the kept coefficients, the flag, the scratch slot
+    float[] tmp = new float[n * n];
     int[] keep = KEEP[n];
     int lastKept = LAST_KEPT[n];
     int restarts = 0;
@@ -446,7 +447,7 @@ final class ScaledJpegDecoder {
               } else if (n == 2) {
                 inverseDct2(coef, plane, at, stride);
               } else {
-                inverseDct(n, coef, plane, at, stride);
+                inverseDct(n, coef, tmp, plane, at, stride);
               }
             }
           }
@@ -650,7 +651,7 @@ final class ScaledJpegDecoder {
   }
 
   /** The N-point inverse DCT of the kept N×N coefficients into the plane; clears {@code coef} for the next block. */
-  private static void inverseDct(int n, int[] coef, byte[] plane, int at, int stride) {
+  private static void inverseDct(int n, int[] coef, float[] tmp, byte[] plane, int at, int stride) {
     if (coef[n * n] == 0) { // DC only: a flat block
       byte v = clamp(coef[0] / 8f + 128f);
       coef[0] = 0;
@@ -660,7 +661,6 @@ final class ScaledJpegDecoder {
       return;
     }
     float[] m = IDCT[n];
-    float[] tmp = new float[n * n];
     // rows: tmp[v][x] = sum_u M[x][u] F[v][u]
     for (int v = 0; v < n; v++) {
       for (int x = 0; x < n; x++) {
