@@ -124,14 +124,16 @@ public final class Preprocessor {
         : ResampleFilter.antialiasedBilinear(image.height(), (double) h / rh / reduction, firstRow, rows);
     int stride = image.width() * 3;
 
-    // horizontal pass over the source rows the vertical pass will read: tmp[(row - rowStart) * cols * 3 + x * 3 + c]
+    // horizontal pass over the source rows the vertical pass will read, one plane per channel:
+    // tmp[c * tmpPlane + (row - rowStart) * cols + x]
     int rowStart = fy.start[0];
     int rowEnd = fy.start[rows - 1] + fy.size[rows - 1];
     byte[] rgb = image.rgb();
-    float[] tmp = new float[(rowEnd - rowStart) * cols * 3];
+    int tmpPlane = (rowEnd - rowStart) * cols;
+    float[] tmp = new float[3 * tmpPlane];
     for (int y = rowStart; y < rowEnd; y++) {
       int src = y * stride;
-      int dst = (y - rowStart) * cols * 3;
+      int dst = (y - rowStart) * cols;
       for (int x = 0; x < cols; x++) {
         int k0 = fx.start[x];
         int n = fx.size[x];
@@ -146,40 +148,37 @@ public final class Preprocessor {
           g += wt * (rgb[p + 1] & 0xff);
           b += wt * (rgb[p + 2] & 0xff);
         }
-        tmp[dst + x * 3] = r;
-        tmp[dst + x * 3 + 1] = g;
-        tmp[dst + x * 3 + 2] = b;
+        tmp[dst + x] = r;
+        tmp[tmpPlane + dst + x] = g;
+        tmp[2 * tmpPlane + dst + x] = b;
       }
     }
 
-    // vertical pass + normalisation into CHW; padding stays 0 (= the mean colour)
+    // vertical pass + normalisation into CHW, a plane at a time (contiguous rows); padding stays 0 (= the mean colour)
     float[] chw = new float[3 * s * s];
     int plane = s * s;
-    float[] a = new float[3];
-    float[] bias = new float[3];
-    for (int c = 0; c < 3; c++) {
-      a[c] = 1f / (255f * std[c]);
-      bias[c] = -mean[c] / std[c];
-    }
     int padX = t.padX();
     int padY = t.padY();
-    float[] acc = new float[cols * 3];
-    for (int y = 0; y < rows; y++) {
-      java.util.Arrays.fill(acc, 0f);
-      int k0 = fy.start[y];
-      int n = fy.size[y];
-      int wo = y * fy.stride;
-      for (int k = 0; k < n; k++) {
-        float wt = fy.weights[wo + k];
-        int off = (k0 + k - rowStart) * cols * 3;
-        for (int i = 0; i < cols * 3; i++) {
-          acc[i] += wt * tmp[off + i];
+    float[] acc = new float[cols];
+    for (int c = 0; c < 3; c++) {
+      float a = 1f / (255f * std[c]);
+      float bias = -mean[c] / std[c];
+      int base = c * tmpPlane - rowStart * cols;
+      for (int y = 0; y < rows; y++) {
+        java.util.Arrays.fill(acc, 0f);
+        int k0 = fy.start[y];
+        int n = fy.size[y];
+        int wo = y * fy.stride;
+        for (int k = 0; k < n; k++) {
+          float wt = fy.weights[wo + k];
+          int off = base + (k0 + k) * cols;
+          for (int x = 0; x < cols; x++) {
+            acc[x] += wt * tmp[off + x];
+          }
         }
-      }
-      int rowOff = (y + padY) * s + padX;
-      for (int x = 0; x < cols; x++) {
-        for (int c = 0; c < 3; c++) {
-          chw[c * plane + rowOff + x] = acc[x * 3 + c] * a[c] + bias[c];
+        int out = c * plane + (y + padY) * s + padX;
+        for (int x = 0; x < cols; x++) {
+          chw[out + x] = acc[x] * a + bias;
         }
       }
     }

@@ -1,11 +1,19 @@
 package dev.anyup.streams.models;
 
 import dev.anyup.streams.models.ImageRejectedException.Reason;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Decodes a baseline JPEG at 1/4 or 1/8 scale (1/2 supported, not taken) in the DCT domain (libjpeg's scaled decoding): every coefficient is
- * still entropy-decoded, but only the top-left N×N of each 8×8 block is dequantised and put through an N-point inverse
- * DCT, which is most of the saving when a 1080p or 4K frame is going to be resized to 224 or 448 anyway.
+ * Decodes a baseline JPEG at 1/4 or 1/8 scale (1/2 supported, not taken) in the DCT domain (libjpeg's scaled decoding):
+ * every coefficient is still entropy-decoded, but only the top-left N×N of each 8×8 block is dequantised and put
+ * through an N-point inverse DCT, which is most of the saving when a 1080p or 4K frame is going to be resized to 224 or
+ * 448 anyway. The coefficients past the kept ones are only skipped over, several per table lookup (issue 24's
+ * profile: entropy decoding is most of what is left).
  *
  * <p>The scale is the smallest ({@link #MIN_REDUCTION} at least) that still leaves at least as many pixels on each axis as the {@link Preprocessor}'s
  * resized grid (before its crop), so the antialiased resize still only shrinks. Pixel {@code j} of the result covers
@@ -18,7 +26,8 @@ import dev.anyup.streams.models.ImageRejectedException.Reason;
  * {@linkplain #decode answered with null} so that the caller decodes it in full as before; header faults are also left
  * to that decoder, so its rejection messages stay what they were. Faults in the entropy-coded data (truncation, a bad
  * Huffman code, a coefficient past 63, a missing or wrong restart marker, extraneous bytes) are rejected here as
- * {@link Reason#CORRUPT}, as the full decoder's warnings reject them. Stateless between calls; one instance per call.
+ * {@link Reason#CORRUPT}, as the full decoder's warnings reject them. One instance per call; the only state shared
+ * between calls is the cache of decoded Huffman tables, which are immutable.
  */
 final class ScaledJpegDecoder {
 
@@ -28,10 +37,16 @@ final class ScaledJpegDecoder {
       28, 35, 42, 49, 56, 57, 50, 43, 36, 29, 22, 15, 23, 30, 37, 44, 51, 58, 59, 52, 45, 38, 31, 39, 46, 53, 60, 61,
       54, 47, 55, 62, 63};
 
-  /** For output size N (index), the position in the N×N block of each zig-zag coefficient, or -1 when unused. */
+  /**
+   * For output size N (index), the position in the N×N block of each zig-zag coefficient, or N·N+1 (a scratch slot
+   * after the block's flag) when unused: a coefficient is stored without a branch on whether it is kept.
+   */
   private static final int[][] KEEP = new int[9][];
   /** For output size N, the N-point inverse DCT matrix {@code M[x*N+u] = C(u)/2 · cos((2x+1)uπ / 2N)}. */
   private static final float[][] IDCT = new float[9][];
+
+  /** For output size N, the last zig-zag position inside the N×N block: past it a block's coefficients are skipped. */
+  private static final int[] LAST_KEPT = new int[9];
 
   static {
     for (int n : new int[] {1, 2, 4}) {
@@ -39,7 +54,10 @@ final class ScaledJpegDecoder {
       for (int k = 0; k < 64; k++) {
         int row = NATURAL[k] / 8;
         int col = NATURAL[k] % 8;
-        KEEP[n][k] = row < n && col < n ? row * n + col : -1;
+        KEEP[n][k] = row < n && col < n ? row * n + col : n * n + 1;
+        if (KEEP[n][k] <= n * n) {
+          LAST_KEPT[n] = k;
+        }
       }
       IDCT[n] = new float[n * n];
       for (int x = 0; x < n; x++) {
@@ -50,6 +68,17 @@ final class ScaledJpegDecoder {
       }
     }
   }
+
+  // the 2-point matrix as constants, for the unrolled 1/4-scale inverse DCT
+  private static final float M2_00 = IDCT[2][0];
+  private static final float M2_01 = IDCT[2][1];
+  private static final float M2_10 = IDCT[2][2];
+  private static final float M2_11 = IDCT[2][3];
+
+  /** Bits of the Huffman lookup tables: codes up to this long (and, in the AC tables, their value bits) in one step. */
+  private static final int LOOKUP_BITS = 10;
+  /** Bits of the AC tables' skip lookup: the coefficients past the kept ones, several per step. */
+  private static final int GROUP_BITS = 11;
 
   /** Not a file for this decoder: the caller decodes it in full. Stackless, it is control flow. */
   private static final class NotHandled extends RuntimeException {
@@ -63,9 +92,22 @@ final class ScaledJpegDecoder {
   private static final NotHandled NOT_HANDLED = new NotHandled();
 
   /**
-   * The smallest scale denominator worth decoding here. At 1/2 this decoder's entropy decoding in Java costs about
-   * what the JDK's native full decode does (DecodeBenchmark: 1080p to 448, 24.8 ms scaled vs 22.2 ms full), so only
-   * 1/4 and 1/8 are taken (2.3-4.3 times less CPU).
+   * Huffman tables by their DHT definition. A camera sends the same tables in every frame (most send the standard
+   * ones), so the lookups (some 4,000 entries per AC table) need not be built again for each frame; the tables are
+   * immutable once built, so they are shared between calls and threads.
+   */
+  private static final Map<String, Huffman> TABLES = new ConcurrentHashMap<>();
+  private static final int TABLE_CACHE_SIZE = 32;
+
+  /** Eight bytes of the entropy-coded data at once, for the bit reader's refill. */
+  private static final VarHandle BIG_ENDIAN_LONG =
+      MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
+
+  /**
+   * The smallest scale denominator decoded here: 1/4 and 1/8 are taken (3.4 and 6.6 times less CPU for 1080p and 4K
+   * frames to 224). 1/2 was no faster than the JDK's native full decode with the first version of this decoder; with
+   * the current one it measured 18.3 against 20.0 ms (1080p to 448) but would also move 512² photos to 224 off the
+   * full decode, which the parity tests compare with Python: not taken until that is measured (docs/decoding.md).
    */
   static final int MIN_REDUCTION = 4;
 
@@ -73,6 +115,9 @@ final class ScaledJpegDecoder {
   private final byte[] b;
 
   private final int[][] quant = new int[4][];
+  /** The DHT definitions in effect, by class and id; tables are built from them for the scan's components only. */
+  private final String[] dcDefinitions = new String[4];
+  private final String[] acDefinitions = new String[4];
   private final Huffman[] dcTables = new Huffman[4];
   private final Huffman[] acTables = new Huffman[4];
   private int width;
@@ -250,13 +295,40 @@ final class ScaledJpegDecoder {
       if (total > 256 || s + total > e) {
         throw NOT_HANDLED;
       }
-      int[] values = new int[total];
-      for (int i = 0; i < total; i++) {
-        values[i] = b[s + i] & 0xff;
+      int code = 0;
+      for (int l = 1; l <= 16; l++) {
+        code += counts[l];
+        if (code > 1 << l) {
+          throw NOT_HANDLED; // over-subscribed table: the full decoder reports it
+        }
+        code <<= 1;
       }
+      // built (or taken from the cache) only when a scan uses it: a file may define many tables
+      (cls == 0 ? dcDefinitions : acDefinitions)[id] =
+          new String(b, s - 17, 17 + total, StandardCharsets.ISO_8859_1); // class and id, counts, symbols
       s += total;
-      (cls == 0 ? dcTables : acTables)[id] = new Huffman(counts, values);
     }
+  }
+
+  /** The table a DHT definition (as {@link #readHuffman} keeps it) describes, from the cache or built now. */
+  private static Huffman table(String definition) {
+    Huffman table = TABLES.get(definition);
+    if (table == null) {
+      int[] counts = new int[17];
+      for (int l = 1; l <= 16; l++) {
+        counts[l] = definition.charAt(l);
+      }
+      int[] values = new int[definition.length() - 17];
+      for (int i = 0; i < values.length; i++) {
+        values[i] = definition.charAt(17 + i);
+      }
+      table = new Huffman(counts, values, definition.charAt(0) >> 4 == 1);
+      if (TABLES.size() >= TABLE_CACHE_SIZE) {
+        TABLES.clear(); // many encoders at once: start again rather than track use
+      }
+      TABLES.put(definition, table);
+    }
+    return table;
   }
 
   private void readFrame(int s, int e) {
@@ -318,10 +390,12 @@ final class ScaledJpegDecoder {
       scanOrder[i] = c;
       scanDc[i] = (b[s + 2 + 2 * i] & 0xff) >> 4;
       scanAc[i] = b[s + 2 + 2 * i] & 15;
-      if (scanDc[i] > 3 || scanAc[i] > 3 || dcTables[scanDc[i]] == null || acTables[scanAc[i]] == null
+      if (scanDc[i] > 3 || scanAc[i] > 3 || dcDefinitions[scanDc[i]] == null || acDefinitions[scanAc[i]] == null
           || quant[tq[c]] == null) {
         throw NOT_HANDLED;
       }
+      dcTables[scanDc[i]] = table(dcDefinitions[scanDc[i]]);
+      acTables[scanAc[i]] = table(acDefinitions[scanAc[i]]);
     }
     int at = s + 1 + 2 * components;
     if ((b[at] & 0xff) != 0 || (b[at + 1] & 0xff) != 63 || (b[at + 2] & 0xff) != 0) {
@@ -342,9 +416,10 @@ final class ScaledJpegDecoder {
       planes[c] = new byte[planeW[c] * mcusY * vs[c] * n];
     }
     int[] pred = new int[components];
-    float[] coef = new float[n * n + 1];
+    int[] coef = new int[n * n + 2]; // the kept coefficients, the flag, the scratch slot
     float[] tmp = new float[n * n];
     int[] keep = KEEP[n];
+    int lastKept = LAST_KEPT[n];
     int restarts = 0;
     int mcu = 0;
     for (int my = 0; my < mcusY; my++) {
@@ -358,12 +433,22 @@ final class ScaledJpegDecoder {
           Huffman dc = dcTables[scanDc[i]];
           Huffman ac = acTables[scanAc[i]];
           int[] q = quant[tq[c]];
+          byte[] plane = planes[c];
+          int stride = planeW[c];
           for (int v = 0; v < vs[c]; v++) {
             for (int h = 0; h < hs[c]; h++) {
-              pred[c] = decodeBlock(dc, ac, q, keep, coef, pred[c]);
+              pred[c] = decodeBlock(dc, ac, q, keep, lastKept, coef, pred[c]);
               int x0 = (mx * hs[c] + h) * n;
               int y0 = (my * vs[c] + v) * n;
-              inverseDct(n, coef, tmp, planes[c], y0 * planeW[c] + x0, planeW[c]);
+              int at = y0 * stride + x0;
+              if (n == 1) {
+                plane[at] = clamp(coef[0] / 8f + 128f);
+                coef[0] = 0;
+              } else if (n == 2) {
+                inverseDct2(coef, plane, at, stride);
+              } else {
+                inverseDct(n, coef, tmp, plane, at, stride);
+              }
             }
           }
         }
@@ -379,11 +464,12 @@ final class ScaledJpegDecoder {
 
   /**
    * Entropy-decodes one block, keeping the dequantised coefficients {@code keep} selects in {@code coef} (and a flag in
-   * {@code coef[n*n]}: 1 when any AC coefficient was kept); returns the new DC predictor. The bit buffer lives in locals
-   * here and goes back to the fields around each refill.
+   * {@code coef[n*n]}: 1 when any AC coefficient was kept); returns the new DC predictor. Past zig-zag position
+   * {@code lastKept} nothing is kept, so the rest of the block is only skipped over: one lookup on the next
+   * {@link #GROUP_BITS} bits skips every whole coefficient they hold. The bit buffer lives in locals here and goes back
+   * to the fields around each refill.
    */
-  private int decodeBlock(Huffman dc, Huffman ac, int[] q, int[] keep, float[] coef, int predictor) {
-    java.util.Arrays.fill(coef, 0f);
+  private int decodeBlock(Huffman dc, Huffman ac, int[] q, int[] keep, int lastKept, int[] coef, int predictor) {
     long buf = this.buf;
     int bits = this.bits;
     if (bits < 32) {
@@ -394,105 +480,181 @@ final class ScaledJpegDecoder {
       bits = this.bits;
     }
     // DC
-    int e = dc.lookup[(int) (buf >>> 55)];
-    int size;
-    if (e != 0) {
-      buf <<= e >> 8;
-      bits -= e >> 8;
-      size = e & 0xff;
+    int e = dc.fastDc[(int) (buf >>> (64 - LOOKUP_BITS))];
+    if (e != 0) { // code and difference bits together in the prefix
+      buf <<= e & 0xff;
+      bits -= e & 0xff;
+      predictor += e >> 8;
     } else {
       this.buf = buf;
       this.bits = bits;
-      size = slowHuff(dc);
+      predictor = slowDc(dc, predictor);
       buf = this.buf;
       bits = this.bits;
     }
-    if (size > 11) {
-      throw corrupt("bad DC difference size " + size);
-    }
-    if (size > 0) {
-      int v = (int) (buf >>> (64 - size));
-      buf <<= size;
-      bits -= size;
-      predictor += v < (1 << (size - 1)) ? v - (1 << size) + 1 : v;
-    }
     coef[0] = predictor * q[0];
-    float anyAc = 0;
+    int area = coef.length - 2; // N·N: the flag's slot
+    int anyAc = 0;
     int[] fast = ac.fastAc;
     int[] lookup = ac.lookup;
-    for (int k = 1; k < 64; k++) {
-      if (bits < 32) {
-        this.buf = buf;
-        this.bits = bits;
-        fill();
-        buf = this.buf;
-        bits = this.bits;
-      }
-      int top = (int) (buf >>> 55);
-      int f = fast[top];
-      if (f != 0) { // code and value bits together in 9 bits
-        int len = f & 0xff;
-        buf <<= len;
-        bits -= len;
-        k += (f >> 8) & 0xff;
+    int k = 1;
+    block:
+    {
+      for (; k <= lastKept; k++) {
+        if (bits < 32) {
+          this.buf = buf;
+          this.bits = bits;
+          fill();
+          buf = this.buf;
+          bits = this.bits;
+        }
+        int top = (int) (buf >>> (64 - LOOKUP_BITS));
+        int f = fast[top];
+        if (f != 0) { // code and value bits together in the lookup's bits
+          int len = f & 0xff;
+          buf <<= len;
+          bits -= len;
+          k += (f >> 8) & 0xff;
+          if (k > 63) {
+            throw corrupt("coefficient index past 63");
+          }
+          int at = keep[k];
+          coef[at] = (f >> 16) * q[k];
+          anyAc |= (at - area) >>> 31; // 1 where kept
+          continue;
+        }
+        int rs;
+        e = lookup[top];
+        if (e != 0) {
+          buf <<= e >> 8;
+          bits -= e >> 8;
+          rs = e & 0xff;
+        } else {
+          this.buf = buf;
+          this.bits = bits;
+          rs = slowHuff(ac);
+          buf = this.buf;
+          bits = this.bits;
+        }
+        int run = rs >> 4;
+        int bitsize = rs & 15;
+        if (bitsize == 0) {
+          if (run != 15) {
+            break block;
+          }
+          k += 15;
+          continue;
+        }
+        k += run;
         if (k > 63) {
           throw corrupt("coefficient index past 63");
         }
+        int v = (int) (buf >>> (64 - bitsize));
+        buf <<= bitsize;
+        bits -= bitsize;
         int at = keep[k];
-        if (at >= 0) {
-          coef[at] = (f >> 16) * q[k];
-          anyAc = 1;
-        }
-        continue;
-      }
-      int rs;
-      e = lookup[top];
-      if (e != 0) {
-        buf <<= e >> 8;
-        bits -= e >> 8;
-        rs = e & 0xff;
-      } else {
-        this.buf = buf;
-        this.bits = bits;
-        rs = slowHuff(ac);
-        buf = this.buf;
-        bits = this.bits;
-      }
-      int run = rs >> 4;
-      int bitsize = rs & 15;
-      if (bitsize == 0) {
-        if (run != 15) {
-          break;
-        }
-        k += 15;
-        continue;
-      }
-      k += run;
-      if (k > 63) {
-        throw corrupt("coefficient index past 63");
-      }
-      int v = (int) (buf >>> (64 - bitsize));
-      buf <<= bitsize;
-      bits -= bitsize;
-      int at = keep[k];
-      if (at >= 0) {
         coef[at] = (v < (1 << (bitsize - 1)) ? v - (1 << bitsize) + 1 : v) * q[k];
-        anyAc = 1;
+        anyAc |= (at - area) >>> 31;
+      }
+      int[] groups = ac.skipGroups;
+      while (k < 64) {
+        if (bits < 32) {
+          this.buf = buf;
+          this.bits = bits;
+          fill();
+          buf = this.buf;
+          bits = this.bits;
+        }
+        int g = groups[(int) (buf >>> (64 - GROUP_BITS))];
+        if (g != 0) { // whole coefficients (and maybe the end of block) in the prefix: skip them together
+          int advance = (g >> 8) & 0xff;
+          if (g < 0 ? k + advance < 64 : k + advance <= 64) { // else one of them lies past 63: decode singly
+            buf <<= g & 0xff;
+            bits -= g & 0xff;
+            k += advance;
+            if (g < 0) {
+              break block;
+            }
+            continue;
+          }
+        }
+        int rs;
+        int e1 = lookup[(int) (buf >>> (64 - LOOKUP_BITS))];
+        if (e1 != 0) {
+          buf <<= e1 >> 8;
+          bits -= e1 >> 8;
+          rs = e1 & 0xff;
+        } else {
+          this.buf = buf;
+          this.bits = bits;
+          rs = slowHuff(ac);
+          buf = this.buf;
+          bits = this.bits;
+        }
+        int run = rs >> 4;
+        int bitsize = rs & 15;
+        if (bitsize == 0) {
+          if (run != 15) {
+            break block;
+          }
+          k += 16;
+          continue;
+        }
+        k += run;
+        if (k > 63) {
+          throw corrupt("coefficient index past 63");
+        }
+        buf <<= bitsize;
+        bits -= bitsize;
+        k++;
       }
     }
     this.buf = buf;
     this.bits = bits;
-    coef[coef.length - 1] = anyAc;
+    coef[area] = anyAc;
     return predictor;
   }
 
-  private static void inverseDct(int n, float[] coef, float[] tmp, byte[] plane, int at, int stride) {
-    if (n == 1) {
-      plane[at] = clamp(coef[0] / 8f + 128f);
+  /**
+   * The 2-point case of {@link #inverseDct} (1/4 scale), unrolled: the same products summed in the same order, so the
+   * same floats come out. Clears {@code coef} for the next block.
+   */
+  private static void inverseDct2(int[] coef, byte[] plane, int at, int stride) {
+    float f00 = coef[0];
+    if (coef[4] == 0) { // DC only: a flat block
+      byte v = clamp(f00 / 8f + 128f);
+      coef[0] = 0;
+      plane[at] = v;
+      plane[at + 1] = v;
+      plane[at + stride] = v;
+      plane[at + stride + 1] = v;
       return;
     }
+    float f01 = coef[1];
+    float f10 = coef[2];
+    float f11 = coef[3];
+    coef[0] = 0;
+    coef[1] = 0;
+    coef[2] = 0;
+    coef[3] = 0;
+    coef[4] = 0;
+    // rows: t[v][x] = sum_u M[x][u] F[v][u]
+    float t00 = M2_00 * f00 + M2_01 * f01;
+    float t01 = M2_10 * f00 + M2_11 * f01;
+    float t10 = M2_00 * f10 + M2_01 * f11;
+    float t11 = M2_10 * f10 + M2_11 * f11;
+    // columns: out[y][x] = sum_v M[y][v] t[v][x]
+    plane[at] = clamp(M2_00 * t00 + M2_01 * t10 + 128f);
+    plane[at + 1] = clamp(M2_00 * t01 + M2_01 * t11 + 128f);
+    plane[at + stride] = clamp(M2_10 * t00 + M2_11 * t10 + 128f);
+    plane[at + stride + 1] = clamp(M2_10 * t01 + M2_11 * t11 + 128f);
+  }
+
+  /** The N-point inverse DCT of the kept N×N coefficients into the plane; clears {@code coef} for the next block. */
+  private static void inverseDct(int n, int[] coef, float[] tmp, byte[] plane, int at, int stride) {
     if (coef[n * n] == 0) { // DC only: a flat block
       byte v = clamp(coef[0] / 8f + 128f);
+      coef[0] = 0;
       for (int y = 0; y < n; y++) {
         java.util.Arrays.fill(plane, at + y * stride, at + y * stride + n, v);
       }
@@ -509,6 +671,7 @@ final class ScaledJpegDecoder {
         tmp[v * n + x] = s;
       }
     }
+    java.util.Arrays.fill(coef, 0);
     // columns: out[y][x] = sum_v M[y][v] tmp[v][x]
     for (int y = 0; y < n; y++) {
       int row = at + y * stride;
@@ -523,8 +686,7 @@ final class ScaledJpegDecoder {
   }
 
   private static byte clamp(float v) {
-    int i = (int) (v + 0.5f);
-    return (byte) (i < 0 ? 0 : Math.min(i, 255));
+    return clamp8((int) (v + 0.5f));
   }
 
   /** JFIF YCbCr to RGB (fixed point, as libjpeg), chroma replicated over the luma samples it covers. */
@@ -547,24 +709,57 @@ final class ScaledJpegDecoder {
     }
     byte[] cbPlane = planes[1];
     byte[] crPlane = planes[2];
+    int vShift = vmax == 2 ? 1 : 0; // luma is sampled 1 or 2 times the chroma
     for (int y = 0, o = 0; y < h; y++) {
       int row = y * planeW[0];
-      int crow = (y / vmax) * planeW[1];
-      for (int x = 0; x < w; x++, o += 3) {
-        int yy = (luma[row + x] & 0xff) << 16;
-        int ci = crow + x / hmax;
+      int crow = (y >> vShift) * planeW[1];
+      if (hmax == 1) {
+        for (int x = 0; x < w; x++) {
+          o = ycc(luma[row + x], cbPlane[crow + x], crPlane[crow + x], rgb, o);
+        }
+        continue;
+      }
+      int x = 0;
+      for (int ci = crow; x + 1 < w; x += 2, ci++) {
+        // the chroma terms once for the two luma samples they cover
         int cb = (cbPlane[ci] & 0xff) - 128;
         int cr = (crPlane[ci] & 0xff) - 128;
-        rgb[o] = clamp8((yy + 91881 * cr + 32768) >> 16);
-        rgb[o + 1] = clamp8((yy - 22554 * cb - 46802 * cr + 32768) >> 16);
-        rgb[o + 2] = clamp8((yy + 116130 * cb + 32768) >> 16);
+        int rAdd = 91881 * cr + 32768;
+        int gAdd = -22554 * cb - 46802 * cr + 32768;
+        int bAdd = 116130 * cb + 32768;
+        int y0 = (luma[row + x] & 0xff) << 16;
+        int y1 = (luma[row + x + 1] & 0xff) << 16;
+        rgb[o] = clamp8((y0 + rAdd) >> 16);
+        rgb[o + 1] = clamp8((y0 + gAdd) >> 16);
+        rgb[o + 2] = clamp8((y0 + bAdd) >> 16);
+        rgb[o + 3] = clamp8((y1 + rAdd) >> 16);
+        rgb[o + 4] = clamp8((y1 + gAdd) >> 16);
+        rgb[o + 5] = clamp8((y1 + bAdd) >> 16);
+        o += 6;
+      }
+      if (x < w) { // odd width: the last luma sample has its chroma sample to itself
+        int ci = crow + (x >> 1);
+        o = ycc(luma[row + x], cbPlane[ci], crPlane[ci], rgb, o);
       }
     }
     return rgb;
   }
 
+  /** One pixel, JFIF YCbCr to RGB as libjpeg; returns the next output offset. */
+  private static int ycc(byte luma, byte cbSample, byte crSample, byte[] rgb, int o) {
+    int yy = (luma & 0xff) << 16;
+    int cb = (cbSample & 0xff) - 128;
+    int cr = (crSample & 0xff) - 128;
+    rgb[o] = clamp8((yy + 91881 * cr + 32768) >> 16);
+    rgb[o + 1] = clamp8((yy - 22554 * cb - 46802 * cr + 32768) >> 16);
+    rgb[o + 2] = clamp8((yy + 116130 * cb + 32768) >> 16);
+    return o + 3;
+  }
+
+  /** {@code v} clamped to 0..255, without branches (colour conversion clips rarely but unpredictably). */
   private static byte clamp8(int v) {
-    return (byte) (v < 0 ? 0 : Math.min(v, 255));
+    int nonNegative = v & ~(v >> 31);
+    return (byte) (nonNegative | ((255 - nonNegative) >> 31));
   }
 
   // ---- bit reader ----
@@ -577,6 +772,16 @@ final class ScaledJpegDecoder {
       byte[] b = this.b;
       int pos = this.pos;
       int last = b.length - 1;
+      if (bits <= 56 && pos + 8 <= last) {
+        long window = (long) BIG_ENDIAN_LONG.get(b, pos);
+        long notFf = ~window; // a byte of the window is 0xFF where a byte of this is 0
+        if (((notFf - 0x0101010101010101L) & window & 0x8080808080808080L) == 0) {
+          int take = (64 - bits) >>> 3; // whole bytes that fit, at least one; none is a marker or stuffed
+          buf |= (window & -1L << (64 - 8 * take)) >>> bits;
+          bits += 8 * take;
+          pos += take;
+        }
+      }
       while (bits <= 56) {
         if (pos >= last) {
           if (pos == last && b[pos] != (byte) 0xFF) {
@@ -615,10 +820,33 @@ final class ScaledJpegDecoder {
     this.bits = bits;
   }
 
-  /** A code longer than 9 bits (the lookup had none); the buffer holds at least 16 bits. */
+  /** A DC difference whose code and bits together are longer than the fast lookup's prefix; on the fields. */
+  private int slowDc(Huffman dc, int predictor) {
+    int e = dc.lookup[(int) (buf >>> (64 - LOOKUP_BITS))];
+    int size;
+    if (e != 0) {
+      buf <<= e >> 8;
+      bits -= e >> 8;
+      size = e & 0xff;
+    } else {
+      size = slowHuff(dc);
+    }
+    if (size > 11) {
+      throw corrupt("bad DC difference size " + size);
+    }
+    if (size > 0) {
+      int v = (int) (buf >>> (64 - size));
+      buf <<= size;
+      bits -= size;
+      predictor += v < (1 << (size - 1)) ? v - (1 << size) + 1 : v;
+    }
+    return predictor;
+  }
+
+  /** A code longer than the lookups' prefix (they had none); the buffer holds at least 16 bits. */
   private int slowHuff(Huffman t) {
     int code = (int) (buf >>> 48);
-    for (int l = 10; l <= 16; l++) {
+    for (int l = LOOKUP_BITS + 1; l <= 16; l++) {
       int c = code >>> (16 - l);
       if (c <= t.maxcode[l]) {
         buf <<= l;
@@ -674,22 +902,39 @@ final class ScaledJpegDecoder {
     return new ImageRejectedException(Reason.CORRUPT, who + ": damaged jpeg data: " + what);
   }
 
-  /** A canonical Huffman table (JPEG Annex C) with a 9-bit lookup for the short codes. */
+  /** A canonical Huffman table (JPEG Annex C) with lookups on the next {@link #LOOKUP_BITS} bits for the short codes. */
   private static final class Huffman {
-    /** {@code length << 8 | symbol} for every 9-bit prefix of a code of at most 9 bits; 0 otherwise. */
-    final int[] lookup = new int[512];
+    /** {@code length << 8 | symbol} for every prefix of a code of at most {@link #LOOKUP_BITS} bits; 0 otherwise. */
+    final int[] lookup = new int[1 << LOOKUP_BITS];
     /**
-     * For AC tables: {@code value << 16 | run << 8 | length} where a code and its value bits fit in the 9-bit prefix
-     * together (most coefficients of a photo); 0 otherwise.
+     * For AC tables: {@code value << 16 | run << 8 | length} where a code and its value bits fit in the prefix together
+     * (most coefficients of a photo); 0 otherwise.
      */
-    final int[] fastAc = new int[512];
+    final int[] fastAc;
+    /**
+     * For AC tables, to skip coefficients that are not kept: for every {@link #GROUP_BITS}-bit prefix, the whole
+     * coefficients (code and value bits) it starts with, up to and including an end of block, as
+     * {@code eob << 31 | advance << 8 | length}: {@code advance} is how far they move the zig-zag position (the sum of
+     * their runs plus one each), {@code length} their bits; 0 where the prefix does not start with a whole coefficient
+     * or an end of block (a long code, a long value, 16 zeros).
+     */
+    final int[] skipGroups;
+    /**
+     * For DC tables: {@code difference << 8 | length} where a code and its difference bits fit in the prefix together;
+     * 0 otherwise.
+     */
+    final int[] fastDc;
     final int[] maxcode = new int[17];
     final int[] mincode = new int[17];
     final int[] valptr = new int[17];
     final int[] values;
 
-    Huffman(int[] counts, int[] values) {
+    /** @param ac whether this is an AC table: only those get {@link #fastAc} and {@link #skipGroups} */
+    Huffman(int[] counts, int[] values, boolean ac) {
       this.values = values;
+      this.fastAc = ac ? new int[1 << LOOKUP_BITS] : null;
+      this.skipGroups = ac ? new int[1 << GROUP_BITS] : null;
+      this.fastDc = ac ? null : new int[1 << LOOKUP_BITS];
       int code = 0;
       int k = 0;
       for (int l = 1; l <= 16; l++) {
@@ -699,8 +944,8 @@ final class ScaledJpegDecoder {
           if (code >= (1 << l)) {
             throw NOT_HANDLED; // over-subscribed table: the full decoder reports it
           }
-          if (l <= 9) {
-            int shift = 9 - l;
+          if (l <= LOOKUP_BITS) {
+            int shift = LOOKUP_BITS - l;
             int base = code << shift;
             for (int j = 0; j < 1 << shift; j++) {
               lookup[base + j] = l << 8 | values[k];
@@ -712,15 +957,64 @@ final class ScaledJpegDecoder {
         maxcode[l] = counts[l] > 0 ? code - 1 : -1;
         code <<= 1;
       }
-      for (int top = 0; top < 512; top++) {
+      if (!ac) {
+        for (int top = 0; top < 1 << LOOKUP_BITS; top++) {
+          int e = lookup[top];
+          int len = e >> 8;
+          int size = e & 0xff;
+          if (e != 0 && size <= 11 && len + size <= LOOKUP_BITS) {
+            int v = (top >> (LOOKUP_BITS - len - size)) & ((1 << size) - 1);
+            int diff = size == 0 ? 0 : v < (1 << (size - 1)) ? v - (1 << size) + 1 : v;
+            fastDc[top] = diff << 8 | (len + size);
+          }
+        }
+        return;
+      }
+      for (int top = 0; top < 1 << LOOKUP_BITS; top++) {
         int e = lookup[top];
         int len = e >> 8;
         int run = (e & 0xff) >> 4;
         int size = e & 15;
-        if (e != 0 && size != 0 && len + size <= 9) {
-          int v = (top >> (9 - len - size)) & ((1 << size) - 1);
+        if (e != 0 && size != 0 && len + size <= LOOKUP_BITS) {
+          int v = (top >> (LOOKUP_BITS - len - size)) & ((1 << size) - 1);
           v = v < (1 << (size - 1)) ? v - (1 << size) + 1 : v;
           fastAc[top] = v << 16 | run << 8 | (len + size);
+        }
+      }
+      for (int top = 0; top < 1 << GROUP_BITS; top++) {
+        int used = 0;
+        int advance = 0;
+        boolean eob = false;
+        while (true) {
+          int symbol = -1;
+          int len = 0;
+          for (int l = 1; l <= GROUP_BITS - used && symbol < 0; l++) {
+            int c = (top >> (GROUP_BITS - used - l)) & ((1 << l) - 1);
+            if (maxcode[l] >= 0 && c <= maxcode[l] && c >= mincode[l]) {
+              symbol = values[valptr[l] + c - mincode[l]];
+              len = l;
+            }
+          }
+          if (symbol < 0) {
+            break;
+          }
+          int run = symbol >> 4;
+          int size = symbol & 15;
+          if (size == 0) {
+            if (run != 15) { // end of block (other zero-size symbols end it too, as in decodeBlock)
+              used += len;
+              eob = true;
+            }
+            break; // 16 zeros: decoded singly, it may end the block at position 64 without a check
+          }
+          if (used + len + size > GROUP_BITS) {
+            break;
+          }
+          used += len + size;
+          advance += run + 1;
+        }
+        if (used > 0) {
+          skipGroups[top] = (eob ? Integer.MIN_VALUE : 0) | advance << 8 | used;
         }
       }
     }

@@ -20,6 +20,7 @@ import javax.imageio.ImageTypeSpecifier;
 import javax.imageio.ImageWriteParam;
 import javax.imageio.ImageWriter;
 import javax.imageio.metadata.IIOMetadata;
+import javax.imageio.plugins.jpeg.JPEGImageWriteParam;
 import javax.imageio.metadata.IIOMetadataNode;
 import javax.imageio.stream.MemoryCacheImageOutputStream;
 import org.junit.jupiter.api.Test;
@@ -160,6 +161,54 @@ class ScaledJpegDecoderTest {
     assertEquals(4, fast.reduction());
     assertEquals(501, fast.width(), "ceil(2001 / 4)");
     assertClose(fast, FULL.decode(greyJpeg), P224);
+  }
+
+  @Test
+  void framesWithTheirOwnHuffmanTablesDecodeWithTheirOwnTables() {
+    BufferedImage img = photo("coffee.png", 1920, 1080);
+    byte[] standard = jpeg(img, false, 0);
+    byte[] optimised = optimisedHuffmanJpeg(img);
+    assertTrue(!Arrays.equals(huffmanTables(standard), huffmanTables(optimised)), "the two files define other tables");
+    DecodedImage firstStandard = FOR_224.decode(standard);
+    DecodedImage firstOptimised = FOR_224.decode(optimised);
+    assertClose(firstStandard, FULL.decode(standard), P224);
+    assertClose(firstOptimised, FULL.decode(optimised), P224);
+    for (int i = 0; i < 2; i++) { // the tables decoded once are kept: each file still gets its own
+      assertArrayEquals(firstStandard.rgb(), FOR_224.decode(standard).rgb());
+      assertArrayEquals(firstOptimised.rgb(), FOR_224.decode(optimised).rgb());
+    }
+  }
+
+  private static byte[] optimisedHuffmanJpeg(BufferedImage img) {
+    ImageWriter writer = ImageIO.getImageWritersByFormatName("jpeg").next();
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try (MemoryCacheImageOutputStream ios = new MemoryCacheImageOutputStream(out)) {
+      writer.setOutput(ios);
+      JPEGImageWriteParam param = new JPEGImageWriteParam(null);
+      param.setCompressionMode(ImageWriteParam.MODE_EXPLICIT);
+      param.setCompressionQuality(0.9f);
+      param.setOptimizeHuffmanTables(true);
+      writer.write(null, new IIOImage(img, null, null), param);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } finally {
+      writer.dispose();
+    }
+    return out.toByteArray();
+  }
+
+  /** The bytes of every DHT segment, in order. */
+  private static byte[] huffmanTables(byte[] jpeg) {
+    ByteArrayOutputStream tables = new ByteArrayOutputStream();
+    int p = 2;
+    while ((jpeg[p + 1] & 0xff) != 0xDA) {
+      int len = (jpeg[p + 2] & 0xff) << 8 | (jpeg[p + 3] & 0xff);
+      if ((jpeg[p + 1] & 0xff) == 0xC4) {
+        tables.write(jpeg, p + 4, len - 2);
+      }
+      p += 2 + len;
+    }
+    return tables.toByteArray();
   }
 
   @Test

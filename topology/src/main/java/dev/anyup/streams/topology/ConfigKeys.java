@@ -111,7 +111,8 @@ public final class ConfigKeys {
               + "captured further than this from the kernel's own frame.")
       .define("preprocess.jpeg.scaled.decode", BOOLEAN, Boolean.toString(MODEL.jpegScaledDecode()),
           "Decode baseline JPEGs at the largest DCT scale (1/4 or 1/8) that still leaves the resize enough pixels "
-              + "(2.3-4.3x less CPU for 1080p/4K frames, docs/decoding.md); false: every image in full, bit for bit.")
+              + "(3.4x less CPU for 1080p frames to 224, 6.6x for 4K, docs/decoding.md); false: every image in full, "
+              + "bit for bit.")
 
       .section("Output", "What is published for each image, and how it is encoded.")
       .define("output.dense.enabled", BOOLEAN, Boolean.toString(OUTPUT.denseEnabled()),
