@@ -298,7 +298,8 @@ class AnyUpProfileGraph(nn.Module):
         rows = self._band_rows() or R.tiles
         # the key columns and feature columns every band sees, gathered once (small: grid rows x tile columns)
         kc = self._heads(k).index_select(2, C.key_idx)  # [B, h, C.tiles*C.span, nh, dh]
-        fc = features.index_select(3, C.key_idx)  # [B, C, h, C.tiles*C.span]
+        # channels last once (small), so each tile's features are gathered as rows of C floats
+        fc = features.permute(0, 2, 3, 1).index_select(2, C.key_idx)  # [B, h, C.tiles*C.span, C]
         bands = [self._tile_rows(q, kc, fc, r0, min(rows, R.tiles - r0)) for r0 in range(0, R.tiles, rows)]
         if len(bands) == 1:
             return bands[0]
@@ -322,12 +323,13 @@ class AnyUpProfileGraph(nn.Module):
         qt = qt.permute(0, 5, 1, 3, 2, 4, 6).reshape(-1, tn, G, dh)  # [B*nh, tn, G, dh]
         key_rows = R.key_idx[r0 * R.span:(r0 + n) * R.span]
         kt = kc.index_select(1, key_rows).reshape(-1, n, R.span, C.tiles, C.span, nh, dh)
-        kt = kt.permute(0, 5, 1, 3, 6, 2, 4).reshape(-1, tn, dh, K)  # [B*nh, tn, dh, K]
-        logits = torch.matmul(qt, kt) + self._window_bias(r0, n, fc)
+        kt = kt.permute(0, 5, 1, 3, 2, 4, 6).reshape(-1, tn, K, dh)  # [B*nh, tn, K, dh]: runs of dh floats
+        logits = torch.matmul(qt, kt.transpose(-1, -2)) + self._window_bias(r0, n, fc)  # FusedMatMul transB
         weights = torch.softmax(logits, dim=-1).reshape(-1, nh, tn, G, K).sum(dim=1)  # [B, tn, G, K]
-        v = fc.index_select(2, key_rows).reshape(-1, self.c, n, R.span, C.tiles, C.span)
-        vt = v.permute(0, 2, 4, 1, 3, 5).reshape(-1, tn, self.c, K)
-        out = torch.matmul(vt, weights.transpose(-1, -2))  # [B, tn, C, G]
+        v = fc.index_select(1, key_rows).reshape(-1, n, R.span, C.tiles, C.span, self.c)
+        v = v.permute(0, 1, 3, 2, 4, 5).reshape(-1, tn, K, self.c)  # moves runs of span*C floats
+        # both operands transposed: ONNX Runtime fuses the two into its MatMul (FusedMatMul transA/transB)
+        out = torch.matmul(v.transpose(-1, -2), weights.transpose(-1, -2))  # [B, tn, C, G]
         out = out.reshape(-1, n, C.tiles, self.c, R.length, C.length).permute(0, 3, 1, 4, 2, 5)
         return out.reshape(-1, self.c, n * R.length, self.o)
 
