@@ -9,7 +9,11 @@ waste work:
   that is a traced shape, which ``torch.onnx.export`` refuses; here the C channels are folded into the batch axis and
   convolved with the [128,1,5,5] basis (one ordinary conv, same numbers), the border normalisation is a constant.
 * **RoPE**: the angle is linear in (row, col), so cos/sin of it are products of per-row and per-column tables
-  (cos(a+b) = cos a cos b - sin a sin b); the graph holds 4 small tables instead of two [128,H,W] maps.
+  (cos(a+b) = cos a cos b - sin a sin b); the file holds small tables instead of two [128,H,W] maps (up to 448 ONNX
+  Runtime multiplies them out once per session, see :meth:`AnyUpProfileGraph._rope`).
+* **GroupNorm, RMSNorm, pooling**: written as the ops ONNX Runtime runs in fewer passes (:func:`_group_norm`,
+  :meth:`AnyUpProfileGraph._project`) and with the key encoder's last 1x1 conv after the key pooling
+  (:func:`_run_then_pool`).
 * **Pooling**: a reshape and a mean when the sizes divide (the key pooling S -> S/14), constant matrices otherwise,
   nothing at all for identity pooling (queries pooled to their own size).
 * **Cross-attention**: only the head-averaged attention weights are used, so the value projection, the weighted sum
@@ -392,7 +396,8 @@ def macs(input_size, feature_size, channels, attention="windowed", qk_dim=128, h
     s, h, c, d = input_size, feature_size, channels, qk_dim
     px = s * s
     stages = {
-        "full-res 1x1 convs (image, query, key encoders)": px * (3 * d + 4 * d * d) + 2 * px * 5 * d * d,
+        # the key encoder's last 1x1 conv runs after the pooling, on the feature grid (_run_then_pool)
+        "full-res 1x1 convs (image, query, key encoders)": px * (3 * d + 4 * d * d) + px * 9 * d * d + h * h * d * d,
         "query 3x3 conv": px * 9 * d * d,
         "q/k projections": px * d * d + h * h * d * d,
         "low-res (feature unification, aggregation)": h * h * (c * lfu * k * k + 9 * 2 * d * d + 4 * d * d * 2),
