@@ -71,8 +71,8 @@ def _run(module, x):
 def _run_then_pool(module, x, out_h, out_w):
     """``_avg_pool(_run(module, x))`` with the last 1x1 conv of the last ResBlock moved after the pooling: average
     pooling is linear and so are the identity shortcut and a 1x1 conv, so pool(x + conv(a)) = pool(x) + conv(pool(a))
-    -- the key encoder's last conv then runs on the feature grid instead of every pixel (one of the 12 full-resolution
-    1x1 convs, and a full-resolution Add, fewer)."""
+    -- the key encoder's last conv then runs on the feature grid instead of every pixel (one of the 14 full-resolution
+    128x128 1x1 convs, and a full-resolution Add, fewer)."""
     last = module[-1] if isinstance(module, nn.Sequential) and len(module) else None
     conv = last.block[-1] if hasattr(last, "block") and isinstance(last.block, nn.Sequential) else None
     if (not isinstance(getattr(last, "shortcut", None), nn.Identity) or not isinstance(conv, nn.Conv2d)
