@@ -9,7 +9,11 @@ waste work:
   that is a traced shape, which ``torch.onnx.export`` refuses; here the C channels are folded into the batch axis and
   convolved with the [128,1,5,5] basis (one ordinary conv, same numbers), the border normalisation is a constant.
 * **RoPE**: the angle is linear in (row, col), so cos/sin of it are products of per-row and per-column tables
-  (cos(a+b) = cos a cos b - sin a sin b); the graph holds 4 small tables instead of two [128,H,W] maps.
+  (cos(a+b) = cos a cos b - sin a sin b); the file holds small tables instead of two [128,H,W] maps (up to 448 ONNX
+  Runtime multiplies them out once per session, see :meth:`AnyUpProfileGraph._rope`).
+* **GroupNorm, RMSNorm, pooling**: written as the ops ONNX Runtime runs in fewer passes (:func:`_group_norm`,
+  :meth:`AnyUpProfileGraph._project`) and with the key encoder's last 1x1 conv after the key pooling
+  (:func:`_run_then_pool`).
 * **Pooling**: a reshape and a mean when the sizes divide (the key pooling S -> S/14), constant matrices otherwise,
   nothing at all for identity pooling (queries pooled to their own size).
 * **Cross-attention**: only the head-averaged attention weights are used, so the value projection, the weighted sum
@@ -42,6 +46,9 @@ _PIECE_ELEMENTS = 128 * 1024 * 1024
 # once but measured worse on ONNX Runtime with its default arena and memory pattern: 4 rows (16 bands) peaked at
 # 9,268 MiB resident against 8,227 MiB for 11 rows (BENCHMARKS.md).
 _BAND_ELEMENTS = 128 * 1024 * 1024
+# Up to this many elements per table (128 channels x 448^2: 103 MB) RoPE runs on full cos/sin tables that ONNX Runtime
+# builds once per session (see AnyUpProfileGraph._rope); above it, on products of per-row and per-column tables.
+_ROPE_TABLE_ELEMENTS = 128 * 448 * 448
 
 
 def _run(module, x):
@@ -56,7 +63,34 @@ def _run(module, x):
         return _run(module.block, x) + _run(module.shortcut, x)
     if isinstance(module, nn.Conv2d) and module.padding_mode != "zeros" and not any(module.padding):
         return F.conv2d(x, module.weight, module.bias, module.stride, 0, module.dilation, module.groups)
+    if isinstance(module, nn.GroupNorm) and module.affine:
+        return _group_norm(x, module)
     return module(x)
+
+
+def _run_then_pool(module, x, out_h, out_w):
+    """``_avg_pool(_run(module, x))`` with the last 1x1 conv of the last ResBlock moved after the pooling: average
+    pooling is linear and so are the identity shortcut and a 1x1 conv, so pool(x + conv(a)) = pool(x) + conv(pool(a))
+    -- the key encoder's last conv then runs on the feature grid instead of every pixel (one of the 14 full-resolution
+    128x128 1x1 convs, and a full-resolution Add, fewer)."""
+    last = module[-1] if isinstance(module, nn.Sequential) and len(module) else None
+    conv = last.block[-1] if hasattr(last, "block") and isinstance(last.block, nn.Sequential) else None
+    if (not isinstance(getattr(last, "shortcut", None), nn.Identity) or not isinstance(conv, nn.Conv2d)
+            or conv.kernel_size != (1, 1) or conv.stride != (1, 1) or any(conv.padding) or conv.groups != 1):
+        return _avg_pool(_run(module, x), out_h, out_w)
+    x = _run(module[:-1], x)
+    a = _run(last.block[:-1], x)
+    return _avg_pool(x, out_h, out_w) + F.conv2d(_avg_pool(a, out_h, out_w), conv.weight, conv.bias)
+
+
+def _group_norm(x, gn):
+    """GroupNorm as the normalisation alone (one InstanceNormalization over the groups) followed by the per-channel
+    scale and shift as one inference-mode BatchNormalization (mean 0, variance 1, epsilon 0: exactly x * weight +
+    bias). torch exports the affine part as a Mul and an Add, two full passes over the tensor where the
+    BatchNormalization is one."""
+    y = F.group_norm(x, gn.num_groups, None, None, gn.eps)
+    c = gn.num_channels
+    return F.batch_norm(y, torch.zeros(c), torch.ones(c), gn.weight, gn.bias, False, 0.0, 0.0)
 
 
 def _avg_pool(x, out_h, out_w):
@@ -130,8 +164,9 @@ class AnyUpProfileGraph(nn.Module):
         self.cols = self.rows  # square profiles: the same tiling along both axes
         if attention == "windowed":
             t, n, k = self.rows.tiles, self.rows.length, self.rows.span
-            self.register_buffer("row_bias", self.rows.bias.reshape(t, 1, n, 1, k, 1), persistent=False)
-            self.register_buffer("col_bias", self.cols.bias.reshape(1, t, 1, n, 1, k), persistent=False)
+            # persistent: initializers in the graph, see _window_bias
+            self.register_buffer("row_bias", self.rows.bias.reshape(t, 1, n, 1, k, 1))
+            self.register_buffer("col_bias", self.cols.bias.reshape(1, t, 1, n, 1, k))
         else:
             r0, r1 = window_bounds(self.o, self.h, ratio)
             cells = torch.arange(self.h)
@@ -151,12 +186,31 @@ class AnyUpProfileGraph(nn.Module):
         for axis, angle in (("row", row_angle), ("col", col_angle)):
             self.register_buffer(axis + "_cos", as_map[axis](angle.cos()).float().contiguous(), persistent=False)
             self.register_buffer(axis + "_sin", as_map[axis](angle.sin()).float().contiguous(), persistent=False)
+            # persistent: traced as initializers, which the exporter's folding leaves alone (as a non-persistent
+            # constant the tracer would evaluate Cos/Sin of them and store the full tables)
+            self.register_buffer(axis + "_angle", as_map[axis](angle).float().contiguous())
+        half = self.qk_dim // 2
+        # rot(x) = [-x[half:], x[:half]] = sign * x[index]
+        self.register_buffer("rot_index", torch.cat([torch.arange(half, self.qk_dim), torch.arange(half)]),
+                             persistent=False)
+        self.register_buffer("rot_sign", torch.cat([-torch.ones(half), torch.ones(half)]).reshape(-1, 1, 1),
+                             persistent=False)
 
     def _rope(self, x):
+        """x cos(a+b) + rot(x) sin(a+b), with a the row angle and b the column angle of each channel."""
+        if self.qk_dim * self.s * self.s <= _ROPE_TABLE_ELEMENTS:
+            # Full [d, S, S] tables of cos(a+b) and sign * sin(a+b), written as products of Cos/Sin of the per-row
+            # and per-column angles: the exporter does not fold Cos/Sin, so the file holds only the small angle
+            # tables, and ONNX Runtime folds the tables into constants when the session is created. Each run is
+            # then a gather of the channels and three passes (Mul, Mul, Add) instead of a dozen.
+            ra, ca = self.row_angle, self.col_angle
+            cos = torch.cos(ra) * torch.cos(ca) - torch.sin(ra) * torch.sin(ca)
+            sin = (torch.sin(ra) * torch.cos(ca) + torch.cos(ra) * torch.sin(ca)) * self.rot_sign
+            return x * cos + x.index_select(1, self.rot_index) * sin
         half = self.qk_dim // 2
         rotated = torch.cat([-x[:, half:], x[:, :half]], dim=1)
-        # x cos(a+b) + rot(x) sin(a+b), with a the row angle and b the column angle; every product involves x, so
-        # nothing here constant-folds into a full-resolution table.
+        # Above _ROPE_TABLE_ELEMENTS (the 896 profile: 2 x 411 MB of tables) every product involves x, so nothing
+        # here constant-folds into a full-resolution table.
         u = x * self.row_cos + rotated * self.row_sin
         v = rotated * self.row_cos - x * self.row_sin
         return u * self.col_cos + v * self.col_sin
@@ -179,39 +233,46 @@ class AnyUpProfileGraph(nn.Module):
         The reference views the [C, L] responses of each pixel as [L, C] (``f = c*L + j = a*C + b``), takes the
         softmax over ``a`` and the mean over ``b``; with C = L*M that is ``c = a*M + m``, ``j = b % L``: the softmax
         runs over the channel groups ``a`` for each (m, j, pixel) and the mean over (m, j). So the channels are laid out
-        as [M, pixel, a] once (a small transpose of the input), each pixel's 5x5 neighbourhood is gathered with
-        constant indices (im2col; zero padding as the reference's), divided by the pixel's tap count, and multiplied
-        by the [L, 25] basis into [M, pixel, j, a]: the softmax axis comes out last, where ONNX Runtime's Softmax is
-        one fused pass, and no conv output needs converting out of the NCHWc layout (that conversion and the
-        written-out softmax over a middle axis were ~15 % of the 224 graph's time)."""
+        as [pixel, M, a] once (a small transpose of the input), each pixel's 5x5 neighbourhood is gathered for every m
+        with constant indices (im2col; zero padding as the reference's), divided by the pixel's tap count, and
+        multiplied by the [L, 25] basis into [pixel, M, j, a]: the softmax axis comes out last, where ONNX Runtime's
+        Softmax is one fused pass, the mean runs over two adjacent axes (one contiguous reduction), and no conv output
+        needs converting out of the NCHWc layout (that conversion and the written-out softmax over a middle axis were
+        ~15 % of the 224 graph's time)."""
         k = int(self.lfu.basis.shape[-1])
         h, L = self.h, self.lfu_out
         M = self.c // L
         px = h * h
-        x = F.normalize(features, dim=1).reshape(-1, L, M, h, h).permute(0, 2, 3, 4, 1)  # [B, M, h, h, a]
-        x = F.pad(x, (0, 0, k // 2, k // 2, k // 2, k // 2)).reshape(-1, M, (h + k - 1) ** 2, L)
-        x = x.index_select(2, self._lfu_patch_index(h, k)).reshape(-1, M, px, k * k, L)  # [B, M, P, 25, a]
-        x = x * (1.0 / self.lfu_taps.reshape(1, 1, px, 1, 1))
-        responses = torch.matmul(self.lfu.basis.reshape(L, k * k), x)  # [B, M, P, j, a]
-        weights = torch.softmax(responses, dim=-1).mean(dim=(1, 3))  # [B, P, a]
+        x = F.normalize(features, dim=1).reshape(-1, L, M, h, h).permute(0, 3, 4, 2, 1)  # [B, h, h, M, a]
+        x = F.pad(x, (0, 0, 0, 0, k // 2, k // 2, k // 2, k // 2)).reshape(-1, (h + k - 1) ** 2 * M, L)
+        x = x.index_select(1, self._lfu_patch_index(h, k, M)).reshape(-1, px, M, k * k, L)  # [B, P, M, 25, a]
+        x = x * (1.0 / self.lfu_taps.reshape(1, px, 1, 1, 1))
+        responses = torch.matmul(self.lfu.basis.reshape(L, k * k), x)  # [B, P, M, j, a]
+        weights = torch.softmax(responses, dim=-1).mean(dim=(2, 3))  # [B, P, a]
         return weights.transpose(1, 2).reshape(-1, L, h, h)
 
     @staticmethod
-    def _lfu_patch_index(h, k):
-        """Flat indices into the zero-padded (h+k-1)^2 grid of each output pixel's k x k taps, row-major."""
+    def _lfu_patch_index(h, k, m=1):
+        """Flat indices into the zero-padded (h+k-1)^2 grid of ``m`` interleaved maps ([pixel, m] flattened): for
+        each output pixel, each map and each of the k x k taps (row-major), the tap's index."""
         w = h + k - 1
         rows = torch.arange(h).reshape(h, 1, 1, 1) + torch.arange(k).reshape(1, 1, k, 1)
         cols = torch.arange(h).reshape(1, h, 1, 1) + torch.arange(k).reshape(1, 1, 1, k)
-        return (rows * w + cols).reshape(-1)
+        taps = (rows * w + cols).reshape(h * h, 1, k * k)
+        return (taps * m + torch.arange(m).reshape(1, m, 1)).reshape(-1)
 
-    def _project(self, x, norm, rows):
-        """RMSNorm over channels of x [B, d, ...] then the attention's in-projection rows, scaled for q."""
+    def _project(self, x, norm, rows, scale=1.0):
+        """RMSNorm over channels of x [B, d, ...] then the attention's in-projection rows, times ``scale`` (folded
+        into the projection's weight and bias). The channels are moved last first, so the norm is the pattern ONNX
+        Runtime fuses into one SimplifiedLayerNormalization (x / sqrt(mean(x^2) + eps) * weight over the last
+        axis): one pass instead of seven over the full-resolution queries."""
         mha = self.m.cross_decode.cross_attn.attention
         eps = norm.eps if norm.eps is not None else torch.finfo(x.dtype).eps
-        x = x * torch.rsqrt(x.pow(2).mean(dim=1, keepdim=True) + eps) * norm.weight.reshape(1, -1, *([1] * (x.dim() - 2)))
-        w = mha.in_proj_weight[rows]
-        b = mha.in_proj_bias[rows]
-        return torch.movedim(x, 1, -1).matmul(w.t()) + b  # [B, ..., d]
+        x = torch.movedim(x, 1, -1)
+        x = x / torch.sqrt(x.pow(2).mean(dim=-1, keepdim=True) + eps) * norm.weight
+        w = mha.in_proj_weight[rows] * scale
+        b = mha.in_proj_bias[rows] * scale
+        return x.matmul(w.t()) + b  # [B, ..., d]
 
     # ------------------------------------------------------------------ forward
 
@@ -219,12 +280,12 @@ class AnyUpProfileGraph(nn.Module):
         m = self.m
         enc = self._rope(_run(m.image_encoder, image))
         q = _avg_pool(_run(m.query_encoder, enc), self.o, self.o)
-        k = _avg_pool(_run(m.key_encoder, enc), self.h, self.h)
+        k = _run_then_pool(m.key_encoder, enc, self.h, self.h)
         k = _run(m.aggregation, torch.cat([k, _run(m.key_features_encoder[1:], self._unify(features))], dim=1))
         q = m.cross_decode.conv2d(q)
         d = self.qk_dim
         attn = m.cross_decode.cross_attn
-        q = self._project(q, attn.norm_q, slice(0, d)) * (1.0 / math.sqrt(self.head_dim))  # [B, O, O, d]
+        q = self._project(q, attn.norm_q, slice(0, d), 1.0 / math.sqrt(self.head_dim))  # [B, O, O, d]
         k = self._project(k, attn.norm_k, slice(d, 2 * d))  # [B, h, h, d]
         if self.attention == "windowed":
             return self._windowed(q, k, features)
@@ -234,39 +295,63 @@ class AnyUpProfileGraph(nn.Module):
         return x.reshape(*x.shape[:-1], self.heads, self.head_dim)
 
     def _windowed(self, q, k, features):
+        """The windowed attention, in one piece (224, 448) or in bands of tile rows (896, see _band_rows)."""
         R, C = self.rows, self.cols
-        T, G, K = R.tiles * C.tiles, R.length * C.length, R.span * C.span
+        # the head average is a sum over heads with 1/heads taken into the features (exact for 4 heads)
+        features = features * (1.0 / self.heads)
+        rows = self._band_rows() or R.tiles
+        # the key columns and feature columns every band sees, gathered once (small: grid rows x tile columns)
+        kc = self._heads(k).index_select(2, C.key_idx)  # [B, h, C.tiles*C.span, nh, dh]
+        # channels last once (small), so each tile's features are gathered as rows of C floats
+        fc = features.permute(0, 2, 3, 1).index_select(2, C.key_idx)  # [B, h, C.tiles*C.span, C]
+        bands = [self._tile_rows(q, kc, fc, r0, min(rows, R.tiles - r0)) for r0 in range(0, R.tiles, rows)]
+        if len(bands) == 1:
+            return bands[0]
+        return torch.cat(bands, dim=2)
+
+    def _tile_rows(self, q, kc, fc, r0, n):
+        """Tile rows r0..r0+n of the output, [B, C, n*R.length, O]: each tile's queries against the keys of its
+        window union, -inf outside each query's own window, softmax, sum over heads, times the tile's features.
+
+        Queries and outputs are reshapes of the tiled layout; keys and features are gathered with constant indices.
+        The window bias of the band is one [tiles, G, K] tensor added with a plain leading-axis broadcast over the
+        heads (added as a row part and a column part on the 6-D logits, ONNX Runtime broadcasts several times
+        slower). Computing out^T = V^T W^T keeps a run of tile pixels last, so the one transpose into the output
+        layout moves runs of R.length floats."""
+        R, C = self.rows, self.cols
+        G, K = R.length * C.length, R.span * C.span
         nh, dh = self.heads, self.head_dim
-        if self._band_rows():
-            return self._windowed_by_tile_rows(q, k, features)
-        # queries by tile, a reshape (tiles partition the output): [B, nh, T, G, dh]
-        qt = self._heads(q).reshape(-1, R.tiles, R.length, C.tiles, C.length, nh, dh)
-        qt = qt.permute(0, 5, 1, 3, 2, 4, 6).reshape(-1, nh, T, G, dh)
-        # the keys each tile may see, gathered with constant indices: [B, nh, T, dh, K]
-        kt = self._heads(k).index_select(1, R.key_idx).index_select(2, C.key_idx)
-        kt = kt.reshape(-1, R.tiles, R.span, C.tiles, C.span, nh, dh)
-        kt = kt.permute(0, 5, 1, 3, 6, 2, 4).reshape(-1, nh, T, dh, K)
+        tn = n * C.tiles
+        qt = self._heads(q if n == R.tiles else q[:, r0 * R.length:(r0 + n) * R.length])  # no copy for one band
+        qt = qt.reshape(-1, n, R.length, C.tiles, C.length, nh, dh)
+        qt = qt.permute(0, 5, 1, 3, 2, 4, 6).reshape(-1, tn, G, dh)  # [B*nh, tn, G, dh]
+        key_rows = R.key_idx[r0 * R.span:(r0 + n) * R.span]
+        kt = kc.index_select(1, key_rows).reshape(-1, n, R.span, C.tiles, C.span, nh, dh)
+        kt = kt.permute(0, 5, 1, 3, 2, 4, 6).reshape(-1, tn, K, dh)  # [B*nh, tn, K, dh]: runs of dh floats
+        logits = torch.matmul(qt, kt.transpose(-1, -2)) + self._window_bias(r0, n, fc)  # FusedMatMul transB
+        weights = torch.softmax(logits, dim=-1).reshape(-1, nh, tn, G, K).sum(dim=1)  # [B, tn, G, K]
+        v = fc.index_select(1, key_rows).reshape(-1, n, R.span, C.tiles, C.span, self.c)
+        v = v.permute(0, 1, 3, 2, 4, 5).reshape(-1, tn, K, self.c)  # moves runs of span*C floats
+        # both operands transposed: ONNX Runtime fuses the two into its MatMul (FusedMatMul transA/transB)
+        out = torch.matmul(v.transpose(-1, -2), weights.transpose(-1, -2))  # [B, tn, C, G]
+        out = out.reshape(-1, n, C.tiles, self.c, R.length, C.length).permute(0, 3, 1, 4, 2, 5)
+        return out.reshape(-1, self.c, n * R.length, self.o)
 
-        def head_weights(qh, kh):  # softmax over each query's own window (-inf elsewhere)
-            logits = torch.matmul(qh, kh).reshape(-1, R.tiles, C.tiles, R.length, C.length, R.span, C.span)
-            logits = (logits + self.row_bias) + self.col_bias
-            return torch.softmax(logits.reshape(-1, T, G, K), dim=-1)
-
-        weights = head_weights(qt.reshape(-1, T, G, dh), kt.reshape(-1, T, dh, K)).reshape(-1, nh, T, G, K)
-        weights = weights.mean(dim=1)  # [B, T, G, K]
-        # the features each tile may see, channels first: [B, T, C, K]. Computing out^T = V^T W^T keeps the output's
-        # last axis a run of L pixels, so the final transpose moves blocks, not single floats (ONNX Runtime's
-        # Transpose is ~20x slower on the latter).
-        v = features.index_select(2, R.key_idx).index_select(3, C.key_idx)
-        v = v.reshape(-1, self.c, R.tiles, R.span, C.tiles, C.span)
-        weights_t = weights.transpose(-1, -2)  # [B, T, K, G]
-        vt = v[:, 0:self.c].permute(0, 2, 4, 1, 3, 5).reshape(-1, T, self.c, K)
-        out = torch.matmul(vt, weights_t)  # [B, T, C, G]
-        # [B, T, C, G] -> [B, C, O, O] as two single-axis moves (channels out, then tile columns in), which ONNX
-        # Runtime runs as block copies; as one 6-D permutation it is several times slower
-        out = out.permute(0, 2, 1, 3).reshape(-1, R.tiles, C.tiles, R.length, C.length)
-        out = out.permute(0, 1, 3, 2, 4)
-        return out.reshape(-1, self.c, self.o, self.o)
+    def _window_bias(self, r0, n, like):
+        """[n*C.tiles, G, K]: 0 where a query's window allows the key, -inf elsewhere, for tile rows r0..r0+n: the sum
+        of the row and the column part, T*G*K floats (5 MB at 224, 65 MB at 448), which is not stored in the file.
+        In one piece, the row part goes through a Floor (exact on 0 and -inf), which the exporter does not fold, so
+        the graph holds the two small parts and ONNX Runtime folds their sum into a constant when the session is
+        created. In bands (896: 722 MB for all bands), each band's bias is built on every run instead (the zero taken
+        from ``like`` keeps both the exporter and ONNX Runtime from folding it)."""
+        R, C = self.rows, self.cols
+        if n == R.tiles:
+            bias = torch.floor(self.row_bias) + self.col_bias
+        else:
+            zero = like[:1, :1, :1, :1].reshape(1, 1, 1, 1, 1, 1) * 0.0
+            bias = (self.row_bias[r0:r0 + n] + zero) + self.col_bias
+        # [n, C.tiles, R.length, C.length, R.span, C.span]
+        return bias.reshape(n * C.tiles, R.length * C.length, R.span * C.span)
 
     def _band_rows(self):
         """Tile rows per band of the windowed attention, or None when it runs in one piece. Bands are used when the
@@ -279,40 +364,6 @@ class AnyUpProfileGraph(nn.Module):
             return None
         bands = math.ceil(R.tiles / max(1, _BAND_ELEMENTS // per_row))
         return math.ceil(R.tiles / bands)
-
-    def _windowed_by_tile_rows(self, q, k, features):
-        """The windowed attention one band of tile rows at a time (the 896 profile): each band's logits, weights,
-        gathered features and output are alive only while it is computed, and its output is put in the final
-        [B, C, rows, O] layout before the bands are concatenated, so at the end only the bands and the result are
-        alive (not the 4 full-size copies of the one-piece formulation). Same maths, band by band."""
-        R, C = self.rows, self.cols
-        G, K = R.length * C.length, R.span * C.span
-        nh, dh = self.heads, self.head_dim
-        rows = self._band_rows()
-        # the key columns and feature columns every band sees, gathered once (small: grid rows x tile columns)
-        kc = self._heads(k).index_select(2, C.key_idx)  # [B, h, C.tiles*C.span, nh, dh]
-        fc = features.index_select(3, C.key_idx)  # [B, C, h, C.tiles*C.span]
-        bands = []
-        for r0 in range(0, R.tiles, rows):
-            n = min(rows, R.tiles - r0)
-            tn = n * C.tiles
-            qt = self._heads(q[:, r0 * R.length:(r0 + n) * R.length])
-            qt = qt.reshape(-1, n, R.length, C.tiles, C.length, nh, dh)
-            qt = qt.permute(0, 5, 1, 3, 2, 4, 6).reshape(-1, tn, G, dh)  # [B*nh, tn, G, dh]
-            key_rows = R.key_idx[r0 * R.span:(r0 + n) * R.span]
-            kt = kc.index_select(1, key_rows).reshape(-1, n, R.span, C.tiles, C.span, nh, dh)
-            kt = kt.permute(0, 5, 1, 3, 6, 2, 4).reshape(-1, tn, dh, K)  # [B*nh, tn, dh, K]
-            logits = torch.matmul(qt, kt).reshape(-1, n, C.tiles, R.length, C.length, R.span, C.span)
-            logits = (logits + self.row_bias[r0:r0 + n]) + self.col_bias
-            weights = torch.softmax(logits.reshape(-1, tn, G, K), dim=-1)
-            weights = weights.reshape(-1, nh, tn, G, K).mean(dim=1)  # [B, tn, G, K]
-            v = fc.index_select(2, key_rows).reshape(-1, self.c, n, R.span, C.tiles, C.span)
-            vt = v.permute(0, 2, 4, 1, 3, 5).reshape(-1, tn, self.c, K)
-            out = torch.matmul(vt, weights.transpose(-1, -2))  # [B, tn, C, G]
-            out = out.permute(0, 2, 1, 3).reshape(-1, n, C.tiles, R.length, C.length)
-            out = out.permute(0, 1, 3, 2, 4)
-            bands.append(out.reshape(-1, self.c, n * R.length, self.o))
-        return torch.cat(bands, dim=2)
 
     def _dense(self, q, k, features):
         nh, dh, o, h = self.heads, self.head_dim, self.o, self.h
@@ -345,7 +396,8 @@ def macs(input_size, feature_size, channels, attention="windowed", qk_dim=128, h
     s, h, c, d = input_size, feature_size, channels, qk_dim
     px = s * s
     stages = {
-        "full-res 1x1 convs (image, query, key encoders)": px * (3 * d + 4 * d * d) + 2 * px * 5 * d * d,
+        # the key encoder's last 1x1 conv runs after the pooling, on the feature grid (_run_then_pool)
+        "full-res 1x1 convs (image, query, key encoders)": px * (3 * d + 4 * d * d) + px * 9 * d * d + h * h * d * d,
         "query 3x3 conv": px * 9 * d * d,
         "q/k projections": px * d * d + h * h * d * d,
         "low-res (feature unification, aggregation)": h * h * (c * lfu * k * k + 9 * 2 * d * d + 4 * d * d * 2),

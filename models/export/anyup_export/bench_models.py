@@ -18,7 +18,7 @@ weights. This module builds them at benchmark setup time into a scratch director
 Weights are random with a fixed seed: values are meaningless, costs are not. :func:`estimate_macs` gives the analytic
 multiply-accumulate count of the real-structure pair.
 
-Run: ``/usr/bin/python3 -m anyup_export.bench_models [--null] OUT_DIR`` from ``models/export``.
+Run: ``/usr/bin/python3 -m anyup_export.bench_models [--null] [--size 448] OUT_DIR`` from ``models/export``.
 """
 
 from __future__ import annotations
@@ -338,12 +338,14 @@ def main(argv=None) -> int:
     parser.add_argument("--null", action="store_true", help="the null-model bundle instead (no torch needed)")
     parser.add_argument("--no-references", action="store_true", help="skip the reference tensors (77 MB at 224)")
     parser.add_argument("--print-macs", action="store_true", help="print the analytic MAC estimate as JSON and exit")
+    parser.add_argument("--size", type=int, default=BenchModelConfig.input_size,
+                        help="input size of the real-structure pair (a multiple of 14; default 224)")
     args = parser.parse_args(argv)
     if args.null:
         manifest = build_null_bundle(args.out_dir, size=56 if args.tiny else 224)
         print(f"wrote {manifest['name']} to {args.out_dir}: {manifest['description']}")
         return 0
-    cfg = TINY if args.tiny else BenchModelConfig()
+    cfg = TINY if args.tiny else BenchModelConfig(input_size=args.size)
     if args.print_macs:
         print(json.dumps(estimate_macs(cfg), indent=2))
         return 0

@@ -147,6 +147,43 @@ class AnyUpProfileGraphTest(unittest.TestCase):
                 self.assertEqual(g._band_rows(), rows)
                 self.assert_exact(70, 5, 24, "windowed")
 
+    def test_ropeOnRowAndColumnTables_equalsTheReferenceForward(self):
+        # above _ROPE_TABLE_ELEMENTS (the 896 profile) RoPE runs on products of per-row and per-column tables; force
+        # that path at a small size
+        with mock.patch.object(anyup_graph, "_ROPE_TABLE_ELEMENTS", 0):
+            self.assert_exact(56, 4, 24, "windowed")
+
+    def test_ropeTablesUpTo448_only(self):
+        self.assertGreaterEqual(anyup_graph._ROPE_TABLE_ELEMENTS, 128 * 448 * 448)
+        self.assertLess(anyup_graph._ROPE_TABLE_ELEMENTS, 128 * 896 * 896)
+
+    def test_exportedGraph_storesNoFullResolutionTable(self):
+        # RoPE's cos/sin tables and the window bias are built by ONNX Runtime when the session is created; the file
+        # holds only their per-row and per-column parts (torch's exporter would fold them into stored constants)
+        from anyup_export import bundle as B
+        tmp = tempfile.mkdtemp(prefix="anyup-tables-")
+        try:
+            path = os.path.join(tmp, "up.onnx")
+            g = anyup_graph.AnyUpProfileGraph(perturbed_anyup(), 56, 4, 24).eval()
+            B.export_upsampler(g, 56, 24, 4, path, output_dims=[24, 56, 56])
+            model = onnx.load(path)
+            sizes = [int(np.prod(t.dims)) for t in model.graph.initializer]
+            sizes += [int(np.prod(a.t.dims)) for n in model.graph.node if n.op_type == "Constant"
+                      for a in n.attribute if a.name == "value"]
+            self.assertLess(max(sizes), 128 * 56 * 56)  # one table: 401k; the largest weight (aggregation): 295k
+            ops = {n.op_type for n in model.graph.node}
+            self.assertTrue({"Cos", "Sin", "Floor", "BatchNormalization"} <= ops, ops)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+    def test_keyEncoderLastConvAfterPooling_equalsPoolingAfterwards(self):
+        m = perturbed_anyup()
+        x = torch.randn(2, 128, 56, 56, generator=torch.Generator().manual_seed(3))
+        with torch.no_grad():
+            want = torch.nn.functional.adaptive_avg_pool2d(m.key_encoder(x), (4, 4))
+            got = anyup_graph._run_then_pool(m.key_encoder, x, 4, 4)
+        torch.testing.assert_close(got, want, atol=1e-5, rtol=0)
+
     def test_bands_onlyAbove448_andSizedByLogitsOrFeatures(self):
         for channels in (384, 1536):
             for size in (224, 448):
